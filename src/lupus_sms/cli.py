@@ -1,0 +1,61 @@
+"""The `lupus-sms` command. Each domain adds its own sub-commands below."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from lupus_sms.conversation.cli import register as register_conversation
+from lupus_sms.core.config import get_settings
+
+app = typer.Typer(help="lupus-sms: SMS education and recovery support.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+register_conversation(app)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply Alembic migrations to DATABASE_URL."""
+    from lupus_sms.core.migrations import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at revision {revision}")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default: HOST or 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default: PORT or 8000)."),
+    no_scheduler: bool = typer.Option(
+        False, "--no-scheduler", help="Web only: leave the scheduler to `lupus-sms worker`."
+    ),
+    workers: int = typer.Option(1, help="Web worker processes."),
+) -> None:
+    """Run the web service (and, unless --no-scheduler, the scheduler in the same process)."""
+    import uvicorn
+
+    from lupus_sms.core.logging import configure_logging
+
+    settings = get_settings()
+    settings.check_startable()
+    configure_logging()
+    if settings.is_sqlite:
+        from lupus_sms.core.migrations import upgrade
+
+        upgrade(settings.database_url)
+    if no_scheduler:
+        os.environ["IN_PROCESS_SCHEDULER"] = "false"
+    uvicorn.run(
+        "lupus_sms.main:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,55 @@
+"""The shape of education content: topics and system messages, as loaded from content/."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from pydantic import BaseModel, Field, field_validator
+
+# Words carriers and Twilio reserve, plus our own navigation words: never a topic keyword.
+RESERVED_WORDS = frozenset(
+    {
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "REVOKE",
+        "OPTOUT",
+        "START",
+        "YES",
+        "UNSTOP",
+        "HELP",
+        "INFO",
+        "MENU",
+        "MORE",
+        "NO",
+        "Y",
+        "N",
+    }
+)
+CARE_TEAM_POINTER = re.compile(r"care team", re.IGNORECASE)
+
+
+class Topic(BaseModel):
+    key: str = Field(pattern=r"^[a-z0-9_]+$", max_length=64)
+    keyword: str = Field(pattern=r"^[A-Z0-9]+$", max_length=24)
+    aliases: list[str] = Field(default_factory=list)
+    menu_number: int = Field(ge=1, le=99)
+    title: str = Field(min_length=1, max_length=40)
+    parts: list[str] = Field(min_length=1, max_length=10)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_upper(cls, aliases: list[str]) -> list[str]:
+        for alias in aliases:
+            if not re.fullmatch(r"[A-Z0-9][A-Z0-9 ]*", alias):
+                raise ValueError(f"alias {alias!r}: use capital letters, digits and spaces")
+        return aliases
+
+
+def placeholders_in(template: str) -> set[str]:
+    """Named placeholders used by a template ("{clinic_name}" -> "clinic_name")."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -1,0 +1,70 @@
+"""`lupus-sms chat` and `lupus-sms text`: the bot in a terminal, through the real pipeline."""
+
+from __future__ import annotations
+
+import uuid
+
+import typer
+
+from lupus_sms.conversation.service import InboundSms, handle_inbound
+from lupus_sms.core.clock import system_clock
+from lupus_sms.core.config import get_settings
+from lupus_sms.core.errors import ValidationFailed
+from lupus_sms.core.phones import normalise_phone
+
+LOCAL_NUMBER = "+12025550100"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(chat)
+    app.command()(text)
+
+
+def chat(
+    from_: str = typer.Option("+12025550123", "--from", help="The phone number you text as."),
+    to: str = typer.Option(LOCAL_NUMBER, help="The service number you text."),
+) -> None:
+    """Talk to the bot in the terminal, exactly as a text from FROM would be handled."""
+    phone = _phone_or_exit(from_)
+    typer.echo("Type a text and press Enter (MENU for topics; Ctrl-D to leave).")
+    while True:
+        try:
+            body = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        typer.echo(f"bot> {_send(phone, to, body) or '(no reply)'}")
+
+
+def text(
+    body: str = typer.Argument(..., help="The text to send."),
+    from_: str = typer.Option("+12025550123", "--from", help="The phone number you text as."),
+    to: str = typer.Option(LOCAL_NUMBER, help="The service number you text."),
+) -> None:
+    """Send one text through the bot and print its reply (scriptable)."""
+    typer.echo(_send(_phone_or_exit(from_), to, body) or "")
+
+
+def _send(phone: str, to: str, body: str) -> str | None:
+    from lupus_sms.core.db import get_sessionmaker
+
+    settings = get_settings()
+    sms = InboundSms(
+        message_sid=f"SMlocal{uuid.uuid4().hex}", from_number=phone, to_number=to, body=body
+    )
+    with get_sessionmaker()() as db:
+        result = handle_inbound(db, sms=sms, settings=settings, clock=system_clock)
+    return result.reply_body
+
+
+def _phone_or_exit(raw: str) -> str:
+    settings = get_settings()
+    try:
+        phone = normalise_phone(raw, settings.default_country)
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.message, param_hint="--from") from None
+    if settings.is_sqlite:
+        from lupus_sms.core.migrations import upgrade
+
+        upgrade(settings.database_url)
+    return phone

@@ -1,0 +1,51 @@
+"""Carrier compliance words (as Twilio matches them) and clear wishes to stop in longer texts.
+
+Twilio matches its keywords only when the message is that word alone. The FCC's 2025
+revocation rule also counts a clear request in other words ("please stop texting me"); a text
+that merely contains the word ("stop the pain") is not one.
+"""
+
+from __future__ import annotations
+
+import re
+
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+
+_ME = r"(?:me|us)"
+_MESSAGES = r"(?:texts?|txts?|messages?|msgs?|sms|reminders?)"
+_OPT_OUT_PHRASES = [
+    rf"\bstop (?:texting|messaging|sending|contacting|txting) {_ME}\b",
+    rf"\bstop (?:sending|all|these|the|your) (?:\w+ )?{_MESSAGES}\b",
+    r"^(?:please )?stop(?: it)?(?: now)?(?: please)?$",
+    rf"\bopt(?:ing)? ?{_ME}? ?out\b",
+    rf"\bunsubscribe(?: {_ME})?\b",
+    rf"\bno more {_MESSAGES}\b",
+    rf"\b(?:don ?t|do not|dont) (?:text|message|contact|txt|sms) {_ME}\b",
+    rf"\b(?:remove|take) {_ME} (?:off|from)\b",
+    rf"\bi (?:don ?t|do not|dont) want (?:any )?(?:more |these |your )?{_MESSAGES}\b",
+    r"\bleave me alone\b",
+    rf"\bno (?:me )?(?:envie|envien|mande|manden|mandes) mas {_MESSAGES}?",
+    r"\b(?:darme de baja|dar de baja)\b",
+]
+_OPT_OUT_RE = re.compile("|".join(f"(?:{p})" for p in _OPT_OUT_PHRASES))
+
+
+def compliance_word(normalised: str, family: frozenset[str]) -> bool:
+    """True when the whole message is one word of the family (after normalisation)."""
+    return normalised in family
+
+
+def is_opt_out_wish(normalised: str) -> bool:
+    """A longer text that clearly asks to stop the messages."""
+    return bool(_OPT_OUT_RE.search(_plain(normalised)))
+
+
+def _plain(normalised: str) -> str:
+    text = normalised.lower()
+    for accented, plain in (("á", "a"), ("é", "e"), ("í", "i"), ("ó", "o"), ("ú", "u")):
+        text = text.replace(accented, plain)
+    return text

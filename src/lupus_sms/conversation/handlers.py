@@ -1,0 +1,190 @@
+"""The foundation's inbound handlers: compliance words, keywords and MORE, and the hint."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from lupus_sms.content.schemas import Topic
+from lupus_sms.conversation.compliance import (
+    HELP_WORDS,
+    OPT_IN_WORDS,
+    OPT_OUT_WORDS,
+    is_opt_out_wish,
+)
+from lupus_sms.conversation.models import Conversation
+from lupus_sms.conversation.pipeline import InboundContext, Reply
+from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
+from lupus_sms.enrollment.models import ConsentEvent, Patient
+
+ACTIVE_STATUSES = ("pending_consent", "active", "paused")
+
+
+def handle_compliance(context: InboundContext) -> Reply | None:
+    """STOP / HELP / START families, Twilio's OptOutType first, then clear wishes to stop."""
+    twilio_type = (context.opt_out_type or "").upper()
+    word = context.normalised
+    if twilio_type == "STOP" or word in OPT_OUT_WORDS:
+        opt_out(context, source="sms_keyword")
+        wanted = context.settings.reply_to_opt_out_words
+        body = context.content.text("opt_out_confirmation") if wanted else None
+        return Reply(body, "opt_out", exempt_from_limits=True)
+    if twilio_type == "HELP" or (not twilio_type and word in HELP_WORDS):
+        body = context.content.text("help") if context.can_reply else None
+        return Reply(body, "help", exempt_from_limits=True)
+    if twilio_type == "START" or word in OPT_IN_WORDS:
+        opt_in(context)
+        return None  # a pending consent question may still take this YES
+    if is_opt_out_wish(word):
+        opt_out(context, source="sms_request")
+        # Twilio does not recognise these, so the one allowed confirmation is ours to send.
+        return Reply(context.content.text("opt_out_confirmation"), "opt_out", True)
+    return None
+
+
+def handle_opt_in_reply(context: InboundContext) -> Reply | None:
+    """An opt-in word nobody else took: confirm only when Twilio is not confirming it itself."""
+    if context.normalised not in OPT_IN_WORDS and (context.opt_out_type or "").upper() != "START":
+        return None
+    wanted = context.settings.reply_to_opt_out_words
+    body = context.content.text("opt_in_confirmation") if wanted else None
+    return Reply(body, "opt_in", exempt_from_limits=True)
+
+
+def opt_out(context: InboundContext, *, source: str) -> None:
+    phone_number = context.phone_number
+    if phone_number is None:
+        return
+    if not phone_number.opted_out:
+        phone_number.opted_out = True
+        phone_number.opted_out_at = context.now
+    _record_consent(
+        context, kind="opted_out", source=source, statuses=ACTIVE_STATUSES, new_status="opted_out"
+    )
+
+
+def opt_in(context: InboundContext) -> None:
+    phone_number = context.phone_number
+    if phone_number is None or not phone_number.opted_out:
+        return
+    phone_number.opted_out = False
+    phone_number.opted_out_at = None
+    context.opted_in_now = True
+    # Texting an opt-in word is itself consent to be texted again.
+    _record_consent(
+        context, kind="opted_in", source="sms_keyword", statuses=("opted_out",), new_status="active"
+    )
+
+
+def _record_consent(context, *, kind: str, source: str, statuses, new_status: str) -> None:
+    db = context.db
+    patients = db.scalars(
+        select(Patient).where(
+            Patient.phone_number_id == context.phone_number.id, Patient.status.in_(statuses)
+        )
+    ).all()
+    for patient in patients:
+        db.add(
+            ConsentEvent(
+                phone_number_id=context.phone_number.id,
+                patient_id=patient.id,
+                clinic_id=patient.clinic_id,
+                kind=kind,
+                source=source,
+                message_id=context.message.id,
+                occurred_at=context.now,
+            )
+        )
+    if not patients:
+        db.add(
+            ConsentEvent(
+                phone_number_id=context.phone_number.id,
+                kind=kind,
+                source=source,
+                message_id=context.message.id,
+                occurred_at=context.now,
+            )
+        )
+    if patients:
+        db.execute(
+            update(Patient)
+            .where(Patient.id.in_([p.id for p in patients]))
+            .values(status=new_status, updated_at=context.now)
+        )
+
+
+def handle_keywords(context: InboundContext) -> Reply | None:
+    """MENU, MORE, menu numbers, keywords and aliases, then close misspellings."""
+    content = context.content
+    word = compact(context.normalised)
+    if not word:
+        return Reply(content.text("empty"), "empty")
+    if word == "MENU":
+        _remember(context, None, 0)
+        return Reply(content.menu(), "menu")
+    if word == "MORE":
+        return _more(context)
+    topic = content.by_number.get(int(word)) if word.isdigit() and len(word) <= 3 else None
+    topic = topic or content.by_word.get(word) or _first_word_topic(context)
+    if topic is not None:
+        return _send_part(context, topic, 0)
+    return _fuzzy(context, word)
+
+
+def handle_unknown(context: InboundContext) -> Reply:
+    return Reply(context.content.text("unknown_hint"), "hint")
+
+
+def _first_word_topic(context: InboundContext) -> Topic | None:
+    """ "AHSCT please" or "risks?" still find the topic by their first word."""
+    words = context.normalised.split(" ")
+    return context.content.by_word.get(words[0]) if len(words) > 1 else None
+
+
+def _fuzzy(context: InboundContext, word: str) -> Reply | None:
+    content = context.content
+    match = closest_word(word, list(content.by_word))
+    if match is None:
+        return None
+    candidate, distance = match
+    confidence = fuzzy_confidence(word, candidate, distance)
+    topic = content.by_word[candidate]
+    if confidence == "sure":
+        return _send_part(context, topic, 0)
+    if confidence == "maybe":
+        return Reply(content.text("did_you_mean", keyword=topic.keyword, title=topic.title), "hint")
+    return None
+
+
+def _more(context: InboundContext) -> Reply:
+    conversation = _conversation(context)
+    topic = context.content.by_key.get(conversation.topic_key or "") if conversation else None
+    if topic is None:
+        return Reply(context.content.text("no_more"), "hint")
+    if conversation.next_part >= len(topic.parts):
+        return Reply(context.content.text("end_of_topic", title=topic.title), "hint")
+    return _send_part(context, topic, conversation.next_part)
+
+
+def _send_part(context: InboundContext, topic: Topic, index: int) -> Reply:
+    _remember(context, topic.key, index + 1)
+    return Reply(context.content.topic_part(topic, index), "education")
+
+
+def _conversation(context: InboundContext) -> Conversation | None:
+    if context.phone_number is None:
+        return None
+    return context.db.scalar(
+        select(Conversation).where(Conversation.phone_number_id == context.phone_number.id)
+    )
+
+
+def _remember(context: InboundContext, topic_key: str | None, next_part: int) -> None:
+    if context.phone_number is None:
+        return
+    conversation = _conversation(context)
+    if conversation is None:
+        conversation = Conversation(phone_number_id=context.phone_number.id)
+        context.db.add(conversation)
+    conversation.topic_key = topic_key
+    conversation.next_part = next_part
+    conversation.updated_at = context.now

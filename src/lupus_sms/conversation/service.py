@@ -1,0 +1,104 @@
+"""`handle_inbound`: the use case behind the Twilio webhook, `lupus-sms chat` and `text`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.service import get_content
+from lupus_sms.conversation.inbound_order import INBOUND_ORDER
+from lupus_sms.conversation.pipeline import InboundContext, run_pipeline
+from lupus_sms.conversation.text import normalise
+from lupus_sms.core.clock import Clock
+from lupus_sms.core.config import Settings
+from lupus_sms.core.phones import mask_phone, try_normalise_phone
+from lupus_sms.messaging import service as messaging
+from lupus_sms.messaging.models import Message
+
+logger = logging.getLogger(__name__)
+MAX_BODY_CHARS = 1600  # Twilio's own limit for one message
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    message_sid: str
+    from_number: str
+    to_number: str | None
+    body: str
+    opt_out_type: str | None = None
+    messaging_service_sid: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    reply_body: str | None
+    reply_message_id: int | None
+    duplicate: bool = False
+
+
+def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
+    """Store the message, run the inbound order, store the reply; one commit."""
+    now = clock.now()
+    existing = messaging.find_inbound_by_sid(db, message_sid=sms.message_sid)
+    if existing is not None:
+        return _replay(db, existing)
+    phone = try_normalise_phone(sms.from_number, settings.default_country)
+    phone_number = (
+        messaging.get_or_create_phone_number(db, e164=phone) if phone.startswith("+") else None
+    )
+    message = Message(
+        direction="inbound",
+        phone=phone,
+        sender=sms.messaging_service_sid or sms.to_number,
+        clinic_id=_clinic_for_sender(db, sms),
+        kind="inbound",
+        body=sms.body[:MAX_BODY_CHARS],
+        twilio_sid=sms.message_sid,
+        status="received",
+        created_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(message)
+    except IntegrityError:  # the same MessageSid arrived concurrently
+        db.rollback()
+        return _replay(db, messaging.find_inbound_by_sid(db, message_sid=sms.message_sid))
+    context = InboundContext(
+        db=db,
+        settings=settings,
+        content=get_content(),
+        now=now,
+        message=message,
+        phone_number=phone_number,
+        body=message.body or "",
+        normalised=normalise(message.body),
+        opt_out_type=sms.opt_out_type,
+    )
+    reply = run_pipeline(context, INBOUND_ORDER)
+    reply_row = None
+    if reply.body and context.can_reply:
+        reply_row = messaging.record_reply(
+            db, inbound=message, body=reply.body, kind=reply.kind, now=now
+        )
+    db.commit()
+    logger.info("inbound from %s handled as %s", mask_phone(phone), reply.kind)
+    return InboundResult(reply_row.body if reply_row else None, reply_row and reply_row.id)
+
+
+def _replay(db: Session, inbound: Message | None) -> InboundResult:
+    """A repeated MessageSid gets the answer stored the first time, and nothing new is stored."""
+    reply = messaging.find_reply_to(db, inbound_id=inbound.id) if inbound else None
+    return InboundResult(reply.body if reply else None, reply and reply.id, duplicate=True)
+
+
+def _clinic_for_sender(db: Session, sms: InboundSms) -> int | None:
+    """A clinic with its own number (or Messaging Service) is named by the inbound `To`."""
+    senders = [s for s in (sms.messaging_service_sid, sms.to_number) if s]
+    if not senders:
+        return None
+    return db.scalar(select(Clinic.id).where(Clinic.sender.in_(senders)))

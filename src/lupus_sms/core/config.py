@@ -1,0 +1,95 @@
+"""Settings read from the environment (and an optional `.env`), in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite:///./lupus_sms.db"
+DEVELOPMENT_SESSION_SECRET = "development-only-session-secret"  # noqa: S105 - refused in production
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_SQLITE_URL
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_from_number: str | None = None
+    public_base_url: str = "http://localhost:8000"
+    sms_transport: Literal["twilio", "console"] | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Twilio confirms STOP and START itself unless Advanced Opt-Out is configured; answering
+    # too would give the patient two texts.
+    reply_to_opt_out_words: bool = False
+    session_secret: str = DEVELOPMENT_SESSION_SECRET
+    content_dir: Path = Field(default_factory=lambda: _default_content_dir())
+    content_refresh_seconds: float = 3.0
+    default_country: str = "US"
+
+    @model_validator(mode="after")
+    def _choose_transport(self) -> Settings:
+        if self.sms_transport is None:
+            has_credentials = bool(self.twilio_account_sid and self.twilio_auth_token)
+            self.sms_transport = "twilio" if has_credentials else "console"
+        self.database_url = normalise_database_url(self.database_url)
+        self.public_base_url = self.public_base_url.rstrip("/")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def signatures_required(self) -> bool:
+        """Unsigned webhooks are a local toy: only with no token and nothing real to send."""
+        return bool(self.twilio_auth_token) or self.sms_transport != "console"
+
+    def check_startable(self) -> None:
+        """Refuse configurations that would be unsafe to run; raises ConfigurationError."""
+        from lupus_sms.core.errors import ConfigurationError
+
+        if self.sms_transport == "twilio" and not self.twilio_auth_token:
+            raise ConfigurationError("SMS_TRANSPORT=twilio needs TWILIO_AUTH_TOKEN")
+        if self.sms_transport == "twilio" and not self.twilio_account_sid:
+            raise ConfigurationError("SMS_TRANSPORT=twilio needs TWILIO_ACCOUNT_SID")
+        if self.sms_transport == "twilio" and not (
+            self.twilio_messaging_service_sid or self.twilio_from_number
+        ):
+            raise ConfigurationError(
+                "SMS_TRANSPORT=twilio needs TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER"
+            )
+        if self.environment == "production" and self.session_secret == DEVELOPMENT_SESSION_SECRET:
+            raise ConfigurationError("set SESSION_SECRET: the development default is refused")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres URLs (Heroku-style `postgres://`)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _default_content_dir() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "content"
+        if (candidate / "messages.yaml").exists():
+            return candidate
+    return Path.cwd() / "content"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

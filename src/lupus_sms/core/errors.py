@@ -1,0 +1,100 @@
+"""Domain errors, mapped to HTTP in one place (`install_error_handlers`).
+
+LupusSmsError
+ +-- ConfigurationError      refuse to start
+ +-- NotFoundError           404 (also for another clinic's ids)
+ +-- ValidationFailed        422 with a message
+ +-- ConflictError           409
+ +-- AuthenticationError     401
+ +-- PermissionDenied        403
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class LupusSmsError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ConfigurationError(LupusSmsError):
+    code = "configuration"
+
+
+class NotFoundError(LupusSmsError):
+    status_code = 404
+    code = "not_found"
+
+
+class ValidationFailed(LupusSmsError):
+    status_code = 422
+    code = "validation_failed"
+
+
+class ConflictError(LupusSmsError):
+    status_code = 409
+    code = "conflict"
+
+
+class AuthenticationError(LupusSmsError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class PermissionDenied(LupusSmsError):
+    status_code = 403
+    code = "forbidden"
+
+
+def error_body(code: str, message: str, details: list | None = None) -> dict:
+    """The one JSON error shape: {"error": {"code", "message", "details"}}."""
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LupusSmsError)
+    async def _domain_error(request: Request, exc: LupusSmsError) -> JSONResponse:
+        details = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(
+            error_body(exc.code, exc.message, details), exc.status_code, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg")}
+            for err in exc.errors()
+        ]
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in details) or "invalid input"
+        return JSONResponse(error_body("validation_failed", message, details), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "internal error, it has been logged"), 500)

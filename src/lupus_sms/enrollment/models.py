@@ -1,0 +1,85 @@
+"""Patients (a phone enrolled with a clinic), consent events and anchors (appointments and
+treatment milestones that reminders are planned from)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lupus_sms.core.db import Base, UTCDateTime
+from lupus_sms.core.models import TimestampMixin
+
+PATIENT_STATUSES = (
+    "pending_consent",
+    "active",
+    "paused",
+    "opted_out",
+    "unenrolled",
+    "undeliverable",
+)
+
+
+class Patient(Base, TimestampMixin):
+    __tablename__ = "patients"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "phone_number_id"),
+        Index("ix_patients_clinic_status", "clinic_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    phone_number_id: Mapped[int] = mapped_column(
+        ForeignKey("phone_numbers.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(120))
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    program: Mapped[str] = mapped_column(String(16))  # ahsct | msc | evaluation
+    procedure_date: Mapped[date | None]
+    consent_source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20), default="pending_consent")
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConsentEvent(Base, TimestampMixin):
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_number_id: Mapped[int] = mapped_column(
+        ForeignKey("phone_numbers.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))  # invited|confirmed|opted_out|opted_in
+    source: Mapped[str] = mapped_column(String(24))  # sms|api|front_desk|phone|twilio
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Anchor(Base, TimestampMixin):
+    """An appointment or a treatment milestone; plan steps are relative to one anchor.
+
+    `revision` grows each time the anchor moves, so planned rows for the old time and the new
+    one never collide on the planned-message unique key.
+    """
+
+    __tablename__ = "anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(16))  # appointment | milestone
+    kind: Mapped[str] = mapped_column(String(32))  # evaluation, consultation, ..., infusion
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    all_day: Mapped[bool] = mapped_column(default=False)
+    location: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    revision: Mapped[int] = mapped_column(default=1)

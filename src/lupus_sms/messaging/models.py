@@ -1,0 +1,68 @@
+"""Phone numbers (opt-out state lives per number) and every SMS in and out (the outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lupus_sms.core.db import Base, UTCDateTime
+from lupus_sms.core.models import TimestampMixin
+
+
+class PhoneNumber(Base, TimestampMixin):
+    """One row per E.164 number. STOP blocks the number for every clinic, as carriers do.
+
+    After an erasure `e164` is cleared and `phone_hash` keeps the suppression entry.
+    """
+
+    __tablename__ = "phone_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    e164: Mapped[str | None] = mapped_column(String(32), unique=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    language: Mapped[str] = mapped_column(String(8), default="en")
+
+
+class Message(Base, TimestampMixin):
+    """An SMS. Inbound rows are unique on Twilio's MessageSid; outbound rows are the outbox.
+
+    `in_reply_to_id` links a TwiML reply to the inbound message that caused it, so a repeated
+    webhook is answered with the stored reply instead of running the pipeline again.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_outbox_due", "status", "next_attempt_at"),
+        Index("ix_messages_phone_created", "phone", "created_at"),
+        Index("ix_messages_patient_created", "patient_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))  # inbound | outbound
+    phone: Mapped[str | None] = mapped_column(String(32))  # the patient's side, E.164
+    sender: Mapped[str | None] = mapped_column(String(64))  # our side: number or service SID
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="SET NULL"))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(24), default="reply")
+    body: Mapped[str | None] = mapped_column(Text)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None]
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    planned_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("planned_messages.id", ondelete="SET NULL"), unique=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,51 @@
+"""Putting outbound SMS into the durable outbox (the `messages` table, status `queued`).
+
+Every text the service starts (consent invitations, reminders, check-ins, alert SMS) goes
+through `enqueue`; the worker's dispatch step sends queued rows. Rendering happens here, so
+each row stores the encoding and segment count it will really cost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from lupus_sms.content.segments import analyze
+from lupus_sms.messaging.models import Message
+
+
+def enqueue(
+    db: Session,
+    *,
+    phone: str,
+    body: str,
+    kind: str,
+    now: datetime,
+    clinic_id: int | None = None,
+    patient_id: int | None = None,
+    sender: str | None = None,
+    planned_message_id: int | None = None,
+    not_before: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> Message:
+    info = analyze(body)
+    message = Message(
+        direction="outbound",
+        phone=phone,
+        sender=sender,
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        kind=kind,
+        body=body,
+        status="queued",
+        encoding=info.encoding,
+        segments=info.segments,
+        planned_message_id=planned_message_id,
+        next_attempt_at=not_before or now,
+        valid_until=valid_until,
+        created_at=now,
+    )
+    db.add(message)
+    db.flush()
+    return message

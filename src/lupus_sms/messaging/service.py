@@ -1,0 +1,65 @@
+"""Storing messages and phone numbers. Helpers flush; the use case that calls them commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lupus_sms.content.segments import analyze
+from lupus_sms.core.phones import phone_hash
+from lupus_sms.messaging.models import Message, PhoneNumber
+
+
+def get_or_create_phone_number(db: Session, *, e164: str) -> PhoneNumber:
+    found = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
+    if found is not None:
+        return found
+    hashed = phone_hash(e164)
+    # An erased patient's number keeps only its hash (the suppression entry): reattach it.
+    found = db.scalar(select(PhoneNumber).where(PhoneNumber.phone_hash == hashed))
+    if found is not None:
+        found.e164 = e164
+        return found
+    phone_number = PhoneNumber(e164=e164, phone_hash=hashed)
+    try:
+        with db.begin_nested():
+            db.add(phone_number)
+    except IntegrityError:  # created by a concurrent request a moment ago
+        return db.scalars(select(PhoneNumber).where(PhoneNumber.phone_hash == hashed)).one()
+    return phone_number
+
+
+def find_inbound_by_sid(db: Session, *, message_sid: str) -> Message | None:
+    return db.scalar(
+        select(Message).where(Message.twilio_sid == message_sid, Message.direction == "inbound")
+    )
+
+
+def find_reply_to(db: Session, *, inbound_id: int) -> Message | None:
+    return db.scalar(select(Message).where(Message.in_reply_to_id == inbound_id))
+
+
+def record_reply(db: Session, *, inbound: Message, body: str, kind: str, now: datetime) -> Message:
+    """Store the TwiML reply: Twilio sends it, so it is `sent` until a status callback says more."""
+    info = analyze(body)
+    reply = Message(
+        direction="outbound",
+        phone=inbound.phone,
+        sender=inbound.sender,
+        clinic_id=inbound.clinic_id,
+        patient_id=inbound.patient_id,
+        kind=kind,
+        body=body,
+        status="sent",
+        encoding=info.encoding,
+        segments=info.segments,
+        in_reply_to_id=inbound.id,
+        sent_at=now,
+        created_at=now,
+    )
+    db.add(reply)
+    db.flush()
+    return reply

@@ -1,0 +1,191 @@
+"""Shared fixtures: a migrated database per test run, a rolled-back session per test, a
+signed Twilio client, a fixed clock.
+
+The database comes from TEST_DATABASE_URL (default: a SQLite file in a temporary folder).
+On PostgreSQL the URL's database is emptied and migrated at the start of the run, so point it
+at a database used only for tests, e.g.
+TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+
+from lupus_sms.content.service import reset_content_cache
+from lupus_sms.core import config as config_module
+from lupus_sms.core import db as db_module
+from lupus_sms.core.clock import FixedClock, get_clock
+from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.db import get_db, make_engine
+from lupus_sms.core.migrations import upgrade
+
+TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://sms.example.test"
+DEFAULT_NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+
+
+def pytest_configure(config) -> None:
+    # The app must never read a developer's .env or real credentials during tests.
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SMS_TRANSPORT", "DATABASE_URL"):
+        os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+    url = config_module.normalise_database_url(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction rolled back at the end."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield session
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        twilio_auth_token=TEST_AUTH_TOKEN,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_from_number="+12025550100",
+        sms_transport="console",
+        public_base_url=PUBLIC_BASE_URL,
+    )
+
+
+@pytest.fixture
+def app(db: Session, clock: FixedClock, settings: Settings):
+    from lupus_sms.main import create_app
+
+    reset_content_cache()
+    application = create_app()
+    application.dependency_overrides[get_db] = lambda: db
+    application.dependency_overrides[get_clock] = lambda: clock
+    application.dependency_overrides[get_settings] = lambda: settings
+    yield application
+    application.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class TwilioWebhookClient:
+    """Posts form data to our webhooks signed exactly as Twilio signs them."""
+
+    def __init__(self, client: TestClient, auth_token: str = TEST_AUTH_TOKEN):
+        self.client = client
+        self.validator = RequestValidator(auth_token)
+
+    def post(self, path: str, data: dict[str, str], *, signature: str | None = None):
+        url = PUBLIC_BASE_URL + path
+        if signature is None:
+            signature = self.validator.compute_signature(url, data)
+        return self.client.post(path, data=data, headers={"X-Twilio-Signature": signature})
+
+    def sms(
+        self,
+        body: str,
+        *,
+        from_: str = "+12025550123",
+        to: str = "+12025550100",
+        sid: str | None = None,
+        **extra: str,
+    ):
+        data = {
+            "MessageSid": sid or f"SM{uuid.uuid4().hex}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": from_,
+            "To": to,
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
+        }
+        return self.post("/twilio/sms", data)
+
+
+@pytest.fixture
+def twilio(client: TestClient) -> TwilioWebhookClient:
+    return TwilioWebhookClient(client)
+
+
+@pytest.fixture
+def fresh_database_url(database_url: str, tmp_path) -> Iterator[str]:
+    """An empty database of its own, for CLI runs and tests with several connections."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/own.db"
+        return
+    name = f"lupus_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def cli_env(fresh_database_url: str, monkeypatch) -> Iterator[dict[str, str]]:
+    """Point the process settings (used by the CLI) at a fresh database."""
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("SMS_TRANSPORT", "console")
+    _clear_caches()
+    yield {"DATABASE_URL": fresh_database_url}
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    if db_module.get_engine.cache_info().currsize:
+        db_module.get_engine().dispose()
+    get_settings.cache_clear()
+    db_module.get_engine.cache_clear()
+    db_module.get_sessionmaker.cache_clear()
+    reset_content_cache()
