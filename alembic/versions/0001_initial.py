@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:32:51.976142
+Create Date: 2026-11-25 16:35:27.494091
 """
 
 from collections.abc import Sequence
@@ -208,6 +208,7 @@ def upgrade() -> None:
         sa.Column("clinic_id", sa.Integer(), nullable=True),
         sa.Column("patient_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("checkin_key", sa.String(length=64), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("twilio_sid", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),

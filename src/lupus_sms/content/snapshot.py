@@ -6,6 +6,7 @@ request. `ContentError` lists every problem found, so an editor sees them all at
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lupus_sms.content.schemas import CARE_TEAM_POINTER, RESERVED_WORDS, Topic, placeholders_in
@@ -38,15 +39,27 @@ class ContentSnapshot:
     topics: tuple[Topic, ...]
     messages: dict[str, str]
     version: int
+    # Other content files by name ("plans", "checkins", "safety"): parsed YAML that the owning
+    # domain validates (see `register_document_validator`).
+    documents: dict[str, object] = field(default_factory=dict)
     by_word: dict[str, Topic] = field(default_factory=dict)
     by_number: dict[int, Topic] = field(default_factory=dict)
     by_key: dict[str, Topic] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, *, topics: list[Topic], messages: dict[str, str], version: int):
+    def build(
+        cls,
+        *,
+        topics: list[Topic],
+        messages: dict[str, str],
+        version: int,
+        documents: dict[str, object] | None = None,
+    ):
+        documents = documents or {}
         problems = validate_messages(messages)
         if not problems:
             problems = validate_topics(topics, more_marker=messages["more_marker"])
+        problems += validate_documents(documents)
         if problems:
             raise ContentError(problems)
         ordered = tuple(sorted(topics, key=lambda t: t.menu_number))
@@ -58,6 +71,7 @@ class ContentSnapshot:
             topics=ordered,
             messages=dict(messages),
             version=version,
+            documents=dict(documents),
             by_word=by_word,
             by_number={t.menu_number: t for t in ordered},
             by_key={t.key: t for t in ordered},
@@ -75,9 +89,31 @@ class ContentSnapshot:
             text += self.text("more_marker", part=index + 1, total=total)
         return text
 
+    def document(self, name: str) -> object:
+        """A parsed content document such as "plans"; KeyError when it does not exist."""
+        return self.documents[name]
+
     def menu(self) -> str:
         lines = "\n".join(f"{t.menu_number} {t.keyword} - {t.title}" for t in self.topics)
         return self.text("menu", topics=lines)
+
+
+DocumentValidator = Callable[[object], list[str]]
+_document_validators: dict[str, DocumentValidator] = {}
+
+
+def register_document_validator(name: str, validator: DocumentValidator) -> None:
+    """A domain checks its own document (unknown placeholders, thresholds) on every load/edit."""
+    _document_validators[name] = validator
+
+
+def validate_documents(documents: dict[str, object]) -> list[str]:
+    problems: list[str] = []
+    for name, document in documents.items():
+        validator = _document_validators.get(name)
+        if validator is not None:
+            problems += [f"{name}: {problem}" for problem in validator(document)]
+    return problems
 
 
 def validate_topics(topics: list[Topic], *, more_marker: str) -> list[str]:

@@ -48,6 +48,8 @@ class Message(Base, TimestampMixin):
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="SET NULL"))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(24), default="reply")
+    # Set on a check-in question (content/checkins.yaml key): replies are read as its answer.
+    checkin_key: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str | None] = mapped_column(Text)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))

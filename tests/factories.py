@@ -1,0 +1,51 @@
+"""Small factories for tests that need rows the API would normally create."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.core.phones import normalise_phone
+from lupus_sms.enrollment.models import Patient
+from lupus_sms.messaging.service import get_or_create_phone_number
+
+
+def make_clinic(db: Session, **overrides) -> Clinic:
+    values = {
+        "name": "Riverside Lupus Clinic",
+        "office_phone": "+16175550100",
+        "urgent_phone": "+16175550199",
+        "timezone": "America/New_York",
+    }
+    clinic = Clinic(**(values | overrides))
+    db.add(clinic)
+    db.flush()
+    return clinic
+
+
+def make_patient(
+    db: Session,
+    clinic: Clinic,
+    *,
+    phone: str = "+12025550123",
+    status: str = "active",
+    program: str = "ahsct",
+    procedure_date: date | None = None,
+    **overrides,
+) -> Patient:
+    phone_number = get_or_create_phone_number(db, e164=normalise_phone(phone))
+    values = {
+        "clinic_id": clinic.id,
+        "phone_number_id": phone_number.id,
+        "timezone": clinic.timezone,
+        "program": program,
+        "procedure_date": procedure_date,
+        "consent_source": "in_person",
+        "status": status,
+    }
+    patient = Patient(**(values | overrides))
+    db.add(patient)
+    db.flush()
+    return patient
