@@ -10,8 +10,10 @@ TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +23,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from lupus_sms.content.service import reset_content_cache
+from lupus_sms.content.service import (
+    reset_content_cache,
+    use_database_content,
+    use_yaml_content,
+)
 from lupus_sms.core import config as config_module
 from lupus_sms.core import db as db_module
 from lupus_sms.core.clock import FixedClock, get_clock
@@ -36,8 +42,15 @@ DEFAULT_NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 def pytest_configure(config) -> None:
     # The app must never read a developer's .env or real credentials during tests.
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SMS_TRANSPORT", "DATABASE_URL"):
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SMS_TRANSPORT"):
         os.environ.pop(name, None)
+    # Tests tick explicitly (run_tick, `run-due`): no background scheduler in the app.
+    os.environ["IN_PROCESS_SCHEDULER"] = "false"
+    # Anything that falls back to the process-wide settings writes to a scratch folder,
+    # never into the working tree.
+    scratch = tempfile.mkdtemp(prefix="lupus-sms-tests-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/process-default.db"
+    os.environ["SPOOL_DIR"] = f"{scratch}/spool"
 
 
 @pytest.fixture(scope="session")
@@ -82,10 +95,12 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path) -> Settings:
     return Settings(
         _env_file=None,
         database_url=database_url,
+        spool_dir=tmp_path / "spool",
+        spool_replay_seconds=0,  # tests replay the spool explicitly
         twilio_auth_token=TEST_AUTH_TOKEN,
         twilio_account_sid="AC" + "0" * 32,
         twilio_from_number="+12025550100",
@@ -99,12 +114,15 @@ def app(db: Session, clock: FixedClock, settings: Settings):
     from lupus_sms.main import create_app
 
     reset_content_cache()
-    application = create_app()
+    application = create_app(settings)
+    # Live content is read through the test's own session (another connection would block).
+    use_database_content(lambda: nullcontext(db))
     application.dependency_overrides[get_db] = lambda: db
     application.dependency_overrides[get_clock] = lambda: clock
     application.dependency_overrides[get_settings] = lambda: settings
     yield application
     application.dependency_overrides.clear()
+    use_yaml_content()
 
 
 @pytest.fixture
@@ -188,4 +206,4 @@ def _clear_caches() -> None:
     get_settings.cache_clear()
     db_module.get_engine.cache_clear()
     db_module.get_sessionmaker.cache_clear()
-    reset_content_cache()
+    use_yaml_content()

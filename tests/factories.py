@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.service import create_api_key
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.service import get_or_create_phone_number
@@ -23,6 +24,17 @@ def make_clinic(db: Session, **overrides) -> Clinic:
     db.add(clinic)
     db.flush()
     return clinic
+
+
+def make_api_key(db: Session, clinic: Clinic) -> str:
+    """A new API key for `clinic`; returns the plaintext for `Authorization: Bearer ...`."""
+    _api_key, plaintext = create_api_key(db, clinic_id=clinic.id)
+    return plaintext
+
+
+def auth_headers(db: Session, clinic: Clinic) -> dict[str, str]:
+    """Request headers carrying a new API key of `clinic`."""
+    return {"Authorization": f"Bearer {make_api_key(db, clinic)}"}
 
 
 def make_patient(

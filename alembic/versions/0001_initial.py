@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:35:27.494091
+Create Date: 2026-11-25 17:15:31.647681
 """
 
 from collections.abc import Sequence
@@ -41,6 +41,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("sender", name=op.f("uq_clinics_sender")),
     )
     op.create_table(
+        "content_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("created_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_items")),
+        sa.UniqueConstraint("key", name=op.f("uq_content_items_key")),
+    )
+    op.create_table(
+        "content_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("updated_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_state")),
+    )
+    op.create_table(
         "phone_numbers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("e164", sa.String(length=32), nullable=True),
@@ -53,6 +68,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_numbers")),
         sa.UniqueConstraint("e164", name=op.f("uq_phone_numbers_e164")),
         sa.UniqueConstraint("phone_hash", name=op.f("uq_phone_numbers_phone_hash")),
+    )
+    op.create_table(
+        "scheduler_heartbeats",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("completed_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_scheduler_heartbeats")),
+    )
+    op.create_table(
+        "sender_budgets",
+        sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("next_free_epoch", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("sender", name=op.f("pk_sender_budgets")),
     )
     op.create_table(
         "api_keys",
@@ -133,7 +160,55 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_patients_phone_number_id"), ["phone_number_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_patients_status_paused_until", ["status", "paused_until"], unique=False
+        )
 
+    op.create_table(
+        "pending_consent_choices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("phone_number_id", sa.Integer(), nullable=False),
+        sa.Column("patient_ids", sa.String(length=200), nullable=False),
+        sa.Column("asked_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["phone_number_id"],
+            ["phone_numbers.id"],
+            name=op.f("fk_pending_consent_choices_phone_number_id_phone_numbers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_consent_choices")),
+        sa.UniqueConstraint(
+            "phone_number_id", name=op.f("uq_pending_consent_choices_phone_number_id")
+        ),
+    )
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("clinic_id", sa.Integer(), nullable=True),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("session_generation", sa.Integer(), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_login_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reset_token_hash", sa.String(length=64), nullable=True),
+        sa.Column("reset_expires_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.Column("created_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"],
+            ["clinics.id"],
+            name=op.f("fk_users_clinic_id_clinics"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+    )
     op.create_table(
         "anchors",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -157,6 +232,55 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("anchors", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_anchors_patient_id"), ["patient_id"], unique=False)
+
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=254), nullable=False),
+        sa.Column("action", sa.String(length=48), nullable=False),
+        sa.Column("target", sa.String(length=120), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_audit_log_user_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_log_at", ["at"], unique=False)
+
+    op.create_table(
+        "content_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("author", sa.String(length=254), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reviewed_by", sa.String(length=254), nullable=True),
+        sa.Column("reviewed_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["users.id"],
+            name=op.f("fk_content_versions_author_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["content_items.id"],
+            name=op.f("fk_content_versions_item_id_content_items"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_versions")),
+        sa.UniqueConstraint("item_id", "number", name=op.f("uq_content_versions_item_id_number")),
+    )
+    with op.batch_alter_table("content_versions", schema=None) as batch_op:
+        batch_op.create_index("ix_content_live", ["item_id", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_content_versions_status"), ["status"], unique=False)
 
     op.create_table(
         "planned_messages",
@@ -213,6 +337,7 @@ def upgrade() -> None:
         sa.Column("twilio_sid", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("error_code", sa.String(length=16), nullable=True),
+        sa.Column("status_reason", sa.String(length=64), nullable=True),
         sa.Column("encoding", sa.String(length=8), nullable=True),
         sa.Column("segments", sa.Integer(), nullable=True),
         sa.Column("in_reply_to_id", sa.Integer(), nullable=True),
@@ -264,6 +389,108 @@ def upgrade() -> None:
         batch_op.create_index("ix_messages_phone_created", ["phone", "created_at"], unique=False)
 
     op.create_table(
+        "alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("clinic_id", sa.Integer(), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=True),
+        sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("priority", sa.String(length=8), nullable=False),
+        sa.Column("categories", sa.String(length=200), nullable=True),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("checkin_key", sa.String(length=64), nullable=True),
+        sa.Column("acknowledged_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_by", sa.String(length=120), nullable=True),
+        sa.Column("acknowledge_note", sa.Text(), nullable=True),
+        sa.Column("expires_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("notify_count", sa.Integer(), nullable=False),
+        sa.Column("next_notify_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"],
+            ["clinics.id"],
+            name=op.f("fk_alerts_clinic_id_clinics"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["messages.id"],
+            name=op.f("fk_alerts_message_id_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patients.id"],
+            name=op.f("fk_alerts_patient_id_patients"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
+    )
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_alerts_clinic_status_created", ["clinic_id", "status", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_alerts_patient_kind", ["patient_id", "kind"], unique=False)
+        batch_op.create_index("ix_alerts_status_expires", ["status", "expires_at"], unique=False)
+        batch_op.create_index(
+            "ix_alerts_status_next_notify", ["status", "next_notify_at"], unique=False
+        )
+
+    op.create_table(
+        "checkin_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("clinic_id", sa.Integer(), nullable=False),
+        sa.Column("checkin_key", sa.String(length=64), nullable=False),
+        sa.Column("question_message_id", sa.Integer(), nullable=True),
+        sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("option", sa.String(length=8), nullable=True),
+        sa.Column("meaning", sa.String(length=32), nullable=True),
+        sa.Column("temperature_c", sa.Double(), nullable=True),
+        sa.Column("red_flag", sa.Boolean(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("created_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"],
+            ["clinics.id"],
+            name=op.f("fk_checkin_answers_clinic_id_clinics"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["messages.id"],
+            name=op.f("fk_checkin_answers_message_id_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patients.id"],
+            name=op.f("fk_checkin_answers_patient_id_patients"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["question_message_id"],
+            ["messages.id"],
+            name=op.f("fk_checkin_answers_question_message_id_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_checkin_answers")),
+    )
+    with op.batch_alter_table("checkin_answers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_checkin_answers_patient_created", ["patient_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_checkin_answers_question_message_id"),
+            ["question_message_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "consent_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("phone_number_id", sa.Integer(), nullable=False),
@@ -310,16 +537,69 @@ def upgrade() -> None:
             batch_op.f("ix_consent_events_phone_number_id"), ["phone_number_id"], unique=False
         )
 
+    op.create_table(
+        "alert_notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("clinic_id", sa.Integer(), nullable=False),
+        sa.Column("event", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.Column("delivered_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", lupus_sms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_alert_notifications_alert_id_alerts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"],
+            ["clinics.id"],
+            name=op.f("fk_alert_notifications_clinic_id_clinics"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_notifications")),
+    )
+    with op.batch_alter_table("alert_notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_alert_notifications_alert_id"), ["alert_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_alert_notifications_due", ["status", "next_attempt_at"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("alert_notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_alert_notifications_due")
+        batch_op.drop_index(batch_op.f("ix_alert_notifications_alert_id"))
+
+    op.drop_table("alert_notifications")
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_events_phone_number_id"))
         batch_op.drop_index(batch_op.f("ix_consent_events_patient_id"))
 
     op.drop_table("consent_events")
+    with op.batch_alter_table("checkin_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_checkin_answers_question_message_id"))
+        batch_op.drop_index("ix_checkin_answers_patient_created")
+
+    op.drop_table("checkin_answers")
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_status_next_notify")
+        batch_op.drop_index("ix_alerts_status_expires")
+        batch_op.drop_index("ix_alerts_patient_kind")
+        batch_op.drop_index("ix_alerts_clinic_status_created")
+
+    op.drop_table("alerts")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_phone_created")
         batch_op.drop_index("ix_messages_patient_created")
@@ -332,11 +612,23 @@ def downgrade() -> None:
         batch_op.drop_index("ix_planned_messages_due")
 
     op.drop_table("planned_messages")
+    with op.batch_alter_table("content_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_content_versions_status"))
+        batch_op.drop_index("ix_content_live")
+
+    op.drop_table("content_versions")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_at")
+
+    op.drop_table("audit_log")
     with op.batch_alter_table("anchors", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_anchors_patient_id"))
 
     op.drop_table("anchors")
+    op.drop_table("users")
+    op.drop_table("pending_consent_choices")
     with op.batch_alter_table("patients", schema=None) as batch_op:
+        batch_op.drop_index("ix_patients_status_paused_until")
         batch_op.drop_index(batch_op.f("ix_patients_phone_number_id"))
         batch_op.drop_index("ix_patients_clinic_status")
 
@@ -346,6 +638,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_clinic_id"))
 
     op.drop_table("api_keys")
+    op.drop_table("sender_budgets")
+    op.drop_table("scheduler_heartbeats")
     op.drop_table("phone_numbers")
+    op.drop_table("content_state")
+    op.drop_table("content_items")
     op.drop_table("clinics")
     # ### end Alembic commands ###

@@ -2,10 +2,27 @@
 
 from fastapi import FastAPI
 
-from lupus_sms import health
+from lupus_sms import admin, health, metrics
+from lupus_sms.alerts import router as alerts_router
+from lupus_sms.enrollment import router as enrollment_router
+from lupus_sms.messaging import status as message_status
 from lupus_sms.messaging import webhooks
+from lupus_sms.scheduling import router as scheduling_router
+
+API_PREFIX = "/api/v1"  # every route under it needs a clinic API key (CurrentClinic)
+# Any operation with a body can meet one that is not JSON, UTF-8 or multipart at all, or too big.
+API_RESPONSES: dict[int | str, dict] = {
+    400: {"description": "Malformed request body"},
+    401: {"description": "Missing, unknown or revoked API key"},
+    413: {"description": "Request body too large"},
+}
 
 
 def include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
+    metrics.mount(app)  # GET /metrics and the webhook timing
     app.include_router(webhooks.router)
+    app.include_router(message_status.router)
+    for router in (enrollment_router.router, scheduling_router.router, alerts_router.router):
+        app.include_router(router, prefix=API_PREFIX, responses=API_RESPONSES)
+    admin.mount(app)

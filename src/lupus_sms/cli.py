@@ -6,13 +6,27 @@ import os
 
 import typer
 
+from lupus_sms.admin.cli import register as register_admin
+from lupus_sms.admin.cli import register_demo
+from lupus_sms.clinics.cli import register as register_clinics
+from lupus_sms.content.cli import register as register_content
 from lupus_sms.conversation.cli import register as register_conversation
 from lupus_sms.core.config import get_settings
+from lupus_sms.enrollment.cli import register as register_patients
+from lupus_sms.messaging.spool_cli import register as register_spool
+from lupus_sms.scheduling.cli import register as register_scheduling
 
 app = typer.Typer(help="lupus-sms: SMS education and recovery support.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 register_conversation(app)
+register_admin(app)
+register_demo(app)
+register_clinics(app)
+register_patients(app)
+register_content(app)
+register_scheduling(app)
+register_spool(app)
 
 
 @db_app.command("upgrade")
@@ -47,6 +61,7 @@ def serve(
         upgrade(settings.database_url)
     if no_scheduler:
         os.environ["IN_PROCESS_SCHEDULER"] = "false"
+        get_settings.cache_clear()  # the app reads the flag from fresh settings
     uvicorn.run(
         "lupus_sms.main:app",
         host=host or settings.host,
@@ -58,4 +73,7 @@ def serve(
 
 
 def main() -> None:
+    from lupus_sms.content.service import read_only_session, use_database_content
+    # Every command (serve, worker, chat) serves the live content from the database.
+    use_database_content(read_only_session)
     app()

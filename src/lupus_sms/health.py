@@ -1,27 +1,43 @@
-"""`GET /healthz`: is the app up and can it reach its database?"""
+"""`GET /healthz`: is the app up, can it reach its database, is the scheduler ticking?"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from lupus_sms.core.clock import Clock, get_clock
+from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
+from lupus_sms.scheduling.health import scheduler_check
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Application and database health")
-def healthz(db: DbSession) -> JSONResponse:
+@router.get("/healthz", summary="Application, database and scheduler health")
+def healthz(
+    request: Request,
+    db: DbSession,
+    settings: Annotated[Settings, Depends(get_settings)],
+    clock: Annotated[Clock, Depends(get_clock)],
+) -> JSONResponse:
     checks: dict[str, str] = {"app": "ok"}
+    body: dict[str, object] = {}
     try:
         db.execute(text("SELECT 1"))
         checks["database"] = "ok"
+        expected = settings.expect_worker or getattr(request.app.state, "scheduler_running", False)
+        started_at = getattr(request.app.state, "scheduler_started_at", None)
+        checks["scheduler"], body["scheduler"] = scheduler_check(
+            db, settings=settings, now=clock.now(), expected=expected, started_at=started_at
+        )
     except SQLAlchemyError:
         checks["database"] = "unavailable"
-    healthy = all(value == "ok" for value in checks.values())
+    healthy = all(value in ("ok", "not_expected") for value in checks.values())
     return JSONResponse(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
+        {"status": "ok" if healthy else "degraded", "checks": checks, **body},
         status_code=200 if healthy else 503,
     )

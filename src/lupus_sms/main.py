@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+import lupus_sms.models  # noqa: F401 - every mapper must be known before the first query
 from lupus_sms.api import include_routers
-from lupus_sms.core.config import get_settings
+from lupus_sms.core.body_limit import BodySizeLimit
+from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.errors import install_error_handlers
+from lupus_sms.core.logging import install_phone_masking
 
 logger = logging.getLogger(__name__)
 
 
-def create_app() -> FastAPI:
-    settings = get_settings()
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     settings.check_startable()
     app = FastAPI(
         title="lupus-sms",
         version="0.1.0",
         description="SMS education, consent, reminders and safety escalation for lupus "
         "stem-cell treatment programmes.",
+        lifespan=_lifespan(settings),
     )
     install_error_handlers(app)
+    install_phone_masking()
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     include_routers(app)
     if not settings.signatures_required:
         logger.warning(
@@ -30,6 +40,37 @@ def create_app() -> FastAPI:
             "This is a local toy; set Twilio credentials before exposing it."
         )
     return app
+
+
+def _lifespan(settings: Settings):
+    """Background work of each web process: replaying texts spooled while the database was down,
+    and (unless --no-scheduler) the scheduler tick."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from lupus_sms.core.db import get_sessionmaker
+        from lupus_sms.messaging.spool import replay_periodically
+
+        task = None
+        if settings.spool_replay_seconds > 0:
+            replay = replay_periodically(lambda: get_sessionmaker()(), settings=settings)
+            task = asyncio.create_task(replay)
+        scheduler = None
+        if settings.in_process_scheduler:  # `serve` without --no-scheduler
+            from lupus_sms.worker import start_background
+
+            scheduler = start_background(settings)
+        app.state.scheduler_running = scheduler is not None
+        app.state.scheduler_started_at = scheduler and datetime.now(UTC)  # healthz grace
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
 
 
 def __getattr__(name: str):

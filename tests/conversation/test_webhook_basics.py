@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from lupus_sms.messaging.models import Message
@@ -33,3 +34,35 @@ def test_duplicate_message_sid_answered_same_and_stored_once(twilio, db):
         select(func.count()).select_from(Message).where(Message.direction == "inbound")
     )
     assert inbound == 1
+
+
+def test_missing_signature_is_refused(client):
+    response = client.post("/twilio/sms", data={"MessageSid": "SM2", "From": "+12025550123"})
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "invalid Twilio signature"
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "From"])
+def test_missing_fields_get_a_clear_4xx(twilio, missing):
+    data = {"MessageSid": "SM3", "From": "+12025550123", "Body": "AHSCT"}
+    del data[missing]
+    response = twilio.post("/twilio/sms", data)
+    assert response.status_code == 422
+    assert missing in response.json()["error"]["message"]
+
+
+def test_inbound_and_reply_are_stored_with_sid_status_and_time(twilio, db, clock):
+    twilio.sms("LUPUS", from_="(202) 555-0123", sid="SMstored1")
+    rows = db.scalars(select(Message).order_by(Message.id)).all()
+    inbound, reply = rows
+    assert (inbound.direction, inbound.phone, inbound.body) == ("inbound", "+12025550123", "LUPUS")
+    assert inbound.twilio_sid == "SMstored1" and inbound.status == "received"
+    assert inbound.created_at == clock.now()
+    assert (reply.direction, reply.status, reply.in_reply_to_id) == ("outbound", "sent", inbound.id)
+    assert reply.encoding == "GSM-7" and reply.segments in (1, 2)
+
+
+def test_reply_carries_a_status_callback(twilio, db):
+    response = twilio.sms("LUPUS")
+    reply = db.scalar(select(Message).where(Message.direction == "outbound"))
+    assert f"/twilio/status?message_id={reply.id}" in response.text

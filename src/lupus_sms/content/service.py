@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from lupus_sms.content.loader import load_content_dir
 from lupus_sms.content.snapshot import ContentSnapshot
@@ -28,8 +30,15 @@ def _yaml_source(current: ContentSnapshot | None) -> ContentSnapshot | None:
 _source: ContentSource = _yaml_source
 
 
+# The simulator answers with draft content in its own thread only, never for real texts.
+_override: ContextVar[ContentSnapshot | None] = ContextVar("content_override", default=None)
+
+
 def get_content() -> ContentSnapshot:
     global _snapshot, _checked_at
+    override = _override.get()
+    if override is not None:
+        return override
     now = time.monotonic()
     if _snapshot is not None and now - _checked_at < get_settings().content_refresh_seconds:
         return _snapshot
@@ -55,3 +64,41 @@ def reset_content_cache() -> None:
     with _lock:
         _snapshot = None
         _checked_at = 0.0
+
+
+def use_database_content(session_factory) -> None:
+    """Serve the live content from the database (content/ YAML while it holds none).
+
+    `session_factory()` returns a context manager yielding a Session: the process's
+    sessionmaker in production, the test's own session in tests.
+    """
+    from lupus_sms.content.store import DatabaseSource
+
+    set_content_source(DatabaseSource(session_factory, lambda: get_settings().content_dir))
+
+
+def use_yaml_content() -> None:
+    set_content_source(_yaml_source)
+
+
+@contextmanager
+def content_override(snapshot: ContentSnapshot) -> Iterator[None]:
+    """Within this block (this thread or task only), get_content() returns `snapshot`."""
+    token = _override.set(snapshot)
+    try:
+        yield
+    finally:
+        _override.reset(token)
+
+
+@contextmanager
+def read_only_session() -> Iterator:
+    """A session for the content poll that never waits for SQLite's write lock."""
+    from sqlalchemy.orm import Session
+
+    from lupus_sms.core.db import get_engine
+
+    with get_engine().connect() as connection:
+        connection.execution_options(read_only=True)
+        with Session(bind=connection) as session:
+            yield session

@@ -25,6 +25,10 @@ MESSAGE_PLACEHOLDERS = {
     "empty": {"program_name"},
     "opt_out_confirmation": {"program_name"},
     "opt_in_confirmation": {"program_name"},
+    # No program_name in the invitation: it may reach a wrong number (see messages.yaml).
+    "consent_invitation": {"clinic_name"},
+    "consent_confirmation": {"clinic_name", "program_name"},
+    "consent_which_clinic": {"choices", "program_name"},
 }
 
 

@@ -23,11 +23,11 @@ def handle_compliance(context: InboundContext) -> Reply | None:
     """STOP / HELP / START families, Twilio's OptOutType first, then clear wishes to stop."""
     twilio_type = (context.opt_out_type or "").upper()
     word = context.normalised
+    already_out = context.phone_number is not None and context.phone_number.opted_out
     if twilio_type == "STOP" or word in OPT_OUT_WORDS:
         opt_out(context, source="sms_keyword")
-        wanted = context.settings.reply_to_opt_out_words
-        body = context.content.text("opt_out_confirmation") if wanted else None
-        return Reply(body, "opt_out", exempt_from_limits=True)
+        wanted = context.settings.reply_to_opt_out_words and not already_out
+        return _opt_out_reply(context, wanted)
     if twilio_type == "HELP" or (not twilio_type and word in HELP_WORDS):
         body = context.content.text("help") if context.can_reply else None
         return Reply(body, "help", exempt_from_limits=True)
@@ -37,8 +37,13 @@ def handle_compliance(context: InboundContext) -> Reply | None:
     if is_opt_out_wish(word):
         opt_out(context, source="sms_request")
         # Twilio does not recognise these, so the one allowed confirmation is ours to send.
-        return Reply(context.content.text("opt_out_confirmation"), "opt_out", True)
+        return _opt_out_reply(context, not already_out)
     return None
+
+
+def _opt_out_reply(context: InboundContext, wanted: bool) -> Reply:
+    body = context.content.text("opt_out_confirmation") if wanted else None
+    return Reply(body, "opt_out", exempt_from_limits=True, confirms_opt_out=True)
 
 
 def handle_opt_in_reply(context: InboundContext) -> Reply | None:

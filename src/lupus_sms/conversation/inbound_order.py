@@ -1,5 +1,8 @@
 """THE INBOUND ORDER. Keep in step with ARCHITECTURE.md ("Inbound SMS, in order").
 
+  0. red-flag opt-out  a wish to stop that is also a red flag ("stop texting me, I want to
+                     die"): opted out AND the clinic alerted, the confirmation carries the
+                     safety reply (alerts/inbound.py)
   1. compliance      STOP / START / HELP families alone; clear wishes to stop in longer texts.
                      An opt-in word lifts the block and goes on (a consent YES may follow).
   2. context         an open check-in maps its option numbers to meanings   (check-ins)
@@ -14,6 +17,13 @@ Limits on replies never hold back steps 1 and 3 (their replies are `exempt_from_
 
 from __future__ import annotations
 
+from lupus_sms.alerts.inbound import (
+    handle_checkin_answer,
+    handle_checkin_context,
+    handle_red_flag_opt_out,
+    handle_review,
+    handle_safety,
+)
 from lupus_sms.conversation.handlers import (
     handle_compliance,
     handle_keywords,
@@ -21,10 +31,17 @@ from lupus_sms.conversation.handlers import (
     handle_unknown,
 )
 from lupus_sms.conversation.pipeline import Handler
+from lupus_sms.enrollment.inbound import handle_pending_consent
 
 INBOUND_ORDER: list[tuple[str, Handler]] = [
+    ("red_flag_opt_out", handle_red_flag_opt_out),  # "stop texting me, I want to die"
     ("compliance", handle_compliance),
+    ("checkin_context", handle_checkin_context),
+    ("safety", handle_safety),
+    ("checkin_answer", handle_checkin_answer),
+    ("pending", handle_pending_consent),
     ("opt_in_reply", handle_opt_in_reply),
     ("keywords", handle_keywords),
+    ("review", handle_review),
     ("hint", handle_unknown),
 ]

@@ -25,6 +25,8 @@ class Reply:
     kind: str
     # Safety and compliance replies are never held back by reply limits or quiet hours.
     exempt_from_limits: bool = False
+    # The one confirmation that the opt-out rules allow goes to a number that just opted out.
+    confirms_opt_out: bool = False
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,16 +13,19 @@ from sqlalchemy.orm import Session
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.inbound_order import INBOUND_ORDER
-from lupus_sms.conversation.pipeline import InboundContext, run_pipeline
+from lupus_sms.conversation.limits import hold_back_reply
+from lupus_sms.conversation.pipeline import InboundContext, Reply, run_pipeline
 from lupus_sms.conversation.text import normalise
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
+from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
 from lupus_sms.messaging.models import Message
 
 logger = logging.getLogger(__name__)
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message
+LATE_REPLY_VALIDITY = timedelta(hours=24)  # a spooled text's answer is not worth sending later
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class InboundSms:
     body: str
     opt_out_type: str | None = None
     messaging_service_sid: str | None = None
+    # "twiml": the reply is the webhook's answer. A text replayed from the spool was answered
+    # already (messaging/spool.py): "outbox" queues the real reply, "none" sends nothing more.
+    reply_by: str = "twiml"
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class InboundResult:
 def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
     """Store the message, run the inbound order, store the reply; one commit."""
     now = clock.now()
+    # Before our first query: a due content refresh reads through its own session, and on
+    # SQLite it would otherwise wait for the write lock this session is holding.
+    content = get_content()
     existing = messaging.find_inbound_by_sid(db, message_sid=sms.message_sid)
     if existing is not None:
         return _replay(db, existing)
@@ -71,7 +81,7 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
     context = InboundContext(
         db=db,
         settings=settings,
-        content=get_content(),
+        content=content,
         now=now,
         message=message,
         phone_number=phone_number,
@@ -81,13 +91,42 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
     )
     reply = run_pipeline(context, INBOUND_ORDER)
     reply_row = None
-    if reply.body and context.can_reply:
-        reply_row = messaging.record_reply(
-            db, inbound=message, body=reply.body, kind=reply.kind, now=now
+    if reply.body and (context.can_reply or reply.confirms_opt_out) and sms.reply_by != "none":
+        reply_row = _store_reply(
+            db, sms=sms, inbound=message, reply=reply, settings=settings, now=now
         )
     db.commit()
     logger.info("inbound from %s handled as %s", mask_phone(phone), reply.kind)
     return InboundResult(reply_row.body if reply_row else None, reply_row and reply_row.id)
+
+
+def _store_reply(
+    db: Session,
+    *,
+    sms: InboundSms,
+    inbound: Message,
+    reply: Reply,
+    settings: Settings,
+    now: datetime,
+) -> Message | None:
+    """Record the reply (None when reply limits hold it back, see conversation/limits.py)."""
+    if hold_back_reply(db, inbound=inbound, reply=reply, settings=settings, now=now):
+        return None
+    if sms.reply_by == "outbox":
+        late = outbox.enqueue(
+            db,
+            phone=inbound.phone,
+            body=reply.body,
+            kind=reply.kind,
+            now=now,
+            clinic_id=inbound.clinic_id,
+            patient_id=inbound.patient_id,
+            sender=inbound.sender,
+            valid_until=now + LATE_REPLY_VALIDITY,
+        )
+        late.in_reply_to_id = inbound.id
+        return late
+    return messaging.record_reply(db, inbound=inbound, body=reply.body, kind=reply.kind, now=now)
 
 
 def _replay(db: Session, inbound: Message | None) -> InboundResult:

@@ -18,9 +18,10 @@ def normalise(body: str | None) -> str:
     the empty-message reply).
     """
     text = unicodedata.normalize("NFKC", body or "")
-    text = _INVISIBLE.sub("", text)
+    # Upper-case before filtering: some capitals need a combining mark ("ὐ" -> "Υ̓").
+    text = _INVISIBLE.sub("", text).upper()
     kept = [ch if (ch.isalnum() or ch.isspace()) else " " for ch in text]
-    return " ".join("".join(kept).upper().split())
+    return " ".join("".join(kept).split())
 
 
 def compact(normalised: str) -> str:

@@ -35,7 +35,37 @@ class Settings(BaseSettings):
     session_secret: str = DEVELOPMENT_SESSION_SECRET
     content_dir: Path = Field(default_factory=lambda: _default_content_dir())
     content_refresh_seconds: float = 3.0
+    # Two pairs of eyes: content changes wait for a second admin's approval (safety always).
+    content_review_required: bool = True
+    # Texts above this reading grade are flagged in the editor (patient materials aim at 6-8).
+    reading_grade_limit: float = 8.0
     default_country: str = "US"
+
+    # Reply limits against auto-responder loops and floods (conversation/limits.py).
+    reply_limit_per_window: int = Field(default=30, ge=1)
+    reply_limit_window_seconds: int = Field(default=3600, ge=1)
+    repeat_reply_limit: int = Field(default=3, ge=1)
+    # Inbound texts that cannot be stored (database down or slow) wait here (messaging/spool.py).
+    spool_dir: Path = Path("spool")
+    spool_replay_seconds: float = 30.0  # 0 turns the web process's periodic replay off
+    # Request bodies above this get 413 (webhooks: 64 kB, core/body_limit.py).
+    max_request_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # PostgreSQL: no statement or lock wait may outlast Twilio's 15 s webhook timeout (0: none).
+    database_statement_timeout_ms: int = Field(default=5000, ge=0)
+
+    # Scheduler and outbox (see scheduling/ and messaging/dispatch.py).
+    in_process_scheduler: bool = True  # `serve` ticks in-process; `serve --no-scheduler` not
+    expect_worker: bool = False  # a web-only process: /healthz also checks the worker's tick
+    tick_seconds: float = Field(default=15.0, gt=0)
+    tick_batch_size: int = Field(default=50, ge=1, le=1000)
+    send_max_attempts: int = Field(default=6, ge=1)
+    send_retry_base_seconds: float = Field(default=30.0, gt=0)
+    send_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    send_lease_seconds: float = Field(default=120.0, gt=0)
+    # A reminder this far behind its due time (after downtime) expires instead of going late.
+    staleness_cutoff_hours: float = Field(default=6.0, gt=0)
+    # Per sender, shared by every worker; a US long code sends about 1 segment a second.
+    sms_segments_per_second: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _choose_transport(self) -> Settings:

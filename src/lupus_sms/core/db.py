@@ -24,6 +24,11 @@ NAMING_CONVENTION = {
 }
 
 
+# Primary keys are INTEGER: 32-bit on PostgreSQL. Larger ids from clients are refused as 422
+# instead of reaching the database as "integer out of range".
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -54,19 +59,35 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine tuned per backend: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
+def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
+    """An engine tuned per backend: WAL and a busy timeout on SQLite; on PostgreSQL pre-ping
+    (connections killed on the server are replaced), a connect timeout and, when given,
+    statement and lock timeouts."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs["connect_args"] = _postgres_connect_args(
+        kwargs.get("connect_args"), statement_timeout_ms
+    )
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
         kwargs.setdefault("pool_timeout", 5)
     return create_engine(url, **kwargs)
+
+
+def _postgres_connect_args(given: dict | None, statement_timeout_ms: int) -> dict:
+    """Fail fast instead of hanging: a refused or slow database must not outlast the webhook."""
+    connect_args = {"connect_timeout": 5, **(given or {})}
+    if statement_timeout_ms:
+        limits = (
+            f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={statement_timeout_ms}"
+        )
+        connect_args["options"] = f"{connect_args.get('options', '')} {limits}".strip()
+    return connect_args
 
 
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
@@ -85,6 +106,11 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_begin(connection) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
     # writes can fail with "database is locked" instead of waiting for the busy timeout.
+    if connection.get_execution_options().get("read_only"):
+        # Read-only work (the live-content poll) takes no write lock: in WAL mode it never
+        # waits for a writer, even one in the same thread.
+        connection.exec_driver_sql("BEGIN")
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -95,7 +121,10 @@ def _is_memory(dbapi_connection) -> bool:
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    return make_engine(
+        settings.database_url, statement_timeout_ms=settings.database_statement_timeout_ms
+    )
 
 
 @lru_cache

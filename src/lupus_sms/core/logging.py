@@ -26,6 +26,14 @@ class PhoneMaskingFilter(logging.Filter):
         return True
 
 
+def install_phone_masking() -> None:
+    """Mask phone numbers in whatever handlers exist (the app run by a bare `uvicorn`, too)."""
+    for name in (None, "uvicorn", "uvicorn.access", "uvicorn.error", "apscheduler"):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, PhoneMaskingFilter) for f in handler.filters):
+                handler.addFilter(PhoneMaskingFilter())
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

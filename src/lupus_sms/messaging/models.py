@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lupus_sms.core.db import Base, UTCDateTime
@@ -54,6 +54,8 @@ class Message(Base, TimestampMixin):
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16))
+    # Why it was skipped or expired (opted_out, patient_paused, stale, ...); see statuses.py.
+    status_reason: Mapped[str | None] = mapped_column(String(64))
     encoding: Mapped[str | None] = mapped_column(String(8))
     segments: Mapped[int | None]
     in_reply_to_id: Mapped[int | None] = mapped_column(
@@ -68,3 +70,13 @@ class Message(Base, TimestampMixin):
     claim_token: Mapped[str | None] = mapped_column(String(36))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SenderBudget(Base):
+    """The shared rate limit of one sender (a number or Messaging Service SID): the earliest
+    time, in epoch seconds, at which its next segment may go. Every worker reserves here."""
+
+    __tablename__ = "sender_budgets"
+
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_free_epoch: Mapped[float] = mapped_column(Float, default=0.0)

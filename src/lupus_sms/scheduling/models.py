@@ -31,3 +31,13 @@ class PlannedMessage(Base, TimestampMixin):
     status_reason: Mapped[str | None] = mapped_column(String(64))
     claim_token: Mapped[str | None] = mapped_column(String(36))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SchedulerHeartbeat(Base):
+    """When a scheduler tick last completed (one row per name; every worker writes `tick`).
+    `/healthz` reads its age so a dead worker is noticed."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime())

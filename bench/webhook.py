@@ -1,0 +1,115 @@
+"""Inbound webhook: the real app against a bare FastAPI baseline under the same uvicorn.
+
+For each database and worker count: closed-loop max throughput and open-loop latency at a
+fixed offered rate, for the baseline and for the real app (signed requests, a topic
+keyword, distinct MessageSids), then the ratio. After each real-app run the inbound rows
+are counted: every 200 answer must have its message stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import func, select
+
+from bench.common import (
+    BENCH_AUTH_TOKEN,
+    BENCH_BASE_URL,
+    app_env,
+    cpu_seconds,
+    emit,
+    fresh_database,
+    ratio,
+    run_loadgen,
+    uvicorn_server,
+)
+from lupus_sms.core.db import make_engine
+from lupus_sms.messaging.models import Message
+
+REAL_APP = "lupus_sms.main:app"
+BASELINE_APP = "bench.baseline_app:app"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], nargs="+",
+                        default=["sqlite", "postgresql"])  # fmt: skip
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
+    parser.add_argument("--concurrency", type=int, default=16, help="closed-loop connections")
+    parser.add_argument("--rate", type=float, default=200.0, help="open-loop offered rate")
+    parser.add_argument("--phones", type=int, default=200, help="distinct senders")
+    parser.add_argument("--skip-baseline", action="store_true")
+
+
+def measure(server: tuple[str, int], args: argparse.Namespace) -> dict:
+    base_url, pid = server
+    common = [
+        "--url", base_url, "--token", BENCH_AUTH_TOKEN, "--public-base-url", BENCH_BASE_URL,
+        "--phones", str(args.phones), "--duration", str(args.duration),
+    ]  # fmt: skip
+    cpu_before = cpu_seconds(pid)
+    closed = run_loadgen([*common, "--concurrency", str(args.concurrency)])
+    cpu_used = cpu_seconds(pid) - cpu_before
+    # Includes the warm-up requests, which the loadgen sends before measuring.
+    closed["server_cpu_ms_per_request"] = round(
+        cpu_used * 1000 / max(1, closed["requests"] + args.phones), 3
+    )
+    opened = run_loadgen([*common, "--rate", str(args.rate), "--no-warmup"])
+    return {"closed": closed, "open": opened}
+
+
+def count_inbound(database_url: str) -> int:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        query = select(func.count()).select_from(Message).where(Message.direction == "inbound")
+        count = connection.scalar(query)
+    engine.dispose()
+    return count
+
+
+def run_one(kind: str, workers: int, args: argparse.Namespace) -> dict:
+    result: dict = {"db": kind, "workers": workers}
+    with fresh_database(kind) as url:
+        env = app_env(url)
+        if not args.skip_baseline:
+            with uvicorn_server(BASELINE_APP, workers=workers, env=env) as server:
+                result["baseline"] = measure(server, args)
+        with uvicorn_server(REAL_APP, workers=workers, env=env) as server:
+            result["app"] = measure(server, args)
+        answered = sum(run["ok"] for run in result["app"].values()) + args.phones
+        result["stored_inbound"] = count_inbound(url)
+        result["answered_200"] = answered
+        result["all_answered_stored"] = result["stored_inbound"] >= answered
+    if "baseline" in result:
+        app, base = result["app"]["closed"], result["baseline"]["closed"]
+        result["throughput_ratio"] = ratio(app["rps"], base["rps"])
+        result["cpu_per_request_ratio"] = ratio(
+            base["server_cpu_ms_per_request"], app["server_cpu_ms_per_request"]
+        )
+    return result
+
+
+def summary_line(result: dict) -> str:
+    app = result["app"]
+    base = result.get("baseline", {"closed": {}, "open": {}})
+    return (
+        f"{result['db']:<10} workers={result['workers']} "
+        f"app={app['closed']['rps']:>7.1f} req/s "
+        f"baseline={base['closed'].get('rps', 0):>7.1f} req/s "
+        f"ratio={result.get('throughput_ratio')} "
+        f"(CPU/request: app {app['closed']['server_cpu_ms_per_request']} ms, "
+        f"baseline {base['closed'].get('server_cpu_ms_per_request')} ms, "
+        f"ratio {result.get('cpu_per_request_ratio')}) | at {app['open']['mode']}: "
+        f"app p50={app['open']['p50_ms']} p99={app['open']['p99_ms']} ms, "
+        f"baseline p50={base['open'].get('p50_ms')} p99={base['open'].get('p99_ms')}"
+        f" | stored {result['stored_inbound']}/{result['answered_200']}"
+    )
+
+
+def run(args: argparse.Namespace) -> dict:
+    results = [run_one(kind, workers, args) for kind in args.db for workers in args.workers]
+    for result in results:
+        print(summary_line(result))
+    report = {"benchmark": "webhook", "runs": results}
+    emit(report, args.json)
+    return report

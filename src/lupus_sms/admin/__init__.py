@@ -1,0 +1,69 @@
+"""The admin console at /admin: server-rendered pages, a little plain JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+# No inline script or style anywhere: the policy forbids them.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def mount(app: FastAPI) -> None:
+    """Add the admin routes, static files, security headers and the live content source."""
+    from lupus_sms.admin import (
+        routes_auth,
+        routes_content,
+        routes_export,
+        routes_oversight,
+        routes_patients,
+    )
+    from lupus_sms.admin.auth import CSRF_COOKIE, AdminPageError, LoginRequired
+    from lupus_sms.admin.pages import render
+    from lupus_sms.content.service import read_only_session, use_database_content
+
+    for module in (routes_auth, routes_content, routes_export, routes_oversight, routes_patients):
+        app.include_router(module.router)
+    static = StaticFiles(directory=str(Path(__file__).parent / "static"))
+    app.mount("/admin/static", static, name="admin-static")
+    use_database_content(read_only_session)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/admin/login", status_code=303)
+
+    @app.exception_handler(AdminPageError)
+    async def _page_error(request: Request, exc: AdminPageError):
+        return render(
+            request,
+            "message.html",
+            exc.status_code,
+            title="Not allowed",
+            message=exc.message,
+            link="/admin",
+        )
+
+    @app.middleware("http")
+    async def _admin_headers(request: Request, call_next):
+        response = await call_next(request)
+        if request.url.path.startswith("/admin"):
+            response.headers.update(SECURITY_HEADERS)
+            new_cookie = getattr(request.state, "new_csrf_cookie", None)
+            if new_cookie:
+                value, options = new_cookie
+                response.set_cookie(CSRF_COOKIE, value, **options)
+        return response

@@ -1,0 +1,127 @@
+"""Dashboard figures, aggregated in Python over a bounded window (portable across databases).
+
+Nothing here identifies a patient: unknown texts are shown with digits, emails and
+capitalised names blanked, and counts never name a sender.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from lupus_sms.admin import charts
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.service import get_content
+from lupus_sms.conversation.text import normalise
+from lupus_sms.core.db import Base
+from lupus_sms.messaging.models import Message, PhoneNumber
+
+DAYS = 28
+MAX_ROWS = 100_000
+FAILED = ("failed", "undelivered")
+_DIGITS = re.compile(r"\d[\d\s().-]*")
+_EMAIL = re.compile(r"\S+@\S+")
+_NAME = re.compile(r"(?<=\s)[A-Z][a-z]+")
+
+
+def build(db: Session, *, now: datetime) -> dict:
+    start = (now - timedelta(days=DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    days = [(start + timedelta(days=i)).date().isoformat() for i in range(DAYS)]
+    rows = db.execute(
+        select(Message.created_at, Message.direction, Message.status, Message.error_code)
+        .where(Message.created_at >= start)
+        .limit(MAX_ROWS)
+    ).all()
+    return {
+        "messages_chart": _messages_chart(rows, days),
+        "failures": _failures(rows),
+        "optouts_chart": _optouts_chart(db, start, days),
+        "keywords_chart": charts.hbars(_keywords(db, start), title="Most-asked topics"),
+        "unknown": _unknown_texts(db, start),
+        "alerts": _open_alerts(db),
+        "totals": {"messages": len(rows), "days": DAYS},
+    }
+
+
+def _messages_chart(rows, days: list[str]):
+    series: dict[str, list[int]] = {}
+    index = {day: i for i, day in enumerate(days)}
+    for created_at, direction, status, _ in rows:
+        name = "inbound" if direction == "inbound" else f"out: {status}"
+        series.setdefault(name, [0] * len(days))[index.get(created_at.date().isoformat(), 0)] += 1
+    return charts.stacked_bars(days, dict(sorted(series.items())), title="Messages per day")
+
+
+def _failures(rows) -> dict:
+    outbound = [r for r in rows if r.direction == "outbound" and r.status != "queued"]
+    failed = [r for r in outbound if r.status in FAILED]
+    rate = len(failed) / len(outbound) if outbound else 0.0
+    codes = Counter(r.error_code or "none" for r in failed).most_common(5)
+    return {
+        "rate": f"{rate:.1%}",
+        "failed": len(failed),
+        "outbound": len(outbound),
+        "chart": charts.hbars(codes, title="Top error codes"),
+    }
+
+
+def _optouts_chart(db: Session, start: datetime, days: list[str]):
+    stamps = db.scalars(select(PhoneNumber.opted_out_at).where(PhoneNumber.opted_out_at >= start))
+    counts = Counter(stamp.date().isoformat() for stamp in stamps)
+    return charts.line(days, [counts.get(day, 0) for day in days], title="Opt-outs per day")
+
+
+def _keywords(db: Session, start: datetime) -> list[tuple[str, int]]:
+    content = get_content()
+    bodies = db.scalars(
+        select(Message.body)
+        .where(Message.direction == "inbound", Message.created_at >= start)
+        .limit(MAX_ROWS)
+    )
+    counts: Counter[str] = Counter()
+    for body in bodies:
+        word = normalise(body).replace(" ", "")
+        topic = content.by_word.get(word) or (
+            content.by_number.get(int(word)) if word.isdigit() and len(word) < 3 else None
+        )
+        if topic is not None:
+            counts[topic.keyword] += 1
+    return counts.most_common(8)
+
+
+def _unknown_texts(db: Session, start: datetime) -> list[tuple[str, int]]:
+    """What people asked that the content did not cover (answered with the hint)."""
+    reply = aliased(Message)
+    bodies = db.scalars(
+        select(Message.body)
+        .join(reply, reply.in_reply_to_id == Message.id)
+        .where(reply.kind == "hint", Message.created_at >= start)
+        .limit(5000)
+    )
+    counts = Counter(deidentify(body or "") for body in bodies)
+    return [(text, n) for text, n in counts.most_common(15) if text]
+
+
+def deidentify(text: str) -> str:
+    text = _EMAIL.sub("[email]", text)
+    text = _DIGITS.sub("# ", text)
+    text = _NAME.sub("[name]", " " + text).strip()
+    return " ".join(text.split())[:80].lower()
+
+
+def _open_alerts(db: Session) -> list[tuple[str, int]]:
+    """Open alerts per clinic, once the alerts domain has its table."""
+    alerts = Base.metadata.tables.get("alerts")
+    if alerts is None or "clinic_id" not in alerts.c or "status" not in alerts.c:
+        return []
+    query = (
+        select(Clinic.name, func.count())
+        .select_from(alerts.join(Clinic, Clinic.id == alerts.c.clinic_id))
+        .where(alerts.c.status == "open")
+        .group_by(Clinic.name)
+    )
+    return [(name, count) for name, count in db.execute(query)]

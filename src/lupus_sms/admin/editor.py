@@ -1,0 +1,122 @@
+"""What the editor shows and saves: per-text SMS analysis, previews, and YAML for forms."""
+
+from __future__ import annotations
+
+import json
+import string
+
+import yaml
+
+from lupus_sms.admin.readability import grade_level
+from lupus_sms.content.schemas import placeholders_in
+from lupus_sms.content.segments import analyze, describe_non_gsm
+from lupus_sms.content.snapshot import MESSAGE_PLACEHOLDERS
+from lupus_sms.core.errors import ValidationFailed
+
+# Filled into placeholders for previews: what a patient would plausibly see.
+SAMPLE_VALUES = {
+    "program_name": "Lupus Stem Cell Info",
+    "clinic_name": "Riverside Lupus Clinic",
+    "office_phone": "(617) 555-0100",
+    "urgent_phone": "(617) 555-0199",
+    "first_name": "Alex",
+    "keyword": "LUPUS",
+    "title": "What lupus is",
+    "part": "1",
+    "total": "3",
+    "topics": "1 LUPUS - What lupus is\n2 STEMCELLS - Stem cells",
+    "date": "Tue Mar 10",
+    "time": "9:30 AM",
+    "appointment": "Tue Mar 10 at 9:30 AM",
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def preview(text: str) -> str:
+    """The text with sample values in its placeholders (unknown ones stay visible)."""
+    try:
+        return string.Formatter().vformat(text, (), _Blank(SAMPLE_VALUES))
+    except (ValueError, IndexError, KeyError):
+        return text
+
+
+def analysis(text: str, *, grade_limit: float) -> dict:
+    """Counts of the text as sent (placeholders filled), for the live counters."""
+    sent = preview(text)
+    info = analyze(sent)
+    grade = grade_level(sent)
+    return {
+        "characters": info.characters,
+        "encoding": info.encoding,
+        "segments": info.segments,
+        "non_gsm": describe_non_gsm(info.non_gsm_characters),
+        "grade": grade,
+        "grade_too_high": grade is not None and grade > grade_limit,
+        "preview": sent,
+    }
+
+
+def topic_yaml(form: dict[str, str], *, key: str, parts: list[str]) -> str:
+    """A topic form as its content/ file. Strings are double-quoted (JSON escapes are valid
+    YAML) so a keyword such as NO or ON never turns into a boolean."""
+    aliases = [a.strip().upper() for a in form.get("aliases", "").split(",") if a.strip()]
+    parts = [p.strip().replace("\r\n", "\n") for p in parts if p.strip()]
+    menu_number = _menu_number(form.get("menu_number", ""))
+    lines = [
+        f"key: {key}",
+        f"keyword: {_q(form.get('keyword', '').strip().upper())}",
+        "aliases:" if aliases else "aliases: []",
+        *[f"  - {_q(alias)}" for alias in aliases],
+        f"menu_number: {menu_number}",
+        f"title: {_q(form.get('title', '').strip())}",
+        "parts:",
+        *[f"  - {_q(part)}" for part in parts],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _menu_number(raw: str) -> int:
+    typed = (raw or "").strip()
+    if not typed.isdigit() or not 1 <= int(typed) <= 99:
+        shown = f"you typed {typed[:20]!r}" if typed else "it is empty"
+        raise ValidationFailed(
+            f"Menu number must be a whole number from 1 to 99, like 7 ({shown}).",
+            field="menu_number",
+        )
+    return int(typed)
+
+
+def topic_form(body: str) -> dict:
+    data = yaml.safe_load(body) or {}
+    return {
+        "keyword": data.get("keyword", ""),
+        "aliases": ", ".join(data.get("aliases") or []),
+        "menu_number": data.get("menu_number", ""),
+        "title": data.get("title", ""),
+        "parts": list(data.get("parts") or []),
+    }
+
+
+def messages_yaml(messages: dict[str, str], *, order: list[str]) -> str:
+    names = [n for n in order if n in messages] + [n for n in messages if n not in order]
+    return "".join(f"{name}: {_q(messages[name].replace(chr(13), ''))}\n" for name in names)
+
+
+def message_rows(body: str) -> list[dict]:
+    data = yaml.safe_load(body) or {}
+    return [
+        {"name": name, "text": text, "placeholders": sorted(MESSAGE_PLACEHOLDERS.get(name, ()))}
+        for name, text in data.items()
+    ]
+
+
+def unknown_placeholders(text: str, allowed: set[str]) -> set[str]:
+    return placeholders_in(text) - allowed
+
+
+def _q(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)

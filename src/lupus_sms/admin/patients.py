@@ -1,0 +1,49 @@
+"""Owner-only reads that identify patients. Each one writes an audit entry first, so no
+identifying page is ever shown without a trace of who looked. Helpers flush."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from lupus_sms.audit.service import Actor, record
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.service import get_clinic
+from lupus_sms.core.errors import NotFoundError
+from lupus_sms.enrollment.models import Patient
+from lupus_sms.enrollment.service import list_patients_query, messages_query
+from lupus_sms.messaging.models import Message
+
+MAX_PATIENTS = 500
+MAX_MESSAGES = 500
+
+
+def clinic_patients(
+    db: Session, *, clinic_id: int, actor: Actor, now: datetime
+) -> tuple[Clinic, list[Patient]]:
+    clinic = get_clinic(db, clinic_id=clinic_id)
+    query = list_patients_query(clinic_id=clinic.id).order_by(Patient.id).limit(MAX_PATIENTS)
+    patients = list(db.scalars(query))
+    record(db, actor=actor, action="patient.list", now=now, target=f"clinic:{clinic.id}")
+    return clinic, patients
+
+
+def conversation(
+    db: Session, *, patient_id: int, actor: Actor, now: datetime
+) -> tuple[Clinic, Patient, list[Message]]:
+    patient = db.get(Patient, patient_id)
+    if patient is None:
+        raise NotFoundError(f"patient {patient_id} not found")
+    clinic = get_clinic(db, clinic_id=patient.clinic_id)
+    query = messages_query(patient, clinic).order_by(Message.created_at, Message.id)
+    messages = list(db.scalars(query.limit(MAX_MESSAGES)))
+    record(
+        db,
+        actor=actor,
+        action="patient.view",
+        now=now,
+        target=f"patient:{patient.id}",
+        detail=f"conversation, clinic:{clinic.id}",
+    )
+    return clinic, patient, messages

@@ -1,0 +1,278 @@
+"""Simulator, dashboard, audit log, users and clinics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from lupus_sms.admin import dashboard as dashboard_service
+from lupus_sms.admin.auth import Csrf, CurrentUser, actor_for, require
+from lupus_sms.admin.pages import redirect, render
+from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
+from lupus_sms.admin.service import list_clinics
+from lupus_sms.admin.simulator import simulate
+from lupus_sms.audit import service as audit
+from lupus_sms.clinics import service as clinics
+from lupus_sms.core.db import DbSession
+from lupus_sms.core.errors import LupusSmsError
+from lupus_sms.users import service as users
+from lupus_sms.users.models import ROLES, User
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+Editor = Annotated[User, require("content.edit")]
+Owner = Annotated[User, require("users.manage")]
+SIMULATOR_PHONE = "+12025550199"
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request, user: CurrentUser, db: DbSession, clock: ClockDep, csrf: CsrfToken
+) -> object:
+    data = dashboard_service.build(db, now=clock.now())
+    return render(request, "dashboard.html", data=data)
+
+
+@router.get("/simulator")
+def simulator_form(request: Request, user: Editor, csrf: CsrfToken) -> object:
+    return render(request, "simulator.html", phone=SIMULATOR_PHONE, body="", drafts=True)
+
+
+@router.post("/simulator", dependencies=[Csrf])
+def simulator(
+    request: Request,
+    user: Editor,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    phone: Annotated[str, Form(max_length=40)] = SIMULATOR_PHONE,
+    body: Annotated[str, Form(max_length=1600)] = "",
+    drafts: Annotated[str, Form(max_length=8)] = "",
+) -> object:
+    context = {"phone": phone, "body": body, "drafts": drafts == "on"}
+    try:
+        result = simulate(
+            db, phone=phone, body=body, settings=settings, clock=clock, drafts=drafts == "on"
+        )
+    except LupusSmsError as exc:
+        return render(request, "simulator.html", 422, error=exc.message, **context)
+    return render(
+        request,
+        "simulator.html",
+        reply=result.body or "(no reply)",
+        used_drafts=result.used_drafts,
+        **context,
+    )
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request,
+    user: CurrentUser,
+    db: DbSession,
+    csrf: CsrfToken,
+    actor: str = "",
+    action: str = "",
+    target: str = "",
+) -> object:
+    entries = audit.get_all(db, actor=actor[:80], action=action[:80], target=target[:80])
+    return render(request, "audit.html", entries=entries, actor=actor, action=action, target=target)
+
+
+@router.get("/users")
+def user_list(request: Request, user: Owner, db: DbSession, csrf: CsrfToken) -> object:
+    return render(request, "users.html", users=users.get_all(db), roles=ROLES)
+
+
+@router.post("/users", dependencies=[Csrf])
+def user_create(
+    request: Request,
+    user: Owner,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    role: Annotated[str, Form(max_length=16)] = "editor",
+) -> object:
+    try:
+        created = users.create(db, email=email, password=None, role=role)
+        token = users.issue_reset_token(db, user=created, now=clock.now())
+    except LupusSmsError as exc:
+        db.rollback()
+        return render(
+            request, "users.html", 422, users=users.get_all(db), roles=ROLES, error=exc.message
+        )
+    audit.record(
+        db,
+        actor=actor_for(user),
+        action="user.create",
+        now=clock.now(),
+        target=f"user:{created.id}",
+        detail=f"{created.email} as {role}",
+    )
+    db.commit()
+    return _show_link(request, settings, created, token)
+
+
+@router.post("/users/{user_id}/{action}", dependencies=[Csrf])
+def user_action(
+    request: Request,
+    user_id: int,
+    action: str,
+    user: Owner,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    role: Annotated[str, Form(max_length=16)] = "",
+) -> object:
+    try:
+        target = users.get(db, user_id=user_id)
+        token = _apply(db, target, action, role, clock.now())
+    except LupusSmsError as exc:
+        db.rollback()
+        return render(
+            request,
+            "message.html",
+            exc.status_code,
+            title="Not done",
+            message=exc.message,
+            link="/admin/users",
+        )
+    audit.record(
+        db,
+        actor=actor_for(user),
+        action=f"user.{action}",
+        now=clock.now(),
+        target=f"user:{target.id}",
+        detail=role or None,
+    )
+    db.commit()
+    return _show_link(request, settings, target, token) if token else redirect("/admin/users")
+
+
+def _apply(db, target: User, action: str, role: str, now) -> str | None:
+    if action == "deactivate":
+        users.set_active(db, user=target, active=False)
+    elif action == "activate":
+        users.set_active(db, user=target, active=True)
+    elif action == "role":
+        users.set_role(db, user=target, role=role)
+    elif action == "reset":
+        return users.issue_reset_token(db, user=target, now=now)
+    else:
+        raise users.NotFoundError("unknown action")
+    return None
+
+
+def _show_link(request, settings, target: User, token: str) -> object:
+    link = f"{settings.public_base_url}/admin/reset/{token}"
+    return render(
+        request,
+        "message.html",
+        title="One-time link",
+        message=f"Give this link to {target.email}. It is shown only once and works for 24 hours.",
+        secret=link,
+        link="/admin/users",
+    )
+
+
+@router.get("/clinics")
+def clinic_list(request: Request, user: Owner, db: DbSession, csrf: CsrfToken) -> object:
+    return render(request, "clinics.html", clinics=list_clinics(db))
+
+
+@router.post("/clinics", dependencies=[Csrf])
+def clinic_create(
+    request: Request,
+    user: Owner,
+    db: DbSession,
+    clock: ClockDep,
+    name: Annotated[str, Form(max_length=80)] = "",
+    office_phone: Annotated[str, Form(max_length=40)] = "",
+    urgent_phone: Annotated[str, Form(max_length=40)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "America/New_York",
+) -> object:
+    try:
+        clinic = clinics.create_clinic(
+            db, name=name, office_phone=office_phone, urgent_phone=urgent_phone, timezone=timezone
+        )
+    except LupusSmsError as exc:
+        db.rollback()
+        return render(request, "clinics.html", 422, clinics=list_clinics(db), error=exc.message)
+    audit.record(
+        db,
+        actor=actor_for(user),
+        action="clinic.create",
+        now=clock.now(),
+        target=f"clinic:{clinic.id}",
+        detail=clinic.name,
+    )
+    db.commit()
+    return redirect("/admin/clinics")
+
+
+@router.post("/clinics/{clinic_id}/keys", dependencies=[Csrf])
+def key_create(
+    request: Request,
+    clinic_id: int,
+    user: Owner,
+    db: DbSession,
+    clock: ClockDep,
+    label: Annotated[str, Form(max_length=80)] = "",
+) -> object:
+    try:
+        clinic = clinics.get_clinic(db, clinic_id=clinic_id)
+        api_key, plaintext = clinics.create_api_key(db, clinic_id=clinic.id, label=label or None)
+    except LupusSmsError as exc:
+        return render(
+            request,
+            "message.html",
+            exc.status_code,
+            title="Not done",
+            message=exc.message,
+            link="/admin/clinics",
+        )
+    audit.record(
+        db,
+        actor=actor_for(user),
+        action="api_key.create",
+        now=clock.now(),
+        target=f"clinic:{clinic.id}",
+        detail=api_key.prefix,
+    )
+    db.commit()
+    return render(
+        request,
+        "message.html",
+        title="New API key",
+        secret=plaintext,
+        message=f"The key for {clinic.name}. It is shown only once.",
+        link="/admin/clinics",
+    )
+
+
+@router.post("/keys/{prefix}/revoke", dependencies=[Csrf])
+def key_revoke(
+    request: Request, prefix: str, user: Owner, db: DbSession, clock: ClockDep
+) -> object:
+    try:
+        api_key = clinics.revoke_api_key(db, prefix=prefix, now=clock.now())
+    except LupusSmsError as exc:
+        return render(
+            request,
+            "message.html",
+            exc.status_code,
+            title="Not done",
+            message=exc.message,
+            link="/admin/clinics",
+        )
+    audit.record(
+        db,
+        actor=actor_for(user),
+        action="api_key.revoke",
+        now=clock.now(),
+        target=f"clinic:{api_key.clinic_id}",
+        detail=api_key.prefix,
+    )
+    db.commit()
+    return redirect("/admin/clinics")

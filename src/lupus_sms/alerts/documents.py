@@ -1,0 +1,93 @@
+"""Reading content/safety.yaml and content/checkins.yaml from the live content snapshot.
+
+Compiled forms are cached per document object: the snapshot is immutable, so a new object
+means new content, and the webhook never recompiles rules per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import phonenumbers
+
+from lupus_sms.alerts.rules import SafetyRules, compile_rules
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.snapshot import ContentSnapshot
+
+DEFAULT_RENOTIFY_MINUTES = 30
+DEFAULT_RETRY_SECONDS = (30, 60, 120, 300, 600, 1800)
+DEFAULT_NO_RESPONSE_AFTER = 2
+DEFAULT_EXPIRE_DAYS = 14
+
+_lock = threading.Lock()
+_compiled: dict[int, tuple[object, SafetyRules]] = {}
+
+
+def safety_document(content: ContentSnapshot) -> dict[str, Any]:
+    return dict(content.documents.get("safety") or {})
+
+
+def checkins_document(content: ContentSnapshot) -> dict[str, Any]:
+    return dict(content.documents.get("checkins") or {})
+
+
+def safety_rules(content: ContentSnapshot) -> SafetyRules:
+    """The compiled red-flag rules of this content (the code floor alone if there is none)."""
+    document = content.documents.get("safety") or {}
+    with _lock:
+        cached = _compiled.get(id(document))
+        if cached is not None and cached[0] is document:
+            return cached[1]
+        rules = compile_rules(document)
+        _compiled.clear()  # one live snapshot at a time; old ones are not looked up again
+        _compiled[id(document)] = (document, rules)
+        return rules
+
+
+def renotify_after(content: ContentSnapshot) -> timedelta:
+    alerts = safety_document(content).get("alerts") or {}
+    return timedelta(minutes=float(alerts.get("renotify_after_minutes", DEFAULT_RENOTIFY_MINUTES)))
+
+
+def retry_delay(content: ContentSnapshot, attempts: int) -> timedelta:
+    """The wait after `attempts` failed webhook attempts; the last step repeats forever."""
+    alerts = safety_document(content).get("alerts") or {}
+    delays = list(alerts.get("webhook_retry_seconds") or DEFAULT_RETRY_SECONDS)
+    return timedelta(seconds=float(delays[min(max(attempts, 1), len(delays)) - 1]))
+
+
+def no_response_after(content: ContentSnapshot) -> int:
+    return int(checkins_document(content).get("no_response_after", DEFAULT_NO_RESPONSE_AFTER))
+
+
+def expire_after(content: ContentSnapshot) -> timedelta:
+    days = float(checkins_document(content).get("expire_after_days", DEFAULT_EXPIRE_DAYS))
+    return timedelta(days=days)
+
+
+def safety_text(content: ContentSnapshot, name: str, **values: object) -> str:
+    return str(safety_document(content)["replies"][name]).format(**values)
+
+
+def checkin_text(content: ContentSnapshot, name: str, **values: object) -> str:
+    return str(checkins_document(content)["replies"][name]).format(**values)
+
+
+def clinic_values(clinics: list[Clinic]) -> dict[str, str]:
+    """{clinic_name}, {urgent_phone}, {office_phone} for one clinic, or several joined."""
+    return {
+        "clinic_name": " or ".join(c.name for c in clinics),
+        "urgent_phone": " or ".join(display_phone(c.urgent_phone) for c in clinics),
+        "office_phone": " or ".join(display_phone(c.office_phone) for c in clinics),
+    }
+
+
+def display_phone(e164: str) -> str:
+    """A number as people dial it at home: +16175550199 -> (617) 555-0199."""
+    try:
+        number = phonenumbers.parse(e164, "US")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -1,0 +1,96 @@
+"""Alerts for clinics, the notifications that carry them, and stored check-in answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lupus_sms.core.db import Base, UTCDateTime
+from lupus_sms.core.models import TimestampMixin
+
+ALERT_KINDS = ("red_flag", "no_response", "needs_review")
+ALERT_STATUSES = ("open", "acknowledged", "expired")
+
+
+class Alert(Base, TimestampMixin):
+    """Something a person at the clinic must look at.
+
+    A red flag stays `open` until a person acknowledges it; while open and unacknowledged it
+    is notified again every `renotify_after_minutes` (`next_notify_at`). `no_response` and
+    `needs_review` items are low priority and may expire (`expires_at`).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_clinic_status_created", "clinic_id", "status", "created_at"),
+        Index("ix_alerts_status_next_notify", "status", "next_notify_at"),
+        Index("ix_alerts_status_expires", "status", "expires_at"),
+        Index("ix_alerts_patient_kind", "patient_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    # None when a number nobody enrolled texted a clinic's own number.
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # red_flag | no_response | needs_review
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[str] = mapped_column(String(8))  # high | low
+    categories: Mapped[str | None] = mapped_column(String(200))  # "fever,chills"
+    text: Mapped[str | None] = mapped_column(Text)  # the patient's words
+    checkin_key: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+    acknowledge_note: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notify_count: Mapped[int] = mapped_column(default=0)
+    next_notify_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertNotification(Base, TimestampMixin):
+    """One webhook delivery of an alert to its clinic, retried until the receiver says 2xx.
+
+    Retries are rows with `next_attempt_at`, driven by the scheduler tick: no sleeps. A tick
+    leases a row by moving `next_attempt_at` forward before it calls the receiver, so two
+    workers never post the same delivery at once.
+    """
+
+    __tablename__ = "alert_notifications"
+    __table_args__ = (Index("ix_alert_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(32))  # alert.opened | alert.reminder
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|delivered|cancelled
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CheckinAnswer(Base, TimestampMixin):
+    """A patient's reply to a check-in, as read: an option, a meaning, a temperature."""
+
+    __tablename__ = "checkin_answers"
+    __table_args__ = (Index("ix_checkin_answers_patient_created", "patient_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    checkin_key: Mapped[str] = mapped_column(String(64))
+    question_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))  # answered | unclear
+    option: Mapped[str | None] = mapped_column(String(8))
+    meaning: Mapped[str | None] = mapped_column(String(32))
+    temperature_c: Mapped[float | None]
+    red_flag: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str | None] = mapped_column(Text)

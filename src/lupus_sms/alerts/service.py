@@ -1,0 +1,233 @@
+"""Opening, notifying, listing and acknowledging alerts. Helpers flush; callers commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from lupus_sms.alerts import documents
+from lupus_sms.alerts.models import Alert, AlertNotification
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.snapshot import ContentSnapshot
+from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.core.pagination import PageParams, decode_cursor, encode_cursor, paginate
+from lupus_sms.enrollment.models import Patient
+from lupus_sms.messaging import outbox
+from lupus_sms.messaging.models import Message, PhoneNumber
+
+logger = logging.getLogger(__name__)
+# Enrolments whose clinic still hears from the number. An opted-out patient's red flag still
+# reaches the clinic (only the SMS reply is blocked); an unenrolled or erased one does not.
+ALERTABLE_STATUSES = ("pending_consent", "active", "paused", "opted_out", "undeliverable")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who an alert is for: a clinic, and the patient there (None for an unknown number)."""
+
+    clinic: Clinic
+    patient: Patient | None
+
+
+def alert_targets(
+    db: Session, *, phone_number: PhoneNumber | None, clinic_id: int | None
+) -> list[Target]:
+    """Every clinic this number is enrolled with, or only the one its `To` named.
+
+    A number nobody enrolled that texted a clinic's own number still reaches that clinic.
+    """
+    patients = _patients(db, phone_number)
+    named = [p for p in patients if p.clinic_id == clinic_id] if clinic_id else []
+    chosen = named or patients
+    clinic_ids = {p.clinic_id for p in chosen} or ({clinic_id} if clinic_id else set())
+    if not clinic_ids:
+        return []
+    clinics = {c.id: c for c in db.scalars(select(Clinic).where(Clinic.id.in_(clinic_ids)))}
+    if chosen:
+        return [Target(clinics[p.clinic_id], p) for p in chosen]
+    return [Target(clinic, None) for clinic in clinics.values()]
+
+
+def _patients(db: Session, phone_number: PhoneNumber | None) -> list[Patient]:
+    if phone_number is None or phone_number.id is None:
+        return []
+    stmt = (
+        select(Patient)
+        .where(
+            Patient.phone_number_id == phone_number.id,
+            Patient.status.in_(ALERTABLE_STATUSES),
+            Patient.erased_at.is_(None),
+        )
+        .order_by(Patient.id)
+    )
+    return list(db.scalars(stmt).all())
+
+
+def open_alert(
+    db: Session,
+    *,
+    target: Target,
+    kind: str,
+    now: datetime,
+    content: ContentSnapshot,
+    text: str | None = None,
+    categories: tuple[str, ...] = (),
+    message: Message | None = None,
+    checkin_key: str | None = None,
+) -> Alert:
+    """Open an alert and notify its clinic. Red flags never expire and are re-notified."""
+    red_flag = kind == "red_flag"
+    alert = Alert(
+        clinic_id=target.clinic.id,
+        patient_id=target.patient.id if target.patient else None,
+        message_id=message.id if message else None,
+        kind=kind,
+        status="open",
+        priority="high" if red_flag else "low",
+        categories=",".join(categories) or None,
+        text=text,
+        checkin_key=checkin_key,
+        expires_at=None if red_flag else now + documents.expire_after(content),
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(alert)
+    db.flush()
+    notify(db, alert=alert, clinic=target.clinic, event="alert.opened", now=now, content=content)
+    logger.warning("%s alert %s opened for clinic %s", kind, alert.id, alert.clinic_id)
+    return alert
+
+
+def notify(
+    db: Session,
+    *,
+    alert: Alert,
+    clinic: Clinic,
+    event: str,
+    now: datetime,
+    content: ContentSnapshot,
+) -> None:
+    """Queue a webhook delivery and, for red flags when the clinic wants it, an on-call SMS.
+
+    Neither is held by quiet hours: the webhook is ours to send at once, and the on-call SMS
+    is queued with kind "alert", which the dispatcher sends at any hour.
+    """
+    alert.notify_count += 1
+    if alert.kind == "red_flag":
+        alert.next_notify_at = now + documents.renotify_after(content)
+    if clinic.alert_webhook_url:
+        db.add(
+            AlertNotification(
+                alert_id=alert.id,
+                clinic_id=clinic.id,
+                event=event,
+                status="pending",
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    if alert.kind == "red_flag" and clinic.alert_sms_to_urgent_phone and clinic.urgent_phone:
+        outbox.enqueue(
+            db,
+            phone=clinic.urgent_phone,
+            body=_on_call_text(content, alert, clinic),
+            kind="alert",
+            now=now,
+            clinic_id=clinic.id,
+        )
+    db.flush()
+
+
+def _on_call_text(content: ContentSnapshot, alert: Alert, clinic: Clinic) -> str:
+    """No patient words in an SMS to a phone: the id and the kind of danger only."""
+    template = (documents.safety_document(content).get("alerts") or {}).get("on_call_sms") or (
+        "{program_name} ALERT for {clinic_name}: patient {patient} reported {what}."
+    )
+    what = (alert.categories or "a red flag").replace(",", ", ").replace("_", " ")
+    patient = f"#{alert.patient_id}" if alert.patient_id else "(unknown number)"
+    return template.format(
+        program_name=content.messages.get("program_name", ""),
+        clinic_name=clinic.name,
+        patient=patient,
+        what=what,
+    )
+
+
+def list_alerts(
+    db: Session,
+    *,
+    clinic_id: int,
+    params: PageParams,
+    status: str | None = None,
+    kind: str | None = None,
+    patient_id: int | None = None,
+) -> tuple[list[Alert], str | None]:
+    """Open alerts first (then newest first), one clinic only, filterable."""
+    stmt = select(Alert).where(Alert.clinic_id == clinic_id)
+    if status:
+        stmt = stmt.where(Alert.status == status)
+    if kind:
+        stmt = stmt.where(Alert.kind == kind)
+    if patient_id:
+        stmt = stmt.where(Alert.patient_id == patient_id)
+    if status:
+        return paginate(db, stmt, params=params, key=Alert.id)
+    return _open_first(db, stmt, params)
+
+
+def _open_first(db: Session, stmt, params: PageParams) -> tuple[list[Alert], str | None]:
+    """Keyset pagination over (closed?, id desc): the cursor is "<rank>:<id>"."""
+    rank = case((Alert.status == "open", 0), else_=1)
+    if params.cursor is not None:
+        after_rank, after_id = _split_cursor(decode_cursor(params.cursor))
+        stmt = stmt.where((rank > after_rank) | ((rank == after_rank) & (Alert.id < after_id)))
+    stmt = stmt.order_by(rank, Alert.id.desc()).limit(params.limit + 1)
+    rows = list(db.scalars(stmt).all())
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    last = rows[-1]
+    return rows, encode_cursor(f"{0 if last.status == 'open' else 1}:{last.id}")
+
+
+def _split_cursor(value) -> tuple[int, int]:
+    try:
+        rank_text, id_text = str(value).split(":")
+        return int(rank_text), int(id_text)
+    except ValueError:
+        raise ValidationFailed("cursor is not valid", field="cursor") from None
+
+
+def get_alert(db: Session, *, clinic_id: int, alert_id: int) -> Alert:
+    """Another clinic's alert is as unknown as one that does not exist."""
+    alert = db.get(Alert, alert_id)
+    if alert is None or alert.clinic_id != clinic_id:
+        raise NotFoundError(f"alert {alert_id} not found")
+    return alert
+
+
+def acknowledge(
+    db: Session, *, clinic_id: int, alert_id: int, by: str, note: str | None, now: datetime
+) -> Alert:
+    """A person has seen it: stop re-notifying and stop pending webhook retries."""
+    alert = get_alert(db, clinic_id=clinic_id, alert_id=alert_id)
+    if alert.status == "acknowledged":
+        raise ConflictError(f"alert {alert_id} was already acknowledged by {alert.acknowledged_by}")
+    alert.status = "acknowledged"
+    alert.acknowledged_at = now
+    alert.acknowledged_by = by
+    alert.acknowledge_note = note
+    alert.next_notify_at = None
+    alert.updated_at = now
+    for notification in db.scalars(
+        select(AlertNotification).where(
+            AlertNotification.alert_id == alert.id, AlertNotification.status == "pending"
+        )
+    ):
+        notification.status = "cancelled"
+    db.commit()
+    return alert

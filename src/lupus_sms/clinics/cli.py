@@ -1,0 +1,115 @@
+"""`lupus-sms clinic create|list` and `lupus-sms clinic key create|revoke`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lupus_sms.clinics import service
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.core.clock import system_clock
+from lupus_sms.core.config import get_settings
+from lupus_sms.core.errors import LupusSmsError
+
+clinic_app = typer.Typer(help="Clinics (tenants) and their API keys.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys of a clinic.", no_args_is_help=True)
+clinic_app.add_typer(key_app, name="key")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(clinic_app, name="clinic")
+
+
+@contextmanager
+def cli_session() -> Iterator[Session]:
+    """A session on DATABASE_URL; domain errors become a clean message and exit code 1."""
+    from lupus_sms.core.db import get_sessionmaker
+
+    settings = get_settings()
+    if settings.is_sqlite:  # the one-machine default migrates itself, like `serve`
+        from lupus_sms.core.migrations import upgrade
+
+        upgrade(settings.database_url)
+    with get_sessionmaker()() as db:
+        try:
+            yield db
+        except LupusSmsError as exc:
+            db.rollback()
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+
+
+def find_clinic(db: Session, ref: str) -> Clinic:
+    """A clinic by id or by its exact name."""
+    if ref.isdigit():
+        return service.get_clinic(db, clinic_id=int(ref))
+    found = db.scalars(select(Clinic).where(Clinic.name == ref)).all()
+    if len(found) != 1:
+        raise LupusSmsError(f"no single clinic named {ref!r}; use its id (lupus-sms clinic list)")
+    return found[0]
+
+
+@clinic_app.command("create")
+def create(
+    name: str = typer.Argument(..., help="Clinic name as patients see it (GSM-7 characters)."),
+    phone: str = typer.Option(..., "--phone", help="Office phone for patients."),
+    urgent_phone: str = typer.Option(..., "--urgent-phone", help="24/7 urgent or on-call line."),
+    timezone: str = typer.Option(..., "--timezone", help="IANA zone, e.g. America/New_York."),
+    country: str = typer.Option("US", help="Default region for phone numbers."),
+    sender: str | None = typer.Option(None, help="Own Twilio number or Messaging Service SID."),
+) -> None:
+    """Create a clinic and print its first API key (shown once)."""
+    with cli_session() as db:
+        clinic = service.create_clinic(
+            db,
+            name=name,
+            office_phone=phone,
+            urgent_phone=urgent_phone,
+            timezone=timezone,
+            country=country,
+            sender=sender,
+        )
+        _api_key, plaintext = service.create_api_key(db, clinic_id=clinic.id, label="initial")
+        db.commit()
+        typer.echo(f"clinic {clinic.id} created: {clinic.name}")
+        _echo_key(plaintext)
+
+
+@clinic_app.command("list")
+def list_clinics() -> None:
+    """Clinics with their keys' visible prefixes."""
+    with cli_session() as db:
+        for clinic in db.scalars(select(Clinic).order_by(Clinic.id)):
+            keys = service.list_api_keys(db, clinic_id=clinic.id)
+            shown = ", ".join(k.prefix + (" (revoked)" if k.revoked_at else "") for k in keys)
+            typer.echo(f"{clinic.id}\t{clinic.name}\t{clinic.timezone}\tkeys: {shown or '-'}")
+
+
+@key_app.command("create")
+def key_create(
+    clinic: str = typer.Option(..., "--clinic", help="Clinic id or exact name."),
+    label: str | None = typer.Option(None, help="What the key is for, e.g. 'EHR sync'."),
+) -> None:
+    """Print a new API key for the clinic (shown once; only its hash is stored)."""
+    with cli_session() as db:
+        found = find_clinic(db, clinic)
+        _api_key, plaintext = service.create_api_key(db, clinic_id=found.id, label=label)
+        db.commit()
+        _echo_key(plaintext)
+
+
+@key_app.command("revoke")
+def key_revoke(prefix: str = typer.Argument(..., help="The key's visible prefix (lsk_xxxxxxxx).")):
+    """Revoke a key at once: requests with it get 401."""
+    with cli_session() as db:
+        api_key = service.revoke_api_key(db, prefix=prefix[:12], now=system_clock.now())
+        db.commit()
+        typer.echo(f"revoked {api_key.prefix}")
+
+
+def _echo_key(plaintext: str) -> None:
+    typer.echo(f"API key (shown once, store it now): {plaintext}")

@@ -1,0 +1,136 @@
+"""Clinics (tenants) and their API keys. Helpers flush; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lupus_sms.clinics.models import ApiKey, Clinic
+from lupus_sms.content.segments import is_gsm7
+from lupus_sms.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    ValidationFailed,
+)
+from lupus_sms.core.phones import normalise_phone
+from lupus_sms.core.timezones import validate_timezone
+
+KEY_PREFIX = "lsk_"
+# lsk_<8 visible chars>_<secret>: the visible part identifies a key in lists and logs.
+_KEY_SHAPE = re.compile(r"^lsk_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,128})$")
+_MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_VISIBLE_ALPHABET = "abcdefghijkmnopqrstuvwxyz23456789"  # no 0/o/1/l: read aloud safely
+
+
+def create_clinic(
+    db: Session,
+    *,
+    name: str,
+    office_phone: str,
+    urgent_phone: str,
+    timezone: str,
+    country: str = "US",
+    sender: str | None = None,
+    is_demo: bool = False,
+) -> Clinic:
+    """Validate and add a clinic."""
+    country = (country or "US").upper()
+    clinic = Clinic(
+        name=validate_clinic_name(name),
+        office_phone=normalise_phone(office_phone, country),
+        urgent_phone=normalise_phone(urgent_phone, country),
+        timezone=validate_timezone(timezone),
+        country=country,
+        sender=_validate_sender(sender, country),
+        is_demo=is_demo,
+    )
+    if clinic.sender and db.scalar(select(Clinic.id).where(Clinic.sender == clinic.sender)):
+        raise ConflictError("another clinic already uses this sender", field="sender")
+    db.add(clinic)
+    db.flush()
+    return clinic
+
+
+def validate_clinic_name(name: str) -> str:
+    """The name goes into texts: GSM-7 only, or every text becomes UCS-2 (fewer chars each)."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise ValidationFailed("clinic name must be 1 to 80 characters", field="name")
+    if not is_gsm7(name):
+        raise ValidationFailed(
+            "clinic name must use plain SMS (GSM-7) characters, e.g. no curly quotes or emoji",
+            field="name",
+        )
+    return name
+
+
+def _validate_sender(sender: str | None, country: str) -> str | None:
+    if not sender:
+        return None
+    sender = sender.strip()
+    if _MESSAGING_SERVICE_SID.match(sender):
+        return sender
+    return normalise_phone(sender, country)
+
+
+def get_clinic(db: Session, *, clinic_id: int) -> Clinic:
+    clinic = db.get(Clinic, clinic_id)
+    if clinic is None:
+        raise NotFoundError(f"clinic {clinic_id} not found")
+    return clinic
+
+
+def create_api_key(db: Session, *, clinic_id: int, label: str | None = None) -> tuple[ApiKey, str]:
+    """A new key for the clinic; the plaintext is returned once and never stored."""
+    visible = "".join(secrets.choice(_VISIBLE_ALPHABET) for _ in range(8))
+    plaintext = f"{KEY_PREFIX}{visible}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey(
+        clinic_id=clinic_id,
+        prefix=f"{KEY_PREFIX}{visible}",
+        key_hash=hash_key(plaintext),
+        label=label,
+    )
+    db.add(api_key)
+    db.flush()
+    return api_key, plaintext
+
+
+def hash_key(plaintext: str) -> str:
+    # A plain SHA-256 is enough here: the key carries 256 random bits, so neither brute force
+    # nor rainbow tables are possible, and a slow hash (Argon2) would cost every API request.
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def revoke_api_key(db: Session, *, prefix: str, now: datetime) -> ApiKey:
+    """Revoke by visible prefix (`lsk_abcd2345`); revoking twice keeps the first time."""
+    api_key = db.scalar(select(ApiKey).where(ApiKey.prefix == prefix.strip()))
+    if api_key is None:
+        raise NotFoundError(f"no API key with prefix {prefix}")
+    if api_key.revoked_at is None:
+        api_key.revoked_at = now
+    db.flush()
+    return api_key
+
+
+def list_api_keys(db: Session, *, clinic_id: int) -> list[ApiKey]:
+    return list(db.scalars(select(ApiKey).where(ApiKey.clinic_id == clinic_id)).all())
+
+
+def authenticate(db: Session, *, token: str | None) -> Clinic:
+    """The clinic a bearer key belongs to; AuthenticationError if missing, unknown or revoked."""
+    match = _KEY_SHAPE.match(token or "")
+    if match is None:
+        raise AuthenticationError("missing or malformed API key")
+    api_key = db.scalar(select(ApiKey).where(ApiKey.prefix == f"{KEY_PREFIX}{match.group(1)}"))
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_key(token)):
+        raise AuthenticationError("unknown API key")
+    if api_key.revoked_at is not None:
+        raise AuthenticationError("this API key has been revoked")
+    return get_clinic(db, clinic_id=api_key.clinic_id)

@@ -1,0 +1,213 @@
+"""Content texts in the database, and the content source every process polls.
+
+An item's text is its content/ file, byte for byte. Keys name the file:
+"messages" -> messages.yaml, "topic:lupus" -> topics/lupus.yaml, "document:plans" -> plans.yaml.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from lupus_sms.content.loader import DOCUMENTS
+from lupus_sms.content.models import DRAFT, LIVE, ContentItem, ContentState, ContentVersion
+from lupus_sms.content.schemas import Topic
+from lupus_sms.content.snapshot import ContentError, ContentSnapshot
+
+logger = logging.getLogger(__name__)
+MESSAGES = "messages"
+SHIPPED_AUTHOR = "content/ (shipped)"
+
+
+def path_for(key: str) -> Path:
+    if key == MESSAGES:
+        return Path("messages.yaml")
+    kind, _, name = key.partition(":")
+    return Path("topics", f"{name}.yaml") if kind == "topic" else Path(f"{name}.yaml")
+
+
+def read_dir(content_dir: Path) -> dict[str, str]:
+    """Every content file as text, keyed by item key."""
+    texts = {MESSAGES: _read_text(content_dir / "messages.yaml")}
+    for path in sorted((content_dir / "topics").glob("*.yaml")):
+        texts[f"topic:{path.stem}"] = _read_text(path)
+    for name in DOCUMENTS:
+        if (content_dir / f"{name}.yaml").exists():
+            texts[f"document:{name}"] = _read_text(content_dir / f"{name}.yaml")
+    return texts
+
+
+def write_dir(texts: dict[str, str], content_dir: Path) -> None:
+    """Write texts as content/ files; topic files no longer live are removed."""
+    (content_dir / "topics").mkdir(parents=True, exist_ok=True)
+    wanted = {content_dir / path_for(key) for key in texts}
+    for stale in (content_dir / "topics").glob("*.yaml"):
+        if stale not in wanted:
+            stale.unlink()
+    for key, text in texts.items():
+        (content_dir / path_for(key)).write_bytes(text.encode("utf-8"))
+
+
+def _read_text(path: Path) -> str:
+    # Bytes, not read_text: universal newlines would change \r\n and break the round trip.
+    return path.read_bytes().decode("utf-8")
+
+
+def parse_texts(texts: dict[str, str], *, version: int) -> ContentSnapshot:
+    """Validate a full set of texts into a snapshot; ContentError lists every problem."""
+    problems: list[str] = []
+    topics: list[Topic] = []
+    messages: dict = {}
+    documents: dict[str, object] = {}
+    for key, text in sorted(texts.items()):
+        if not text:
+            continue  # a deleted topic
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problems.append(f"{key}: not valid YAML ({_short(exc)})")
+            continue
+        kind, _, name = key.partition(":")
+        if key == MESSAGES:
+            messages = _as_messages(data, problems)
+        elif kind == "topic":
+            topic = _as_topic(name, data, problems)
+            if topic is not None:
+                topics.append(topic)
+        else:
+            documents[name] = data
+    if problems:
+        raise ContentError(problems)
+    return ContentSnapshot.build(
+        topics=topics, messages=messages, version=version, documents=documents
+    )
+
+
+def _as_messages(data, problems: list[str]) -> dict:
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        problems.append("messages: every message must be a name with a text")
+        return {}
+    return data
+
+
+def _as_topic(name: str, data, problems: list[str]) -> Topic | None:
+    try:
+        topic = Topic.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "topic"
+            problems.append(f"topic {name}: {where}: {error['msg']}")
+        return None
+    if topic.key != name:
+        problems.append(f"topic {name}: key must stay {name!r}")
+    return topic
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:160]
+
+
+# --- reading the database -------------------------------------------------------------
+
+
+def get_revision(db: Session) -> int | None:
+    """The live content revision, or None while the database holds no content."""
+    return db.scalar(select(ContentState.revision).where(ContentState.id == 1))
+
+
+def live_versions(db: Session) -> dict[str, ContentVersion]:
+    query = (
+        select(ContentItem.key, ContentVersion)
+        .join(ContentVersion, ContentVersion.item_id == ContentItem.id)
+        .where(ContentVersion.status == LIVE)
+        .order_by(ContentItem.key)
+    )
+    return {key: version for key, version in db.execute(query)}
+
+
+def live_texts(db: Session) -> dict[str, str]:
+    return {key: v.body for key, v in live_versions(db).items() if v.body}
+
+
+def draft_versions(db: Session) -> dict[str, ContentVersion]:
+    query = (
+        select(ContentItem.key, ContentVersion)
+        .join(ContentVersion, ContentVersion.item_id == ContentItem.id)
+        .where(ContentVersion.status == DRAFT)
+        .order_by(ContentVersion.id)
+    )
+    return {key: version for key, version in db.execute(query)}
+
+
+def draft_texts(db: Session) -> dict[str, str]:
+    """Live content with every pending draft applied: what the simulator shows."""
+    texts = dict(live_versions(db))
+    texts.update(draft_versions(db))
+    return {key: v.body for key, v in texts.items() if v.body}
+
+
+def seed_if_empty(db: Session, *, content_dir: Path, now: datetime) -> bool:
+    """A fresh install serves the shipped content/ as live version 1 (reviewed like code)."""
+    if get_revision(db) is not None:
+        return False
+    texts = read_dir(content_dir)
+    parse_texts(texts, version=1)
+    for key, text in texts.items():
+        item = ContentItem(key=key, created_at=now)
+        db.add(item)
+        db.flush()
+        version = ContentVersion(
+            item_id=item.id,
+            number=1,
+            body=text,
+            status=LIVE,
+            note="shipped content",
+            author=SHIPPED_AUTHOR,
+            created_at=now,
+        )
+        db.add(version)
+    db.add(ContentState(id=1, revision=1, updated_at=now))
+    db.flush()
+    return True
+
+
+# --- the source get_content() polls ---------------------------------------------------
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+
+class DatabaseSource:
+    """Live content from the database; content/ YAML while the database holds none."""
+
+    def __init__(self, session_factory: SessionFactory, content_dir: Callable[[], Path]):
+        self.session_factory = session_factory
+        self.content_dir = content_dir
+
+    def __call__(self, current: ContentSnapshot | None) -> ContentSnapshot | None:
+        try:
+            with self.session_factory() as db:
+                revision = get_revision(db)
+                if revision is None or (current is not None and current.version == revision):
+                    return self._fallback(current, revision)
+                return parse_texts(live_texts(db), version=revision)
+        except (SQLAlchemyError, ContentError) as exc:
+            # The driver's own message only: a statement's parameters never reach the log.
+            reason = _short(getattr(exc, "orig", None) or exc)
+            logger.error("live content unavailable, keeping what is served: %s", reason)
+            return self._fallback(current, None)
+
+    def _fallback(self, current: ContentSnapshot | None, revision: int | None):
+        if current is not None:
+            return None
+        from lupus_sms.content.loader import load_content_dir
+
+        return load_content_dir(self.content_dir())

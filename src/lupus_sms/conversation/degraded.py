@@ -1,0 +1,78 @@
+"""The answer to a text that could not be stored because the database is down or too slow.
+
+Nothing here touches the database or the content cache (the content may live in the
+database too): the answer comes from the red-flag rules' floor held in code and from fixed
+texts. The text itself is spooled (messaging/spool.py) and goes through the full inbound
+order once the database is back; that run opens any alert and queues the real answer.
+
+  a red flag                 a safety text at once: urgent line, 911, and 988 for self-harm
+                             (also inside a wish to stop; a bare STOP is only a STOP)
+  opt-out words and wishes   nothing now (Twilio confirms STOP; our confirmation follows)
+  anything else              "we got your message", with 911 for emergencies
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from lupus_sms.conversation.compliance import OPT_OUT_WORDS, is_opt_out_wish
+from lupus_sms.conversation.pipeline import Reply
+from lupus_sms.conversation.text import normalise
+
+logger = logging.getLogger(__name__)
+
+SAFETY = "safety"
+RECEIVED_TEXT = (
+    "We got your message but cannot answer right now; we will reply as soon as we can. "
+    "If this is an emergency, call 911. Reply STOP to opt out."
+)
+SAFETY_TEXT = (
+    "Your message may describe an urgent problem. Call your care team's urgent line now. "
+    "If this is an emergency, call 911."
+)
+SELF_HARM_TEXT = (
+    "If you are thinking about hurting yourself, call or text 988 now (Suicide & Crisis "
+    "Lifeline), or call 911. You are not alone."
+)
+
+
+def degraded_reply(body: str, opt_out_type: str | None = None) -> Reply:
+    """The reply policy while nothing can be stored; see the module docstring."""
+    word = normalise(body)
+    twilio_stop = (opt_out_type or "").upper() == "STOP"
+    # A red flag wins over a wish to stop ("stop texting me, I want to die"), not over STOP.
+    categories = () if twilio_stop or word in OPT_OUT_WORDS else red_flag_categories(body)
+    if "self_harm" in categories:
+        return Reply(SELF_HARM_TEXT, SAFETY, exempt_from_limits=True)
+    if categories:
+        return Reply(SAFETY_TEXT, SAFETY, exempt_from_limits=True)
+    if twilio_stop or word in OPT_OUT_WORDS or is_opt_out_wish(word):
+        return Reply(None, "opt_out", exempt_from_limits=True)
+    return Reply(RECEIVED_TEXT, "degraded")
+
+
+def red_flag_categories(body: str) -> tuple[str, ...]:
+    """The red-flag categories the rules' in-code floor finds in `body` (none if unavailable)."""
+    rules = _floor_rules()
+    if rules is None:
+        return ()
+    from lupus_sms.alerts.rules import read_text
+
+    try:
+        return read_text(body, rules).categories
+    except Exception:  # the safety net must not take the webhook down with it
+        logger.exception("red-flag rules failed on a spooled text; answering without them")
+        return ()
+
+
+@lru_cache(maxsize=1)
+def _floor_rules():
+    """The floor of the red-flag rules (compiled from no content document), or None."""
+    try:
+        from lupus_sms.alerts.rules import compile_rules
+
+        return compile_rules({})
+    except Exception:  # without the rules the generic answer still names 911
+        logger.exception("red-flag rules unavailable for the degraded reply")
+        return None

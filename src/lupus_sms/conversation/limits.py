@@ -1,0 +1,89 @@
+"""Reply limits: what keeps the bot from talking to an auto-responder (or a flood) forever.
+
+A carrier bounce, an "I'm driving" auto-reply or another bot texting us back would otherwise
+get an answer to every text, and each answer provokes the next. Two rules stop that:
+
+- at most `reply_limit_per_window` replies to one number per window
+  (`reply_limit_window_seconds`);
+- an identical text that would get the same answer again is answered at most
+  `repeat_reply_limit` times per window (an auto-responder repeats itself word for word).
+  Paging with MORE gets a different part each time, so it is not held back before the end
+  of the topic; a patient retyping a keyword differently is not an identical text.
+
+Replies marked `exempt_from_limits` (compliance words and red-flag safety replies) are never
+held back; they still count towards the window.
+
+The counts come from the `messages` table through its (phone, created_at) index, so they hold
+across any number of web processes and cost one small indexed query per text, whatever
+another number is doing.
+
+What was held back is recorded on the inbound message: its status becomes `reply_limited` or
+`repeat_ignored` instead of `received`. No outbound row is stored, because nothing was sent;
+the pipeline itself still ran, so an answer to a check-in or an opt-out is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from lupus_sms.conversation.pipeline import Reply
+from lupus_sms.core.config import Settings
+from lupus_sms.core.phones import mask_phone
+from lupus_sms.messaging.models import Message
+
+logger = logging.getLogger(__name__)
+
+REPLY_LIMITED = "reply_limited"
+REPEAT_IGNORED = "repeat_ignored"
+# Built once: a fresh alias per call made SQLAlchemy re-adapt the statement (~1 ms a text).
+_ASKED = aliased(Message, name="asked")
+
+
+def hold_back_reply(
+    db: Session, *, inbound: Message, reply: Reply, settings: Settings, now: datetime
+) -> bool:
+    """True when `reply` must not be sent; the reason is then stored on the inbound message."""
+    reason = held_back_reason(db, inbound=inbound, reply=reply, settings=settings, now=now)
+    if reason is None:
+        return False
+    inbound.status = reason
+    logger.info("reply to %s held back: %s", mask_phone(inbound.phone), reason)
+    return True
+
+
+def held_back_reason(
+    db: Session, *, inbound: Message, reply: Reply, settings: Settings, now: datetime
+) -> str | None:
+    """`reply_limited`, `repeat_ignored` or None (send it)."""
+    if reply.exempt_from_limits or not inbound.phone or not reply.body:
+        return None
+    since = now - timedelta(seconds=settings.reply_limit_window_seconds)
+    replies, same_replies = _recent_replies(db, inbound=inbound, body=reply.body, since=since)
+    if replies >= settings.reply_limit_per_window:
+        return REPLY_LIMITED
+    if same_replies >= settings.repeat_reply_limit:
+        return REPEAT_IGNORED
+    return None
+
+
+def _recent_replies(
+    db: Session, *, inbound: Message, body: str, since: datetime
+) -> tuple[int, int]:
+    """Replies to this number since `since`; how many answered this same text with `body`."""
+    asked = _ASKED
+    same = and_(Message.body == body, asked.body == inbound.body)
+    row = db.execute(
+        select(func.count(), func.coalesce(func.sum(case((same, 1), else_=0)), 0))
+        .select_from(Message)
+        .join(asked, Message.in_reply_to_id == asked.id)
+        .where(
+            Message.phone == inbound.phone,
+            Message.created_at >= since,
+            Message.direction == "outbound",
+        )
+    ).one()
+    return int(row[0]), int(row[1])

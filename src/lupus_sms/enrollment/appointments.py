@@ -1,0 +1,104 @@
+"""Appointments: anchors of category "appointment" that reminders are planned from.
+
+Moving or cancelling one bumps the anchor's revision and replans, so reminders for the old
+time are cancelled and new ones planned (planned rows are unique per anchor revision).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate
+from lupus_sms.scheduling.planner import replan
+
+CATEGORY = "appointment"
+
+
+def get_appointment(db: Session, *, patient: Patient, appointment_id: int) -> Anchor:
+    anchor = db.scalar(
+        select(Anchor).where(
+            Anchor.id == appointment_id,
+            Anchor.patient_id == patient.id,
+            Anchor.category == CATEGORY,
+        )
+    )
+    if anchor is None:
+        raise NotFoundError(f"appointment {appointment_id} not found")
+    return anchor
+
+
+def list_query(*, patient_id: int) -> Select:
+    return select(Anchor).where(Anchor.patient_id == patient_id, Anchor.category == CATEGORY)
+
+
+def create_appointment(db: Session, patient: Patient, *, data: AppointmentCreate, now: datetime):
+    _check_patient(patient)
+    anchor = Anchor(
+        patient_id=patient.id,
+        category=CATEGORY,
+        kind=data.kind,
+        at=_future_utc(data.starts_at, patient, now),
+        location=data.location or None,
+        status="scheduled",
+        created_at=now,
+    )
+    db.add(anchor)
+    db.flush()
+    replan(db, patient_id=patient.id, now=now)
+    db.commit()
+    return anchor
+
+
+def update_appointment(
+    db: Session, patient: Patient, anchor: Anchor, *, data: AppointmentUpdate, now: datetime
+) -> Anchor:
+    if anchor.status == "cancelled":
+        raise ConflictError("this appointment was cancelled; create a new one")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("starts_at") is not None:
+        new_at = _future_utc(changes["starts_at"], patient, now)
+        if new_at != anchor.at:
+            anchor.at, anchor.revision = new_at, anchor.revision + 1
+    if changes.get("kind") is not None:
+        anchor.kind = changes["kind"]
+    if "location" in changes:
+        anchor.location = changes["location"] or None
+    anchor.updated_at = now
+    db.flush()
+    replan(db, patient_id=patient.id, now=now)
+    db.commit()
+    return anchor
+
+
+def cancel_appointment(db: Session, patient: Patient, anchor: Anchor, *, now: datetime) -> None:
+    """Cancelling twice is harmless: the second call changes nothing."""
+    if anchor.status != "cancelled":
+        anchor.status, anchor.revision = "cancelled", anchor.revision + 1
+        anchor.updated_at = now
+        db.flush()
+        replan(db, patient_id=patient.id, now=now)
+    db.commit()
+
+
+def _check_patient(patient: Patient) -> None:
+    if patient.status == "unenrolled":
+        raise ConflictError("this patient is unenrolled; enrol them again first")
+
+
+def _future_utc(starts_at: datetime, patient: Patient, now: datetime) -> datetime:
+    """Local time without an offset is the patient's; times not after now are refused."""
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.replace(tzinfo=ZoneInfo(patient.timezone))
+    try:
+        at = starts_at.astimezone(ZoneInfo("UTC"))
+    except (OverflowError, ValueError):
+        raise ValidationFailed("starts_at is out of range", field="starts_at") from None
+    if at <= now:
+        raise ValidationFailed("appointments in the past cannot be booked", field="starts_at")
+    return at

@@ -1,0 +1,140 @@
+"""Double opt-in: the invitation, the confirmation after YES, and opt-outs a clinic records.
+
+The consent trail (`consent_events`) records every step with its time, its source and the
+message that caused it, so a clinic can show when and how a patient agreed or withdrew.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.segments import analyze
+from lupus_sms.content.service import get_content
+from lupus_sms.enrollment.models import ConsentEvent, Patient
+from lupus_sms.messaging.models import Message
+from lupus_sms.messaging.outbox import enqueue
+from lupus_sms.scheduling.planner import replan
+
+# Statuses a number-wide opt-out moves to `opted_out` (as a texted STOP does).
+OPT_OUT_FROM = ("pending_consent", "active", "paused")
+
+
+def record_event(
+    db: Session,
+    patient: Patient,
+    *,
+    kind: str,
+    source: str,
+    now: datetime,
+    message_id: int | None = None,
+    note: str | None = None,
+) -> ConsentEvent:
+    event = ConsentEvent(
+        phone_number_id=patient.phone_number_id,
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        kind=kind,
+        source=source,
+        message_id=message_id,
+        note=note,
+        occurred_at=now,
+    )
+    db.add(event)
+    return event
+
+
+def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> None:
+    """Queue the invitation, or mark the patient opted out if the number is blocked."""
+    if patient.phone_number.opted_out:
+        # A texted STOP outranks any clinic: nothing is sent until the number texts START.
+        patient.status = "opted_out"
+        return
+    patient.status = "pending_consent"
+    body = get_content().text("consent_invitation", clinic_name=clinic.name)
+    message = enqueue(
+        db,
+        phone=patient.phone_number.e164,
+        body=body,
+        kind="consent_invitation",
+        now=now,
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        sender=clinic.sender,
+    )
+    record_event(db, patient, kind="invited", source="api", now=now, message_id=message.id)
+
+
+def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: datetime) -> None:
+    """`invite` for many freshly created patients at once (the CSV import).
+
+    `enqueue` flushes each message; for thousands of rows that flush dominates, so the same
+    outbox rows are built here and flushed together. Keep in step with `outbox.enqueue`.
+    """
+    body = get_content().text("consent_invitation", clinic_name=clinic.name)
+    info = analyze(body)
+    invited: list[tuple[Patient, Message]] = []
+    for patient in patients:
+        if patient.phone_number.opted_out:
+            patient.status = "opted_out"
+            continue
+        patient.status = "pending_consent"
+        message = Message(
+            direction="outbound", phone=patient.phone_number.e164, sender=clinic.sender,
+            clinic_id=clinic.id, patient_id=patient.id, kind="consent_invitation", body=body,
+            status="queued", encoding=info.encoding, segments=info.segments,
+            next_attempt_at=now, created_at=now,
+        )  # fmt: skip
+        invited.append((patient, message))
+    db.add_all([message for _, message in invited])
+    db.flush()
+    for patient, message in invited:
+        record_event(db, patient, kind="invited", source="api", now=now, message_id=message.id)
+
+
+def confirm(db: Session, patient: Patient, *, now: datetime, message_id: int | None) -> None:
+    """A YES (or another opt-in word) from the patient: reminders may start."""
+    patient.status = "active"
+    patient.updated_at = now
+    record_event(db, patient, kind="confirmed", source="sms", now=now, message_id=message_id)
+    db.flush()
+    replan(db, patient_id=patient.id, now=now)
+
+
+def record_opt_out(
+    db: Session,
+    patient: Patient,
+    *,
+    source: str,
+    occurred_at: datetime,
+    note: str | None,
+    now: datetime,
+) -> Patient:
+    """An opt-out given by phone or at the front desk blocks the number like a texted STOP."""
+    phone_number = patient.phone_number
+    if not phone_number.opted_out:
+        phone_number.opted_out = True
+        phone_number.opted_out_at = occurred_at
+    affected = db.scalars(
+        select(Patient).where(
+            Patient.phone_number_id == phone_number.id, Patient.status.in_(OPT_OUT_FROM)
+        )
+    ).all()
+    for other in {patient, *affected}:
+        if other.status in OPT_OUT_FROM:
+            other.status = "opted_out"
+        # The note is the recording clinic's; another clinic sees only that the number opted out.
+        own_note = note if other is patient else None
+        record_event(db, other, kind="opted_out", source=source, now=occurred_at, note=own_note)
+    db.flush()
+    for other in {patient, *affected}:
+        replan(db, patient_id=other.id, now=now)
+    db.commit()
+    return patient
+
+
+def list_events(*, patient_id: int):
+    return select(ConsentEvent).where(ConsentEvent.patient_id == patient_id)

@@ -1,0 +1,141 @@
+"""Request and response bodies of the patients API (the contract integrations rely on)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Program = Literal["ahsct", "msc", "evaluation"]
+ConsentSource = Literal["in_person", "written", "phone", "web"]
+Language = Literal["en", "es"]
+PatientStatus = Literal[
+    "pending_consent", "active", "paused", "opted_out", "unenrolled", "undeliverable"
+]
+AppointmentKind = Literal["evaluation", "consultation", "procedure", "follow-up"]
+OptOutSource = Literal["phone", "front_desk", "written", "web", "email"]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+# Enough for any IANA name; the value itself is checked against the tz database.
+TimezoneName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+
+
+class _Input(BaseModel):
+    # Unknown fields are a 422, so a typo ("procedure_day") is not silently dropped.
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatientCreate(_Input):
+    phone: str = Field(max_length=40, examples=["(202) 555-0123"])
+    consent_source: ConsentSource
+    program: Program
+    name: ShortText | None = None
+    external_id: ShortText | None = None
+    language: Language = "en"
+    timezone: TimezoneName | None = Field(None, description="IANA zone; the clinic's if absent.")
+    procedure_date: date | None = Field(
+        None, description="aHSCT infusion day or MSC treatment day; may be in the past."
+    )
+
+
+class PatientUpdate(_Input):
+    """Only the fields sent change. `status` may be `paused` (optionally `paused_until`) or
+    `active` to resume a paused patient; other statuses come from consent and DELETE."""
+
+    name: ShortText | None = None
+    external_id: ShortText | None = None
+    language: Language | None = None
+    timezone: TimezoneName | None = None
+    program: Program | None = None
+    procedure_date: date | None = None
+    consent_source: ConsentSource | None = None
+    status: Literal["paused", "active"] | None = None
+    paused_until: datetime | None = Field(
+        None, description="With status=paused: resume automatically at this time."
+    )
+
+
+class PatientOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    phone: str | None = Field(description="E.164; null once erased.")
+    name: str | None
+    external_id: str | None
+    language: str
+    timezone: str
+    program: Program
+    procedure_date: date | None
+    consent_source: ConsentSource
+    status: PatientStatus
+    paused_until: datetime | None
+    created_at: datetime
+
+
+class ConsentEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str = Field(description="invited, confirmed, opted_out, opted_in or unenrolled")
+    source: str
+    occurred_at: datetime
+    message_id: int | None
+    note: str | None
+
+
+class OptOutIn(_Input):
+    source: OptOutSource
+    occurred_at: datetime | None = Field(None, description="When it was given; now if absent.")
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class AppointmentCreate(_Input):
+    starts_at: datetime = Field(
+        description="ISO 8601; without an offset it is local time in the patient's time zone."
+    )
+    kind: AppointmentKind
+    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class AppointmentUpdate(_Input):
+    starts_at: datetime | None = None
+    kind: AppointmentKind | None = None
+    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class AppointmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    starts_at: datetime
+    kind: AppointmentKind
+    location: str | None
+    status: Literal["scheduled", "cancelled"]
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    direction: Literal["inbound", "outbound"]
+    body: str | None
+    status: str
+    error_code: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class ImportRowOut(BaseModel):
+    line: int = Field(description="Line number in the file (the header is line 1).")
+    result: Literal["created", "updated", "unchanged", "error"]
+    patient_id: int | None = None
+    status: PatientStatus | None = None
+    error: str | None = None
+
+
+class ImportResultOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    rows: list[ImportRowOut]

@@ -1,0 +1,248 @@
+"""Patients: enrolment, changes, pausing, unenrolment and erasure.
+
+Re-posting a phone the clinic already has is idempotent: the existing patient is returned
+unchanged (HTTP 200 instead of 201) and nothing is sent again, so a retried request or a
+double click never makes a duplicate. A patient the clinic had unenrolled is enrolled again
+(status and consent start over with a new invitation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.core.errors import NotFoundError, ValidationFailed
+from lupus_sms.core.phones import normalise_phone
+from lupus_sms.core.timezones import validate_timezone
+from lupus_sms.enrollment import consent
+from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.schemas import PatientCreate, PatientUpdate
+from lupus_sms.messaging.service import get_or_create_phone_number
+from lupus_sms.scheduling.planner import replan
+
+# The plan's main milestone per program (day 0): the procedure_date anchors it.
+MILESTONE_KIND = {"ahsct": "infusion", "msc": "treatment"}
+REENROLLABLE = ("unenrolled",)
+FIELDS = ("name", "external_id", "language", "timezone", "program", "consent_source")
+CLEARABLE = ("name", "external_id")  # PATCH null clears these; the others are required
+
+
+@dataclass(frozen=True)
+class EnrolResult:
+    patient: Patient
+    created: bool
+
+
+def get_patient(db: Session, *, clinic_id: int, patient_id: int) -> Patient:
+    """The clinic's patient; another clinic's id is reported exactly like a missing one."""
+    patient = db.scalar(
+        select(Patient).where(Patient.id == patient_id, Patient.clinic_id == clinic_id)
+    )
+    if patient is None:
+        raise NotFoundError(f"patient {patient_id} not found")
+    return patient
+
+
+def list_patients_query(
+    *, clinic_id: int, status: str | None = None, program: str | None = None
+) -> Select:
+    stmt = select(Patient).where(Patient.clinic_id == clinic_id)
+    if status:
+        stmt = stmt.where(Patient.status == status)
+    if program:
+        stmt = stmt.where(Patient.program == program)
+    return stmt
+
+
+def normalise_patient_phone(raw: str, clinic: Clinic) -> str:
+    return normalise_phone(raw, clinic.country or "US", require_mobile=True)
+
+
+def enroll_patient(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime):
+    """Enrol (or find) the patient and send the invitation; the use case commits."""
+    result = enroll_one(db, clinic=clinic, data=data, now=now)
+    db.commit()
+    return result
+
+
+def enroll_one(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime):
+    e164 = normalise_patient_phone(data.phone, clinic)
+    timezone = validate_timezone(clinic.timezone if data.timezone is None else data.timezone)
+    phone_number = get_or_create_phone_number(db, e164=e164)
+    existing = db.scalar(
+        select(Patient).where(
+            Patient.clinic_id == clinic.id, Patient.phone_number_id == phone_number.id
+        )
+    )
+    if existing is not None and existing.status not in REENROLLABLE:
+        return EnrolResult(existing, created=False)
+    patient = existing or Patient(clinic_id=clinic.id, phone_number=phone_number)
+    fill_new_patient(patient, data, timezone=timezone, now=now)
+    db.add(patient)
+    db.flush()
+    consent.invite(db, clinic=clinic, patient=patient, now=now)
+    sync_milestone(db, patient, now=now)
+    db.flush()
+    replan(db, patient_id=patient.id, now=now)
+    return EnrolResult(patient, created=True)
+
+
+def fill_new_patient(patient: Patient, data: PatientCreate, *, timezone: str, now: datetime):
+    patient.name = data.name or None
+    patient.external_id = data.external_id or None
+    patient.language = data.language
+    patient.timezone = timezone
+    patient.program = data.program
+    patient.procedure_date = data.procedure_date
+    patient.consent_source = data.consent_source
+    patient.paused_until = None
+    patient.erased_at = None
+    patient.created_at = patient.created_at or now
+    patient.updated_at = now
+
+
+def update_patient(db: Session, patient: Patient, *, data: PatientUpdate, now: datetime):
+    changes = data.model_dump(exclude_unset=True)
+    apply_changes(db, patient, changes, now=now)
+    db.commit()
+    return patient
+
+
+def apply_changes(db: Session, patient: Patient, changes: dict, *, now: datetime) -> bool:
+    """Apply field changes; move the milestone and replan when anything that plans changed.
+
+    Everything is checked before anything changes, so a refused change leaves no trace.
+    """
+    _check_changes(patient, changes, now=now)
+    changed = _status_change(patient, changes)
+    for field in (*FIELDS, "procedure_date"):
+        if field in changes and getattr(patient, field) != changes[field]:
+            setattr(patient, field, changes[field])
+            changed = True
+    if changed:
+        patient.updated_at = now
+        sync_milestone(db, patient, now=now)
+        db.flush()
+        replan(db, patient_id=patient.id, now=now)
+    return changed
+
+
+def _check_changes(patient: Patient, changes: dict, *, now: datetime) -> None:
+    if patient.erased_at is not None:
+        raise ValidationFailed("this patient's data was erased; enrol the number again")
+    for field in FIELDS:
+        if field in changes and changes[field] is None and field not in CLEARABLE:
+            raise ValidationFailed(f"{field} cannot be empty", field=field)
+    if changes.get("timezone") is not None:
+        validate_timezone(changes["timezone"])
+    status, paused_until = changes.get("status"), changes.get("paused_until")
+    if status is None and paused_until is not None:
+        raise ValidationFailed("paused_until needs status=paused", field="paused_until")
+    if status == "paused" and patient.status not in ("active", "paused"):
+        raise ValidationFailed(f"a {patient.status} patient cannot be paused", field="status")
+    if status == "paused" and paused_until is not None and _aware(paused_until) <= now:
+        raise ValidationFailed("paused_until must be in the future", field="paused_until")
+    if status == "active" and patient.status not in ("paused", "active"):
+        raise ValidationFailed(
+            f"a {patient.status} patient cannot be resumed; only their YES activates them",
+            field="status",
+        )
+
+
+def _status_change(patient: Patient, changes: dict) -> bool:
+    status, paused_until = changes.get("status"), changes.get("paused_until")
+    if status is None:
+        return False
+    paused_until = _aware(paused_until) if status == "paused" and paused_until else None
+    changed = (patient.status, patient.paused_until) != (status, paused_until)
+    patient.status, patient.paused_until = status, paused_until
+    return changed
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def sync_milestone(db: Session, patient: Patient, *, now: datetime, new: bool = False) -> None:
+    """Create, move or cancel the program's day-0 milestone to match `procedure_date`.
+
+    `new`: the patient was just created, so there is nothing to look up.
+    """
+    kind = MILESTONE_KIND.get(patient.program)
+    anchors = (
+        []
+        if new
+        else db.scalars(
+            select(Anchor).where(Anchor.patient_id == patient.id, Anchor.category == "milestone")
+        ).all()
+    )
+    wanted_at = _local_midnight(patient.procedure_date, patient.timezone)
+    for anchor in anchors:
+        if anchor.kind not in MILESTONE_KIND.values():
+            continue  # other milestones (discharge, collection...) are set over their own API
+        if anchor.kind != kind or wanted_at is None:
+            if anchor.status != "cancelled":
+                anchor.status, anchor.revision = "cancelled", anchor.revision + 1
+        elif anchor.at != wanted_at or anchor.status != "scheduled":
+            anchor.at, anchor.status, anchor.revision = wanted_at, "scheduled", anchor.revision + 1
+    if kind and wanted_at and not any(a.kind == kind for a in anchors):
+        db.add(
+            Anchor(
+                patient_id=patient.id,
+                category="milestone",
+                kind=kind,
+                at=wanted_at,
+                all_day=True,
+                created_at=now,
+            )
+        )
+
+
+def _local_midnight(day: date | None, timezone: str) -> datetime | None:
+    """An all-day anchor is stored as the start of that day in the patient's time zone."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def unenroll(db: Session, patient: Patient, *, erase: bool, now: datetime) -> None:
+    """No further messages; with `erase`, personal data goes too (counts and STOP stay)."""
+    if patient.status != "unenrolled":
+        patient.status = "unenrolled"
+        patient.paused_until = None
+        consent.record_event(db, patient, kind="unenrolled", source="api", now=now)
+    patient.updated_at = now
+    db.flush()
+    replan(db, patient_id=patient.id, now=now)
+    if erase:
+        from lupus_sms.enrollment.erasure import erase_patient
+
+        erase_patient(db, patient, now=now)
+    db.commit()
+
+
+def messages_query(patient: Patient, clinic: Clinic) -> Select:
+    """The patient's texts both ways: those tied to the enrolment, and inbound texts from the
+    number to this clinic (its own sender, or the shared one when it has none) that the
+    inbound pipeline could not tie to one enrolment."""
+    from sqlalchemy import and_, or_
+
+    from lupus_sms.messaging.models import Message
+
+    to_this_clinic = Message.clinic_id == clinic.id
+    if clinic.sender is None:
+        to_this_clinic = or_(to_this_clinic, Message.clinic_id.is_(None))
+    untied_inbound = and_(
+        Message.direction == "inbound",
+        Message.patient_id.is_(None),
+        Message.phone == patient.phone,
+        to_this_clinic,
+    )
+    if patient.phone is None:
+        return select(Message).where(Message.patient_id == patient.id)
+    return select(Message).where(or_(Message.patient_id == patient.id, untied_inbound))

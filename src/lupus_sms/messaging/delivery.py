@@ -1,0 +1,125 @@
+"""Recording what happened to an outbound message, only ever forwards.
+
+Status callbacks can come late, twice, out of order, and even before our own send call has
+returned; every change is one conditional UPDATE that succeeds only when the new status is
+further along (see statuses.rank), so concurrent writers cannot move a message backwards.
+A message made from a planned message carries its status over to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lupus_sms.core.phones import mask_phone
+from lupus_sms.messaging import statuses
+from lupus_sms.messaging.models import Message, PhoneNumber
+from lupus_sms.metrics import count_outbound
+from lupus_sms.scheduling.models import PlannedMessage
+
+logger = logging.getLogger(__name__)
+
+
+def statuses_before(status: str) -> list[str]:
+    every = [*statuses.TERMINAL_STATUSES, statuses.QUEUED, statuses.SENDING, statuses.PLANNED]
+    return [s for s in every if statuses.rank(s) < statuses.rank(status)]
+
+
+def advance_status(
+    db: Session, *, message_id: int, status: str, reason: str | None = None, **fields: object
+) -> bool:
+    """Move the message (and its planned message) to `status` if that is forwards."""
+    if reason is not None:
+        fields["status_reason"] = reason[:64]
+    result = db.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(statuses_before(status)))
+        .values(status=status, **fields),
+        execution_options={"synchronize_session": False},
+    )
+    if not result.rowcount:
+        return False
+    count_outbound(status)
+    planned_id = db.scalar(select(Message.planned_message_id).where(Message.id == message_id))
+    if planned_id is not None:
+        mark_planned(db, planned_message_id=planned_id, status=status, reason=reason)
+    return True
+
+
+def mark_planned(
+    db: Session, *, planned_message_id: int, status: str, reason: str | None = None
+) -> None:
+    values: dict[str, object] = {"status": status}
+    if reason is not None:
+        values["status_reason"] = reason[:64]
+    db.execute(
+        update(PlannedMessage)
+        .where(
+            PlannedMessage.id == planned_message_id,
+            PlannedMessage.status.in_(statuses_before(status)),
+        )
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    )
+
+
+@dataclass(frozen=True)
+class StatusCallback:
+    message_sid: str | None
+    message_status: str
+    error_code: str | None
+    message_id: int | None  # our id, from the callback URL's query string
+
+
+def record_status_callback(db: Session, *, callback: StatusCallback, now: datetime) -> bool:
+    """Apply one Twilio status callback; True when it changed something. Commits."""
+    message = _find(db, callback)
+    if message is None:
+        logger.info("status callback for an unknown message; ignored")
+        return False
+    status = statuses.from_twilio(callback.message_status, callback.error_code)
+    if status is None:
+        return False
+    fields: dict[str, object] = {}
+    if callback.error_code and status in (statuses.UNDELIVERED, statuses.FAILED, statuses.EXPIRED):
+        fields["error_code"] = callback.error_code[:16]
+    changed = advance_status(db, message_id=message.id, status=status, **fields)
+    if message.twilio_sid is None and callback.message_sid:
+        # The callback beat our own send call: keep the SID so a later lookup finds the row.
+        db.execute(
+            update(Message)
+            .where(Message.id == message.id, Message.twilio_sid.is_(None))
+            .values(twilio_sid=callback.message_sid[:64])
+        )
+    db.commit()
+    if changed:
+        logger.info("message %s is now %s (%s)", message.id, status, mask_phone(message.phone))
+    return changed
+
+
+def _find(db: Session, callback: StatusCallback) -> Message | None:
+    if callback.message_id is not None:
+        found = db.get(Message, callback.message_id)
+        # The id in the URL must not contradict a SID we already hold for that row.
+        sid_conflict = bool(
+            found and callback.message_sid and found.twilio_sid not in (None, callback.message_sid)
+        )
+        if found is not None and found.direction == "outbound" and not sid_conflict:
+            return found
+    if callback.message_sid:
+        return db.scalar(
+            select(Message).where(
+                Message.twilio_sid == callback.message_sid, Message.direction == "outbound"
+            )
+        )
+    return None
+
+
+def phone_number_for(db: Session, e164: str | None) -> PhoneNumber | None:
+    if not e164:
+        return None
+    return db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))

@@ -1,0 +1,63 @@
+"""What a permanent refusal from Twilio means for the patient behind the number."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lupus_sms.enrollment.models import Patient
+from lupus_sms.messaging.delivery import phone_number_for
+from lupus_sms.messaging.models import Message
+from lupus_sms.messaging.transport import OPTED_OUT_CODES, UNDELIVERABLE_CODES
+
+logger = logging.getLogger(__name__)
+ACTIVE_STATUSES = ("pending_consent", "active", "paused")
+
+
+def apply_permanent_failure(
+    db: Session, *, message: Message, error_code: str | None, now: datetime
+) -> None:
+    code = int(error_code) if error_code and error_code.isdigit() else None
+    phone_number = phone_number_for(db, message.phone)
+    if phone_number is None or code is None:
+        return
+    if code in OPTED_OUT_CODES:
+        _opted_out(db, phone_number=phone_number, now=now)
+    elif code in UNDELIVERABLE_CODES:
+        _undeliverable(db, phone_number_id=phone_number.id, now=now)
+
+
+def _patients(db: Session, phone_number_id: int) -> list[Patient]:
+    return list(
+        db.scalars(
+            select(Patient).where(
+                Patient.phone_number_id == phone_number_id, Patient.status.in_(ACTIVE_STATUSES)
+            )
+        )
+    )
+
+
+def _opted_out(db: Session, *, phone_number, now: datetime) -> None:
+    """21610: the number texted STOP to our sender at some point; Twilio blocks it."""
+    from lupus_sms.enrollment.consent import record_opt_out
+
+    patients = _patients(db, phone_number.id)
+    if not patients:
+        phone_number.opted_out, phone_number.opted_out_at = True, now
+        return
+    record_opt_out(
+        db, patients[0], source="twilio", occurred_at=now, note="Twilio error 21610", now=now
+    )
+
+
+def _undeliverable(db: Session, *, phone_number_id: int, now: datetime) -> None:
+    from lupus_sms.scheduling.planner import replan
+
+    for patient in _patients(db, phone_number_id):
+        patient.status = "undeliverable"
+        patient.updated_at = now
+        db.flush()
+        replan(db, patient_id=patient.id, now=now)

@@ -1,0 +1,246 @@
+"""SMS transports: one small interface, a real Twilio implementation, a console one for
+development and a recording fake for tests (the shape of httpx's transports).
+
+TransportError                   the send did not happen
+ +-- TemporaryTransportError     retry later (network, timeout, 429, 5xx, 30001, 63018)
+ +-- PermanentTransportError     never retry (21610 unsubscribed, 21211 invalid, 21614 ...)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http import HttpClient
+from twilio.rest import Client
+
+from lupus_sms.core.config import Settings
+
+logger = logging.getLogger(__name__)
+
+# Twilio error codes that mean "try again later": queue overflow, rate limits.
+TEMPORARY_TWILIO_CODES = frozenset({20429, 30001, 63018, 20003503})
+# Error codes after which the patient's own status changes.
+OPTED_OUT_CODES = frozenset({21610})
+UNDELIVERABLE_CODES = frozenset({21211, 21614, 21612, 21408})
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    to: str
+    body: str
+    sender: str | None  # Messaging Service SID (MG...) or From number; None: the default
+    status_callback: str | None
+    validity_seconds: int | None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sid: str
+    status: str  # Twilio's status at hand-over, usually "queued" or "accepted"
+
+
+@dataclass(frozen=True)
+class FoundMessage:
+    """A message the provider reports, used to recover a send whose outcome is unknown."""
+
+    sid: str
+    to: str
+    body: str
+    status: str
+    created_at: datetime | None
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryTransportError(TransportError):
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentTransportError(TransportError):
+    pass
+
+
+class SmsTransport(Protocol):
+    name: str
+
+    def send(self, sms: OutgoingSms) -> SendResult: ...
+
+    def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
+        """Messages to `to` since `since`; None when this transport cannot tell."""
+        ...
+
+
+class ConsoleTransport:
+    """Development: prints the text on stdout (never through logging)."""
+
+    name = "console"
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        sid = f"CONSOLE{uuid.uuid4().hex}"  # unique across processes, like Twilio's SIDs
+        print(f"--- SMS to {sms.to} from {sms.sender or 'default sender'} ---\n{sms.body}\n---")
+        return SendResult(sid=sid, status="sent")
+
+    def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
+        return None  # printed texts leave no record: a lost console send is simply sent again
+
+
+@dataclass
+class FakeTransport:
+    """Records what would be sent; `fail_with` queues errors raised by the next sends."""
+
+    name: str = "fake"
+    sent: list[OutgoingSms] = field(default_factory=list)
+    fail_with: list[Exception] = field(default_factory=list)
+    remote: list[FoundMessage] = field(default_factory=list)
+    on_send: object = None  # optional callable(OutgoingSms), e.g. to simulate a crash
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        with self._lock:  # several workers may share one fake in a test
+            if self.fail_with:
+                raise self.fail_with.pop(0)
+            if callable(self.on_send):
+                self.on_send(sms)
+            self.sent.append(sms)
+            sid = f"SMFAKE{len(self.remote) + 1:026d}"
+            self.remote.append(FoundMessage(sid, sms.to, sms.body, "queued", None))
+        return SendResult(sid=sid, status="queued")
+
+    def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
+        return [found for found in self.remote if found.to == to]
+
+
+class TwilioTransport:
+    """Sends through the Twilio SDK. The SDK's own HTTP client logs request parameters (the
+    number and the body) at INFO, so its logger is raised to WARNING."""
+
+    name = "twilio"
+
+    def __init__(self, client: Client, *, default_sender: str | None):
+        self.client = client
+        self.default_sender = default_sender
+        self._headers = _HeaderRecorder(client.http_client)
+        client.http_client = self._headers
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, http_client: HttpClient | None = None):
+        client = Client(
+            settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+        )
+        sender = settings.twilio_messaging_service_sid or settings.twilio_from_number
+        return cls(client, default_sender=sender)
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        sender = sms.sender or self.default_sender
+        options: dict[str, object] = {"to": sms.to, "body": sms.body}
+        if sender and sender.startswith("MG"):
+            options["messaging_service_sid"] = sender
+        else:
+            options["from_"] = sender
+        if sms.status_callback:
+            options["status_callback"] = sms.status_callback
+        if sms.validity_seconds:
+            options["validity_period"] = max(1, min(36000, sms.validity_seconds))
+        try:
+            created = self.client.messages.create(**options)
+        except TwilioRestException as exc:
+            raise self._classify(exc) from None
+        except (requests.RequestException, OSError) as exc:
+            raise TemporaryTransportError(f"network error: {type(exc).__name__}") from None
+        return SendResult(sid=created.sid, status=created.status or "queued")
+
+    def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
+        try:
+            found = self.client.messages.list(to=to, date_sent_after=since, limit=50)
+        except (TwilioRestException, requests.RequestException, OSError) as exc:
+            raise TemporaryTransportError(f"lookup failed: {type(exc).__name__}") from None
+        return [
+            FoundMessage(item.sid, item.to, item.body or "", item.status, item.date_created)
+            for item in found
+        ]
+
+    def _classify(self, exc: TwilioRestException) -> TransportError:
+        code = exc.code if isinstance(exc.code, int) else None
+        text = f"Twilio HTTP {exc.status} error {code}"
+        if exc.status == 429 or exc.status >= 500 or code in TEMPORARY_TWILIO_CODES:
+            retry_after = _seconds(self._headers.last_header("Retry-After"))
+            return TemporaryTransportError(text, code=_code(code), retry_after=retry_after)
+        return PermanentTransportError(text, code=_code(code or exc.status))
+
+
+class _HeaderRecorder(HttpClient):
+    """Wraps the SDK's HTTP client to keep the last response's headers (Retry-After), which
+    TwilioRestException drops."""
+
+    def __init__(self, inner: HttpClient):
+        super().__init__(inner.logger, is_async=False, timeout=inner.timeout)
+        self.inner = inner
+        self._local = threading.local()
+
+    def request(self, *args, **kwargs):
+        response = self.inner.request(*args, **kwargs)
+        self._local.headers = dict(response.headers or {})
+        return response
+
+    def last_header(self, name: str) -> str | None:
+        headers = getattr(self._local, "headers", {})
+        return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _code(code: int | None) -> str | None:
+    return str(code) if code is not None else None
+
+
+_override: SmsTransport | None = None
+_cached: tuple[int, SmsTransport] | None = None
+
+
+def get_transport(settings: Settings) -> SmsTransport:
+    """The configured transport (one per process and settings object)."""
+    global _cached
+    if _override is not None:
+        return _override
+    if _cached is None or _cached[0] != id(settings):
+        _cached = (id(settings), _build(settings))
+    return _cached[1]
+
+
+def _build(settings: Settings) -> SmsTransport:
+    if settings.sms_transport == "twilio":
+        return TwilioTransport.from_settings(settings)
+    return ConsoleTransport()
+
+
+@contextmanager
+def use_transport(transport: SmsTransport) -> Iterator[SmsTransport]:
+    """Send through `transport` for the duration (tests, `run-due` dry runs)."""
+    global _override
+    previous, _override = _override, transport
+    try:
+        yield transport
+    finally:
+        _override = previous

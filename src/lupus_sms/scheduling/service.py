@@ -1,0 +1,172 @@
+"""The schedule a clinic sees, and treatment milestones set and moved over the API.
+
+`procedure_date` on the patient is the shorthand for the program's main milestone (aHSCT
+infusion day 0, MSC treatment date): setting that milestone here keeps the date in step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lupus_sms.content.service import get_content
+from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.service import MILESTONE_KIND
+from lupus_sms.scheduling.models import PlannedMessage
+from lupus_sms.scheduling.planner import replan
+from lupus_sms.scheduling.plans import plans_of
+from lupus_sms.scheduling.schemas import (
+    AnchorRef,
+    MilestoneCreate,
+    MilestoneOut,
+    MilestoneUpdate,
+    ScheduleItem,
+)
+
+MILESTONE = "milestone"
+MAX_SCHEDULE_ITEMS = 500
+
+
+def get_schedule(db: Session, *, patient: Patient) -> list[ScheduleItem]:
+    rows = db.execute(
+        select(PlannedMessage, Anchor)
+        .join(Anchor, Anchor.id == PlannedMessage.anchor_id)
+        .where(PlannedMessage.patient_id == patient.id)
+        .order_by(PlannedMessage.due_at, PlannedMessage.id)
+        .limit(MAX_SCHEDULE_ITEMS)
+    ).all()
+    zone = ZoneInfo(patient.timezone)
+    return [
+        ScheduleItem(
+            id=planned.id,
+            step=planned.step_key,
+            anchor=AnchorRef(
+                id=anchor.id, category=anchor.category, kind=anchor.kind, at=anchor.at
+            ),
+            due_at=planned.due_at,
+            due_at_local=planned.due_at.astimezone(zone),
+            status=planned.status,
+            status_reason=planned.status_reason,
+        )
+        for planned, anchor in rows
+    ]
+
+
+def list_milestones(db: Session, *, patient: Patient) -> list[MilestoneOut]:
+    anchors = db.scalars(
+        select(Anchor)
+        .where(Anchor.patient_id == patient.id, Anchor.category == MILESTONE)
+        .order_by(Anchor.at, Anchor.id)
+    )
+    return [milestone_out(anchor, patient) for anchor in anchors]
+
+
+def get_milestone(db: Session, *, patient: Patient, milestone_id: int) -> Anchor:
+    anchor = db.get(Anchor, milestone_id)
+    if anchor is None or anchor.patient_id != patient.id or anchor.category != MILESTONE:
+        raise NotFoundError("no such milestone for this patient")
+    return anchor
+
+
+def create_milestone(
+    db: Session, *, patient: Patient, data: MilestoneCreate, now: datetime
+) -> MilestoneOut:
+    kinds = plans_of(get_content()).milestone_kinds(patient.program)
+    if data.kind not in kinds:
+        raise ValidationFailed(
+            f"{data.kind!r} is not a milestone of the {patient.program} program "
+            f"(one of: {', '.join(kinds) or 'none'})",
+            field="kind",
+        )
+    if _scheduled_of_kind(db, patient, data.kind) and _is_main(patient, data.kind):
+        raise ConflictError(f"the {data.kind} milestone exists already: PATCH it to move it")
+    at, all_day = _instant(data.date, data.at, patient)
+    anchor = Anchor(
+        patient_id=patient.id,
+        category=MILESTONE,
+        kind=data.kind,
+        at=at,
+        all_day=all_day,
+        status="scheduled",
+        created_at=now,
+    )
+    db.add(anchor)
+    _sync_procedure_date(patient, anchor)
+    return _commit(db, patient, anchor, now)
+
+
+def move_milestone(
+    db: Session, *, patient: Patient, anchor: Anchor, data: MilestoneUpdate, now: datetime
+) -> MilestoneOut:
+    if anchor.status == "cancelled":
+        raise ConflictError("this milestone was deleted; create a new one")
+    at, all_day = _instant(data.date, data.at, patient)
+    if (at, all_day) != (anchor.at, anchor.all_day):
+        anchor.at, anchor.all_day, anchor.revision = at, all_day, anchor.revision + 1
+        anchor.updated_at = now
+    _sync_procedure_date(patient, anchor)
+    return _commit(db, patient, anchor, now)
+
+
+def delete_milestone(db: Session, *, patient: Patient, anchor: Anchor, now: datetime) -> None:
+    if anchor.status != "cancelled":
+        anchor.status, anchor.revision, anchor.updated_at = "cancelled", anchor.revision + 1, now
+        _sync_procedure_date(patient, anchor)
+        db.flush()
+        replan(db, patient_id=patient.id, now=now)
+    db.commit()
+
+
+def milestone_out(anchor: Anchor, patient: Patient) -> MilestoneOut:
+    local_day = anchor.at.astimezone(ZoneInfo(patient.timezone)).date()
+    out = MilestoneOut.model_validate(anchor)
+    return out.model_copy(update={"date": local_day if anchor.all_day else None})
+
+
+def _commit(db: Session, patient: Patient, anchor: Anchor, now: datetime) -> MilestoneOut:
+    db.flush()
+    replan(db, patient_id=patient.id, now=now)
+    db.commit()
+    return milestone_out(anchor, patient)
+
+
+def _is_main(patient: Patient, kind: str) -> bool:
+    return MILESTONE_KIND.get(patient.program) == kind
+
+
+def _scheduled_of_kind(db: Session, patient: Patient, kind: str) -> bool:
+    return (
+        db.scalar(
+            select(Anchor.id).where(
+                Anchor.patient_id == patient.id,
+                Anchor.category == MILESTONE,
+                Anchor.kind == kind,
+                Anchor.status == "scheduled",
+            )
+        )
+        is not None
+    )
+
+
+def _sync_procedure_date(patient: Patient, anchor: Anchor) -> None:
+    """The main milestone and `procedure_date` are one fact."""
+    if not _is_main(patient, anchor.kind):
+        return
+    if anchor.status != "scheduled":
+        patient.procedure_date = None
+    else:
+        patient.procedure_date = anchor.at.astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def _instant(day: date | None, at: datetime | None, patient: Patient) -> tuple[datetime, bool]:
+    zone = ZoneInfo(patient.timezone)
+    if day is not None:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC), True
+    assert at is not None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=zone)  # local time in the patient's zone, like appointments
+    return at.astimezone(UTC), False

@@ -1,0 +1,1 @@
+"""People who sign in: admins of the console (editor, reviewer, owner)."""

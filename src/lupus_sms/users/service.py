@@ -1,0 +1,165 @@
+"""Admin users: create, sign in with lock-out, deactivate, one-time reset links.
+
+Helpers flush; the top-level use case (a route or a command) commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lupus_sms.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    ValidationFailed,
+)
+from lupus_sms.users.models import ROLES, User
+from lupus_sms.users.passwords import hash_password, password_problem, verify_password
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+RESET_LINK_LIFETIME = timedelta(hours=24)
+# What a role may do; an owner may do everything.
+PERMISSIONS = {
+    "editor": {"content.edit"},
+    "reviewer": {"content.edit", "content.review"},
+    "owner": {"content.edit", "content.review", "users.manage", "clinics.manage", "patients.view"},
+}
+
+
+def can(user: User, permission: str) -> bool:
+    return user.is_active and permission in PERMISSIONS.get(user.role, set())
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254 or " " in email:
+        raise ValidationFailed("enter a valid email address", field="email")
+    return email
+
+
+def create(
+    db: Session, *, email: str, password: str | None, role: str, is_demo: bool = False
+) -> User:
+    """A new admin; with no password the user needs a reset link to sign in."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
+    if db.scalar(select(User.id).where(User.email == email)):
+        raise ConflictError("a user with this email already exists", field="email")
+    user = User(email=email, role=role, is_demo=is_demo)
+    if password is not None:
+        _check_password(password)
+        user.password_hash = hash_password(password)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def get(db: Session, *, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFoundError("no such user")
+    return user
+
+
+def get_all(db: Session) -> list[User]:
+    return list(db.scalars(select(User).where(User.clinic_id.is_(None)).order_by(User.email)))
+
+
+def count_owners(db: Session) -> int:
+    query = select(func.count()).where(User.role == "owner", User.is_active.is_(True))
+    return db.scalar(query) or 0
+
+
+def authenticate(db: Session, *, email: str, password: str, now: datetime) -> User:
+    """The user for these credentials; counts failures and locks the account for a while.
+
+    Every failure says the same thing, so the form does not tell which emails exist.
+    """
+    refused = AuthenticationError("wrong email or password, or the account is locked")
+    user = db.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        verify_password(None, password)  # same cost as a real check
+        raise refused
+    if user.locked_until is not None and user.locked_until > now:
+        raise refused
+    if not user.is_active or not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        db.flush()
+        raise refused
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.flush()
+    return user
+
+
+def set_active(db: Session, *, user: User, active: bool) -> None:
+    if not active and user.role == "owner" and count_owners(db) <= 1:
+        raise ConflictError("the last owner cannot be deactivated")
+    user.is_active = active
+    user.session_generation += 1
+    db.flush()
+
+
+def set_role(db: Session, *, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
+    if user.role == "owner" and role != "owner" and count_owners(db) <= 1:
+        raise ConflictError("the last owner must stay an owner")
+    user.role = role
+    db.flush()
+
+
+def issue_reset_token(db: Session, *, user: User, now: datetime) -> str:
+    """A one-time token for a reset link; only its hash is kept, so it is shown once."""
+    token = secrets.token_urlsafe(32)
+    user.reset_token_hash = _token_hash(token)
+    user.reset_expires_at = now + RESET_LINK_LIFETIME
+    db.flush()
+    return token
+
+
+def user_for_reset_token(db: Session, *, token: str, now: datetime) -> User:
+    user = db.scalar(select(User).where(User.reset_token_hash == _token_hash(token or "")))
+    if user is None or not user.is_active or user.reset_expires_at is None:
+        raise NotFoundError("this reset link is not valid")
+    if user.reset_expires_at <= now:
+        raise NotFoundError("this reset link has expired; ask an owner for a new one")
+    return user
+
+
+def reset_password(db: Session, *, token: str, password: str, now: datetime) -> User:
+    user = user_for_reset_token(db, token=token, now=now)
+    change_password(db, user=user, password=password)
+    return user
+
+
+def change_password(db: Session, *, user: User, password: str) -> None:
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    user.reset_token_hash = None
+    user.reset_expires_at = None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_generation += 1
+    db.flush()
+
+
+def _check_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise ValidationFailed(f"password: {problem}", field="password")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,91 @@
+"""Every benchmark, run tiny through `python -m bench`: they must keep working as the code
+changes. Figures are not checked (no timing assertions); the counts they verify are."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.multiprocess
+
+
+def databases() -> list[str]:
+    """SQLite always; PostgreSQL too when the suite runs against it (bench_* databases are
+    created on the same server and dropped afterwards)."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return ["sqlite", "postgresql"] if url.startswith("postgres") else ["sqlite"]
+
+
+def run_bench(tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / "result.json"
+    env = dict(os.environ)
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"):
+        env["BENCH_PG_URL"] = os.environ["TEST_DATABASE_URL"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--json", str(out)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def test_help_lists_every_benchmark():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    for name in ("webhook", "tick", "burst", "import"):
+        assert name in done.stdout
+
+
+@pytest.mark.parametrize("kind", databases())
+def test_webhook_bench_stores_every_answered_message(tmp_path, kind):
+    result = run_bench(
+        tmp_path, "webhook", "--db", kind, "--workers", "1", "--duration", "0.5",
+        "--rate", "20", "--phones", "5", "--concurrency", "2",
+    )  # fmt: skip
+    (run,) = result["runs"]
+    assert run["app"]["closed"]["ok"] > 0
+    assert run["baseline"]["closed"]["ok"] > 0
+    assert run["app"]["open"]["statuses"] == {"200": run["app"]["open"]["requests"]}
+    assert run["all_answered_stored"]
+
+
+@pytest.mark.parametrize("kind", databases())
+def test_tick_bench_explains_the_claim_query(tmp_path, kind):
+    result = run_bench(
+        tmp_path, "tick", "--db", kind, "--small", "5", "--large", "20", "--planned", "3",
+        "--repeat", "2",
+    )  # fmt: skip
+    (run,) = result["runs"]
+    assert run["large"]["loaded"]["planned_messages"] == 60
+    plans = run["large"]["claim_plans"]
+    assert any("planned_messages" in plan["sql"] and plan["plan"] for plan in plans)
+
+
+def test_burst_bench_sends_each_message_once(tmp_path):
+    result = run_bench(
+        tmp_path, "burst", "--db", databases()[-1], "--messages", "60", "--patients", "10",
+        "--workers", "1", "2", "--limit-rate", "20", "--limit-seconds", "1",
+    )  # fmt: skip
+    for run in result["runs"]:
+        assert run["handed_to_transport"] == run["rows_sent_in_db"] == 60
+        assert run["duplicates"] == run["lost"] == 0
+    assert result["rate_limiter"]["sent"] > 0
+
+
+def test_import_bench_reports_one_result_per_row(tmp_path):
+    result = run_bench(tmp_path, "import", "--rows", "40")
+    assert result["import"]["exit_code"] == 1  # the deliberately bad row fails
+    assert result["import"]["patients_in_db"] == 40 - result["invalid_rows"]

@@ -1,0 +1,81 @@
+"""A full conversation leaves no phone number and no message text in the logs at INFO or above.
+
+The records are checked as the code emits them, before any masking filter, so a leak cannot
+hide behind the filter; a second test shows the filter the app installs masks what slips by.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+from lupus_sms.core.logging import PhoneMaskingFilter
+from tests.factories import auth_headers, make_clinic
+from tests.helpers import reply_text
+
+PATIENT_DIGITS = "2025550187"
+PATIENT = "+1" + PATIENT_DIGITS
+CONVERSATION = [
+    "YES",
+    "HELP",
+    "AHSCT",
+    "MORE",
+    "MORE",
+    "what about the zebrafinch clinic parking",
+    "I have a fever of 39.4 and chills since lunch",
+    "RISKS",
+    "please stop texting me",
+    "START",
+    "STOP",
+    "START",
+    "MENU",
+]
+
+
+def leaks(records, texts: list[str]) -> list[str]:
+    found = []
+    for record in records:
+        if record.levelno < logging.INFO:
+            continue
+        rendered = record.getMessage()
+        if record.exc_info:
+            rendered += logging.Formatter().formatException(record.exc_info)
+        digits = re.sub(r"\D", "", rendered)
+        if PATIENT_DIGITS in digits or "555-0187" in rendered:
+            found.append(f"phone in {record.name}: {rendered[:120]}")
+        found.extend(
+            f"text in {record.name}: {rendered[:120]}" for text in texts if text in rendered
+        )
+    return found
+
+
+def test_a_full_conversation_logs_no_phone_and_no_text(client, twilio, db, caplog):
+    caplog.set_level(logging.DEBUG)
+    clinic = make_clinic(db)
+    enrol = {"phone": "(202) 555-0187", "consent_source": "in_person", "program": "ahsct"}
+    response = client.post("/api/v1/patients", json=enrol, headers=auth_headers(db, clinic))
+    assert response.status_code < 300, response.text
+    replies = [reply_text(twilio.sms(body, from_=PATIENT)) for body in CONVERSATION]
+    assert any(replies)
+    long_texts = [t for t in CONVERSATION + replies if len(t) >= 12]
+    records = [r for r in caplog.records if r.name.startswith(("lupus_sms", "uvicorn", "httpx"))]
+    assert records, "the conversation should have logged something"
+    assert leaks(caplog.records, long_texts) == []
+
+
+def test_the_app_masks_phone_numbers_in_its_log_handlers(settings):
+    from lupus_sms.main import create_app
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        create_app(settings)
+        assert any(isinstance(f, PhoneMaskingFilter) for f in handler.filters)
+        logging.getLogger("lupus_sms.somewhere").warning("could not reach +12025550187")
+    finally:
+        root.removeHandler(handler)
+    assert PATIENT_DIGITS not in stream.getvalue()
+    assert "***87" in stream.getvalue()

@@ -1,0 +1,142 @@
+"""The database is unreachable: the webhook spools the text, answers from memory, and the
+replay stores it exactly once when the database is back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import nullcontext
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lupus_sms.conversation.degraded import RECEIVED_TEXT, SAFETY_TEXT, SELF_HARM_TEXT
+from lupus_sms.core.db import get_db, make_engine
+from lupus_sms.messaging.models import Message, PhoneNumber
+from lupus_sms.messaging.spool import pending, replay_spool
+from tests.helpers import reply_text
+
+PATIENT = "+12025550171"
+
+
+@pytest.fixture
+def unreachable_url(database_url: str, tmp_path) -> str:
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path}/no-such-folder/lupus.db"
+    return "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+
+
+@pytest.fixture
+def database_down(app, unreachable_url: str) -> Iterator[None]:
+    """Every request's session points at a database that refuses connections."""
+    broken = make_engine(unreachable_url)
+
+    def broken_session() -> Iterator[Session]:
+        with Session(broken) as session:
+            yield session
+
+    app.dependency_overrides[get_db] = broken_session
+    yield
+    broken.dispose()
+
+
+def replay(db, settings):
+    return replay_spool(lambda: nullcontext(db), settings=settings)
+
+
+def stored(db, sid: str) -> list[Message]:
+    return list(db.scalars(select(Message).where(Message.twilio_sid == sid)))
+
+
+def test_text_is_spooled_answered_and_replayed_once(twilio, db, settings, database_down, app):
+    response = twilio.sms("risks?", from_=PATIENT, sid="SMdown1")
+    assert reply_text(response) == RECEIVED_TEXT
+    files = pending(settings.spool_dir)
+    assert len(files) == 1
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert json.loads(files[0].read_text())["sms"]["message_sid"] == "SMdown1"
+    assert stored(db, "SMdown1") == []
+
+    app.dependency_overrides[get_db] = lambda: db  # the database is back
+    assert replay(db, settings).replayed == 1
+    assert pending(settings.spool_dir) == []
+    [inbound] = stored(db, "SMdown1")
+    assert inbound.body == "risks?"
+    # The real answer follows through the outbox: the patient only had the holding reply.
+    late = db.scalars(select(Message).where(Message.in_reply_to_id == inbound.id)).all()
+    assert [(m.status, m.kind) for m in late] == [("queued", "education")]
+
+
+def test_replay_is_idempotent_even_if_a_file_comes_back(twilio, db, settings, database_down):
+    twilio.sms("MENU", from_=PATIENT, sid="SMdown2")
+    [path] = pending(settings.spool_dir)
+    copy = path.with_name("copy.bak")
+    shutil.copy(path, copy)
+    replay(db, settings)
+    copy.rename(path)  # as if the process died after storing but before removing the file
+    assert replay(db, settings).replayed == 1
+    assert len(stored(db, "SMdown2")) == 1
+    assert db.scalar(select(func.count()).select_from(Message)) == 2  # the text and one reply
+
+
+def test_twilio_retry_while_down_is_spooled_once(twilio, settings, database_down):
+    for _ in range(3):
+        assert reply_text(twilio.sms("MENU", from_=PATIENT, sid="SMdown3")) == RECEIVED_TEXT
+    assert len(pending(settings.spool_dir)) == 1
+
+
+def test_replay_waits_while_the_database_is_still_down(
+    twilio, settings, unreachable_url, database_down
+):
+    twilio.sms("MENU", from_=PATIENT, sid="SMdown4")
+    broken = make_engine(unreachable_url)
+    result = replay_spool(lambda: Session(broken), settings=settings)
+    broken.dispose()
+    assert (result.replayed, result.remaining) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        ("I have a fever of 39.1 and chills", SAFETY_TEXT),
+        ("cant breathe", SAFETY_TEXT),
+        ("i want to kill myself", SELF_HARM_TEXT),
+        ("stop texting me, I want to kill myself", SELF_HARM_TEXT),
+    ],
+)
+def test_red_flags_get_a_safety_reply_from_memory(
+    twilio, db, settings, database_down, body, answer
+):
+    assert reply_text(twilio.sms(body, from_=PATIENT, sid="SMflag")) == answer
+    replay(db, settings)
+    [inbound] = stored(db, "SMflag")
+    # The safety text went out already: the replay does not send a second one.
+    assert db.scalars(select(Message).where(Message.in_reply_to_id == inbound.id)).all() == []
+
+
+def test_stop_while_down_gets_no_holding_reply_and_is_applied_on_replay(
+    twilio, db, settings, database_down
+):
+    assert reply_text(twilio.sms("STOP", from_=PATIENT)) == ""
+    replay(db, settings)
+    phone_number = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == PATIENT))
+    assert phone_number.opted_out
+
+
+def test_replay_keeps_the_order_texts_arrived_in(twilio, db, settings, database_down):
+    for body in ("STOP", "START", "STOP", "START"):
+        twilio.sms(body, from_=PATIENT)
+    assert replay(db, settings).replayed == 4
+    phone_number = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == PATIENT))
+    assert not phone_number.opted_out
+
+
+def test_strange_message_sids_stay_inside_the_spool(twilio, db, settings, database_down):
+    twilio.sms("MENU", from_=PATIENT, sid="../../escape")
+    [path] = pending(settings.spool_dir)
+    assert path.parent == settings.spool_dir
+    replay(db, settings)
+    assert len(stored(db, "../../escape")) == 1

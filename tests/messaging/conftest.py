@@ -1,0 +1,1 @@
+from tests.scheduling.support import fake_transport, session_factory, set_env, tick  # noqa: F401

@@ -1,0 +1,97 @@
+"""A stand-in for the Twilio SDK's HTTP client: the real SDK code builds the requests and
+parses these responses, shaped like Twilio's own."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs, urlparse
+
+from twilio.http import HttpClient
+from twilio.http.response import Response
+
+ACCOUNT_SID = "AC" + "0" * 32
+
+
+def message_json(sid: str, *, to: str, body: str, status: str = "queued") -> dict:
+    return {
+        "account_sid": ACCOUNT_SID,
+        "api_version": "2010-04-01",
+        "body": body,
+        "date_created": "Tue, 10 Mar 2026 16:00:00 +0000",
+        "date_sent": None,
+        "date_updated": "Tue, 10 Mar 2026 16:00:00 +0000",
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": "+12025550100",
+        "messaging_service_sid": None,
+        "num_media": "0",
+        "num_segments": "1",
+        "price": None,
+        "price_unit": "USD",
+        "sid": sid,
+        "status": status,
+        "subresource_uris": {},
+        "to": to,
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+    }
+
+
+def error_json(status: int, code: int, message: str) -> str:
+    return json.dumps(
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        }
+    )
+
+
+class StubHttpClient(HttpClient):
+    """Answers queued responses in order; records every request the SDK made."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("tests.twilio_stub"), is_async=False)
+        self.responses: list[Response | Exception] = []
+        self.requests: list[dict] = []
+        self.listed: list[dict] = []  # messages returned by GET .../Messages.json
+        self.created = 0
+
+    def request(self, method, uri, params=None, data=None, headers=None, auth=None, **kw):
+        self.requests.append({"method": method, "uri": uri, "params": params, "data": data})
+        if method == "GET":
+            page = {
+                "messages": self.listed,
+                "end": 0,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": 50,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": uri,
+            }
+            return Response(200, json.dumps(page))
+        if self.responses:
+            answer = self.responses.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        self.created += 1
+        sid = f"SM{self.created:032x}"
+        body = message_json(sid, to=data["To"], body=data["Body"])
+        self.listed.append(body)
+        return Response(201, json.dumps(body))
+
+    def fail(self, status: int, code: int, message: str = "error", headers=None) -> None:
+        self.responses.append(Response(status, error_json(status, code, message), headers))
+
+    @property
+    def last_data(self) -> dict:
+        return self.requests[-1]["data"]
+
+
+def query_of(uri: str) -> dict:
+    return parse_qs(urlparse(uri).query)
