@@ -66,3 +66,24 @@ def test_reply_carries_a_status_callback(twilio, db):
     response = twilio.sms("LUPUS")
     reply = db.scalar(select(Message).where(Message.direction == "outbound"))
     assert f"/twilio/status?message_id={reply.id}" in response.text
+
+
+def test_a_text_from_a_number_with_one_enrolment_is_filed_under_that_patient(twilio, db):
+    from tests.factories import make_clinic, make_patient
+
+    clinic = make_clinic(db)
+    patient = make_patient(db, clinic, phone="+12025550161")
+    twilio.sms("LUPUS", from_="+12025550161")
+    inbound, reply = db.scalars(select(Message).order_by(Message.id)).all()
+    assert (inbound.patient_id, inbound.clinic_id) == (patient.id, clinic.id)
+    assert (reply.patient_id, reply.clinic_id) == (patient.id, clinic.id)
+
+
+def test_a_text_from_a_number_with_two_enrolments_is_not_guessed(twilio, db):
+    from tests.factories import make_clinic, make_patient
+
+    make_patient(db, make_clinic(db), phone="+12025550162")
+    make_patient(db, make_clinic(db, name="Harbor Clinic"), phone="+12025550162")
+    twilio.sms("LUPUS", from_="+12025550162")
+    inbound = db.scalar(select(Message).where(Message.direction == "inbound"))
+    assert inbound.patient_id is None and inbound.clinic_id is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from lupus_sms.core.config import Settings
 from lupus_sms.messaging.transport import (
@@ -11,6 +12,7 @@ from lupus_sms.messaging.transport import (
     PermanentTransportError,
     TemporaryTransportError,
     TwilioTransport,
+    UncertainTransportError,
 )
 from tests.factories import make_clinic, make_patient
 from tests.messaging.twilio_stub import StubHttpClient
@@ -90,10 +92,21 @@ def test_recipient_errors_are_permanent(code):
     assert raised.value.code == str(code)
 
 
-def test_a_network_error_is_temporary():
+def test_a_refused_connection_is_temporary():
     transport, stub = make_transport()
-    stub.responses.append(requests.ConnectionError("connection reset"))
+    reason = NewConnectionError(None, "Connection refused")
+    stub.responses.append(requests.ConnectionError(MaxRetryError(None, "/", reason)))
     with pytest.raises(TemporaryTransportError):
+        transport.send(sms())
+
+
+@pytest.mark.parametrize(
+    "error", [requests.ConnectionError("connection reset"), requests.ReadTimeout("read")]
+)
+def test_a_call_cut_off_after_connecting_has_an_unknown_outcome(error):
+    transport, stub = make_transport()
+    stub.responses.append(error)
+    with pytest.raises(UncertainTransportError):
         transport.send(sms())
 
 

@@ -19,6 +19,7 @@ from lupus_sms.conversation.text import normalise
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
+from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
 from lupus_sms.messaging.models import Message
@@ -61,11 +62,13 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
     phone_number = (
         messaging.get_or_create_phone_number(db, e164=phone) if phone.startswith("+") else None
     )
+    patient_id, clinic_id = _only_enrolment(db, phone_number, _clinic_for_sender(db, sms))
     message = Message(
         direction="inbound",
         phone=phone,
         sender=sms.messaging_service_sid or sms.to_number,
-        clinic_id=_clinic_for_sender(db, sms),
+        clinic_id=clinic_id,
+        patient_id=patient_id,
         kind="inbound",
         body=sms.body[:MAX_BODY_CHARS],
         twilio_sid=sms.message_sid,
@@ -133,6 +136,25 @@ def _replay(db: Session, inbound: Message | None) -> InboundResult:
     """A repeated MessageSid gets the answer stored the first time, and nothing new is stored."""
     reply = messaging.find_reply_to(db, inbound_id=inbound.id) if inbound else None
     return InboundResult(reply.body if reply else None, reply and reply.id, duplicate=True)
+
+
+def _only_enrolment(db: Session, phone_number, clinic_id: int | None):
+    """The patient a text belongs to when the number has exactly one enrolment that could be
+    meant (with that clinic, when the `To` named one), so the clinic sees it in the
+    conversation view. With several, handlers that learn which one set it themselves.
+    Returns (patient_id, clinic_id)."""
+    if phone_number is None or phone_number.id is None:
+        return None, clinic_id
+    stmt = select(Patient.id, Patient.clinic_id).where(
+        Patient.phone_number_id == phone_number.id, Patient.status != "unenrolled"
+    )
+    if clinic_id is not None:
+        stmt = stmt.where(Patient.clinic_id == clinic_id)
+    enrolments = db.execute(stmt.limit(2)).all()
+    if len(enrolments) != 1:
+        return None, clinic_id
+    patient_id, patient_clinic_id = enrolments[0]
+    return patient_id, patient_clinic_id
 
 
 def _clinic_for_sender(db: Session, sms: InboundSms) -> int | None:

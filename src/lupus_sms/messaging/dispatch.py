@@ -37,6 +37,7 @@ from lupus_sms.messaging.transport import (
     PermanentTransportError,
     SmsTransport,
     TemporaryTransportError,
+    UncertainTransportError,
     get_transport,
 )
 from lupus_sms.scheduling.claims import claim_rows, new_token
@@ -151,9 +152,12 @@ def _send_and_record(session_factory, message_id, token, sms, now, settings, tra
             _record_permanent(db, message_id, token, exc, now=now)
             db.commit()
         return 0
-    except Exception:
+    except Exception as exc:
         # We cannot tell whether it went out: keep the lease so recovery asks the provider.
-        logger.exception("message %s: unexpected error from the transport", message_id)
+        if isinstance(exc, UncertainTransportError):
+            logger.warning("message %s: %s, outcome unknown", message_id, exc)
+        else:
+            logger.exception("message %s: unexpected error from the transport", message_id)
         with session_factory() as db:
             _record_unexpected(db, message_id, token, settings=settings)
             db.commit()
@@ -186,8 +190,8 @@ def record_sent(db: Session, *, message_id: int, sid: str, now: datetime) -> Non
 
 
 def _record_retry(db, message_id, token, exc: TemporaryTransportError, *, now, settings) -> None:
-    message = db.get(Message, message_id)
-    if message is None or message.claim_token != token:
+    message = _still_sending(db, message_id, token)
+    if message is None:
         return
     message.attempts += 1
     if message.attempts >= settings.send_max_attempts:
@@ -203,8 +207,8 @@ def _record_retry(db, message_id, token, exc: TemporaryTransportError, *, now, s
 
 
 def _record_unexpected(db: Session, message_id: int, token: str, *, settings: Settings) -> None:
-    message = db.get(Message, message_id)
-    if message is None or message.claim_token != token:
+    message = _still_sending(db, message_id, token)
+    if message is None:
         return
     message.attempts += 1
     if message.attempts >= settings.send_max_attempts:
@@ -212,13 +216,26 @@ def _record_unexpected(db: Session, message_id: int, token: str, *, settings: Se
 
 
 def _record_permanent(db, message_id, token, exc: PermanentTransportError, *, now) -> None:
-    message = db.get(Message, message_id)
-    if message is None or message.claim_token != token:
+    message = _still_sending(db, message_id, token)
+    if message is None:
         return
     message.attempts += 1
     _finish(db, message, statuses.FAILED, error_code=exc.code)
     logger.warning("message %s refused permanently (error %s)", message_id, exc.code)
     apply_permanent_failure(db, message=message, error_code=exc.code, now=now)
+
+
+def _still_sending(db: Session, message_id: int, token: str) -> Message | None:
+    """The row this worker claimed, unless it was taken over, or a status callback already
+    reported it: then Twilio has the message whatever error the call returned, so it must
+    neither be sent again nor moved backwards. Only its claim is released."""
+    message = db.get(Message, message_id)
+    if message is None or message.claim_token != token:
+        return None
+    if message.status != statuses.SENDING:
+        message.claim_token, message.claimed_until = None, None
+        return None
+    return message
 
 
 def backoff_seconds(attempts: int, settings: Settings) -> float:

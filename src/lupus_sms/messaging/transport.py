@@ -1,9 +1,11 @@
 """SMS transports: one small interface, a real Twilio implementation, a console one for
 development and a recording fake for tests (the shape of httpx's transports).
 
-TransportError                   the send did not happen
- +-- TemporaryTransportError     retry later (network, timeout, 429, 5xx, 30001, 63018)
- +-- PermanentTransportError     never retry (21610 unsubscribed, 21211 invalid, 21614 ...)
+TransportError
+ +-- TemporaryTransportError     not sent, retry later (no connection, 429, 5xx, 30001, 63018)
+ +-- PermanentTransportError     not sent, never retry (21610 unsubscribed, 21211 invalid ...)
+ +-- UncertainTransportError     the request may have reached Twilio (a read timeout, a
+                                 connection lost mid-call): recovery asks before resending
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Protocol
 import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from lupus_sms.core.config import Settings
 
@@ -31,6 +35,9 @@ TEMPORARY_TWILIO_CODES = frozenset({20429, 30001, 63018, 20003503})
 # Error codes after which the patient's own status changes.
 OPTED_OUT_CODES = frozenset({21610})
 UNDELIVERABLE_CODES = frozenset({21211, 21614, 21612, 21408})
+# The SDK's HTTP client waits forever by default: a silent network would stall the worker's
+# tick. Well below the send lease, so a slow call ends before recovery takes the row over.
+HTTP_TIMEOUT_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,10 @@ class TemporaryTransportError(TransportError):
 
 class PermanentTransportError(TransportError):
     pass
+
+
+class UncertainTransportError(TransportError):
+    """Twilio may have created the message; only a lookup can tell (messaging/recovery.py)."""
 
 
 class SmsTransport(Protocol):
@@ -142,7 +153,9 @@ class TwilioTransport:
     @classmethod
     def from_settings(cls, settings: Settings, http_client: HttpClient | None = None):
         client = Client(
-            settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=http_client or TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS),
         )
         sender = settings.twilio_messaging_service_sid or settings.twilio_from_number
         return cls(client, default_sender=sender)
@@ -163,7 +176,10 @@ class TwilioTransport:
         except TwilioRestException as exc:
             raise self._classify(exc) from None
         except (requests.RequestException, OSError) as exc:
-            raise TemporaryTransportError(f"network error: {type(exc).__name__}") from None
+            text = f"network error: {type(exc).__name__}"
+            if _never_left(exc):
+                raise TemporaryTransportError(text) from None
+            raise UncertainTransportError(text) from None
         return SendResult(sid=created.sid, status=created.status or "queued")
 
     def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
@@ -202,6 +218,16 @@ class _HeaderRecorder(HttpClient):
     def last_header(self, name: str) -> str | None:
         headers = getattr(self._local, "headers", {})
         return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _never_left(exc: Exception) -> bool:
+    """True when no connection to Twilio was made (refused, unresolvable, connect timeout), so
+    the request cannot have been received; any later failure leaves the outcome unknown."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        return isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)
+    return False
 
 
 def _seconds(value: str | None) -> float | None:
