@@ -76,5 +76,6 @@ def _lifespan(settings: Settings):
 def __getattr__(name: str):
     # `lupus_sms.main:app` builds the app on first use, so importing the module has no effects.
     if name == "app":
-        return create_app()
+        app = globals()["app"] = create_app()  # built once, however often it is looked up
+        return app
     raise AttributeError(name)

@@ -44,3 +44,6 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "apscheduler"):
         for existing in logging.getLogger(name).handlers:
             existing.addFilter(PhoneMaskingFilter())
+    # Migration plumbing and the scheduler's per-run lines drown what an operator needs.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
