@@ -20,5 +20,17 @@ def render(request: Request, template: str, status_code: int = 200, /, **context
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def not_done(request: Request, error, *, back_to: str) -> HTMLResponse:
+    """The page for an action the services refused: their message, and a way back."""
+    return render(
+        request,
+        "message.html",
+        error.status_code,
+        title="Not done",
+        message=error.message,
+        link=back_to,
+    )
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.admin import editor
 from lupus_sms.admin.auth import Csrf, actor_for, require
-from lupus_sms.admin.pages import redirect, render
+from lupus_sms.admin.pages import not_done, redirect, render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
 from lupus_sms.admin.service import content_overview, ensure_content, pending_drafts
 from lupus_sms.content import versions
@@ -183,14 +183,7 @@ def review(
             raise ValidationFailed("unknown action")
     except LupusSmsError as exc:
         db.rollback()
-        return render(
-            request,
-            "message.html",
-            exc.status_code,
-            title="Not done",
-            message=exc.message,
-            link="/admin/content",
-        )
+        return not_done(request, exc, back_to="/admin/content")
     db.commit()
     reset_content_cache()
     return redirect(f"/admin/content/history/{key}?state={action}d")

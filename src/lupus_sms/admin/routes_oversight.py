@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 
 from lupus_sms.admin import dashboard as dashboard_service
 from lupus_sms.admin.auth import Csrf, CurrentUser, actor_for, require
-from lupus_sms.admin.pages import redirect, render
+from lupus_sms.admin.pages import not_done, redirect, render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
 from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import simulate
@@ -130,14 +130,7 @@ def user_action(
         token = _apply(db, target, action, role, clock.now())
     except LupusSmsError as exc:
         db.rollback()
-        return render(
-            request,
-            "message.html",
-            exc.status_code,
-            title="Not done",
-            message=exc.message,
-            link="/admin/users",
-        )
+        return not_done(request, exc, back_to="/admin/users")
     audit.record(
         db,
         actor=actor_for(user),
@@ -224,14 +217,7 @@ def key_create(
         clinic = clinics.get_clinic(db, clinic_id=clinic_id)
         api_key, plaintext = clinics.create_api_key(db, clinic_id=clinic.id, label=label or None)
     except LupusSmsError as exc:
-        return render(
-            request,
-            "message.html",
-            exc.status_code,
-            title="Not done",
-            message=exc.message,
-            link="/admin/clinics",
-        )
+        return not_done(request, exc, back_to="/admin/clinics")
     audit.record(
         db,
         actor=actor_for(user),
@@ -258,14 +244,7 @@ def key_revoke(
     try:
         api_key = clinics.revoke_api_key(db, prefix=prefix, now=clock.now())
     except LupusSmsError as exc:
-        return render(
-            request,
-            "message.html",
-            exc.status_code,
-            title="Not done",
-            message=exc.message,
-            link="/admin/clinics",
-        )
+        return not_done(request, exc, back_to="/admin/clinics")
     audit.record(
         db,
         actor=actor_for(user),
