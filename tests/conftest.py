@@ -94,6 +94,16 @@ def clock() -> FixedClock:
     return FixedClock(DEFAULT_NOW)
 
 
+@pytest.fixture(autouse=True)
+def virtual_send_pacing(monkeypatch):
+    """The dispatcher waits for each rate-limit slot; in tests that wait takes no real time."""
+    from lupus_sms.messaging import rate_limit
+
+    pacer = rate_limit.VirtualPacer()
+    monkeypatch.setattr(rate_limit, "pacer", pacer)
+    return pacer
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path) -> Settings:
     return Settings(

@@ -74,6 +74,7 @@ def serve(
 
 def main() -> None:
     from lupus_sms.content.service import read_only_session, use_database_content
+
     # Every command (serve, worker, chat) serves the live content from the database.
     use_database_content(read_only_session)
     app()

@@ -6,6 +6,7 @@ instead of sending it again)."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -134,9 +135,9 @@ def test_retry_after_is_honoured_and_retries_back_off(db, tick):  # noqa: F811
     for at, body, outcome in stub.posts:
         by_body.setdefault(body, []).append((at, outcome))
     for attempts in by_body.values():
-        gaps = [later[0] - earlier[0] for earlier, later in zip(attempts, attempts[1:])]
-        for (_, outcome), gap in zip(attempts, gaps):
-            assert gap >= timedelta(seconds=RETRY_AFTER if outcome == "429" else 30)
+        for (at, outcome), (retried_at, _) in itertools.pairwise(attempts):
+            wait = RETRY_AFTER if outcome == "429" else 30  # 30 s: the first backoff's floor
+            assert retried_at - at >= timedelta(seconds=wait)
         assert [outcome for _, outcome in attempts].count("created") == 1
     assert {row.status for row in outbox(db)} == {statuses.SENT}
 

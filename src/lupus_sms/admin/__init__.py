@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 # No inline script or style anywhere: the policy forbids them.
 CONTENT_SECURITY_POLICY = (
@@ -57,13 +59,28 @@ def mount(app: FastAPI) -> None:
             link="/admin",
         )
 
-    @app.middleware("http")
     async def _admin_headers(request: Request, call_next):
         response = await call_next(request)
-        if request.url.path.startswith("/admin"):
-            response.headers.update(SECURITY_HEADERS)
-            new_cookie = getattr(request.state, "new_csrf_cookie", None)
-            if new_cookie:
-                value, options = new_cookie
-                response.set_cookie(CSRF_COOKIE, value, **options)
+        response.headers.update(SECURITY_HEADERS)
+        new_cookie = getattr(request.state, "new_csrf_cookie", None)
+        if new_cookie:
+            value, options = new_cookie
+            response.set_cookie(CSRF_COOKIE, value, **options)
         return response
+
+    app.add_middleware(AdminPathsOnly, dispatch=_admin_headers)
+
+
+class AdminPathsOnly:
+    """Runs an HTTP middleware for /admin paths only. Webhooks and the API go straight through:
+    Starlette's BaseHTTPMiddleware costs every request it wraps."""
+
+    def __init__(self, app: ASGIApp, dispatch) -> None:
+        self.app = app
+        self.admin = BaseHTTPMiddleware(app, dispatch=dispatch)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/admin"):
+            await self.admin(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

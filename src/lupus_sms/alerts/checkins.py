@@ -118,6 +118,8 @@ def find_open_checkin(context: InboundContext) -> OpenCheckin | None:
 def _find_open_checkin(context: InboundContext) -> OpenCheckin | None:
     if context.phone_number is None or context.phone_number.id is None:
         return None
+    if not context.may_have_checkin(context.message.clinic_id):
+        return None  # no patient on this number (with that clinic): nothing to look up
     defined = checkins(context.content)
     if not defined:
         return None

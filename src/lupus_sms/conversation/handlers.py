@@ -13,6 +13,7 @@ from lupus_sms.conversation.compliance import (
 )
 from lupus_sms.conversation.models import Conversation
 from lupus_sms.conversation.pipeline import InboundContext, Reply
+from lupus_sms.conversation.sender import remember_topic
 from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
 from lupus_sms.enrollment.models import ConsentEvent, Patient
 
@@ -178,6 +179,8 @@ def _send_part(context: InboundContext, topic: Topic, index: int) -> Reply:
 def _conversation(context: InboundContext) -> Conversation | None:
     if context.phone_number is None:
         return None
+    if context.sender is not None:  # loaded with the phone number
+        return context.sender.conversation
     return context.db.scalar(
         select(Conversation).where(Conversation.phone_number_id == context.phone_number.id)
     )
@@ -185,6 +188,11 @@ def _conversation(context: InboundContext) -> Conversation | None:
 
 def _remember(context: InboundContext, topic_key: str | None, next_part: int) -> None:
     if context.phone_number is None:
+        return
+    if context.sender is not None:
+        remember_topic(
+            context.db, context.sender, topic_key=topic_key, next_part=next_part, now=context.now
+        )
         return
     conversation = _conversation(context)
     if conversation is None:

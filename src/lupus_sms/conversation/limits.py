@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from lupus_sms.conversation.pipeline import Reply
@@ -39,8 +39,6 @@ logger = logging.getLogger(__name__)
 
 REPLY_LIMITED = "reply_limited"
 REPEAT_IGNORED = "repeat_ignored"
-# Built once: a fresh alias per call made SQLAlchemy re-adapt the statement (~1 ms a text).
-_ASKED = aliased(Message, name="asked")
 
 
 def hold_back_reply(
@@ -74,16 +72,27 @@ def _recent_replies(
     db: Session, *, inbound: Message, body: str, since: datetime
 ) -> tuple[int, int]:
     """Replies to this number since `since`; how many answered this same text with `body`."""
-    asked = _ASKED
-    same = and_(Message.body == body, asked.body == inbound.body)
-    row = db.execute(
+    # Core on the session's connection: the ORM's statement handling cost more than the query.
+    db.flush()  # what the ORM's autoflush would write first (e.g. a queued message)
+    params = {"phone": inbound.phone, "since": since, "body": body, "asked_body": inbound.body}
+    row = db.connection().execute(_RECENT_REPLIES, params).one()
+    return int(row[0]), int(row[1])
+
+
+def _recent_replies_statement():
+    """Built once with bound parameters: building it per text cost more than running it."""
+    asked = aliased(Message, name="asked")
+    same = and_(Message.body == bindparam("body"), asked.body == bindparam("asked_body"))
+    return (
         select(func.count(), func.coalesce(func.sum(case((same, 1), else_=0)), 0))
         .select_from(Message)
         .join(asked, Message.in_reply_to_id == asked.id)
         .where(
-            Message.phone == inbound.phone,
-            Message.created_at >= since,
+            Message.phone == bindparam("phone"),
+            Message.created_at >= bindparam("since"),
             Message.direction == "outbound",
         )
-    ).one()
-    return int(row[0]), int(row[1])
+    )
+
+
+_RECENT_REPLIES = _recent_replies_statement()

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from lupus_sms.content.snapshot import ContentSnapshot
+from lupus_sms.conversation.sender import Sender
 from lupus_sms.core.config import Settings
 from lupus_sms.messaging.models import Message, PhoneNumber
 
@@ -45,6 +46,17 @@ class InboundContext:
     # What an open question (such as a check-in option number) means, for the safety rules.
     meanings: list[str] = field(default_factory=list)
     prefix: list[str] = field(default_factory=list)
+    # Loaded once with the phone number (conversation/sender.py): the conversation being
+    # paged, a pending "which clinic?" question, and the number's enrolments, so that the
+    # handlers do not each query for them. None: not loaded, the handlers query themselves.
+    sender: Sender | None = None
+
+    def may_have_checkin(self, clinic_id: int | None) -> bool:
+        """False when the number has no patient (with that clinic) that a check-in could
+        have been sent to, so the open check-in lookup can be skipped."""
+        if self.sender is None:
+            return True
+        return any(clinic_id in (None, e.clinic_id) for e in self.sender.enrolments)
 
     @property
     def can_reply(self) -> bool:

@@ -5,21 +5,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.inbound_order import INBOUND_ORDER
 from lupus_sms.conversation.limits import hold_back_reply
 from lupus_sms.conversation.pipeline import InboundContext, Reply, run_pipeline
+from lupus_sms.conversation.sender import Sender, clinic_for_senders, load_sender
 from lupus_sms.conversation.text import normalise
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
-from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
 from lupus_sms.messaging.models import Message
@@ -55,15 +55,11 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
     # Before our first query: a due content refresh reads through its own session, and on
     # SQLite it would otherwise wait for the write lock this session is holding.
     content = get_content()
-    existing = messaging.find_inbound_by_sid(db, message_sid=sms.message_sid)
-    if existing is not None:
-        return _replay(db, existing)
-    phone = try_normalise_phone(sms.from_number, settings.default_country)
-    phone_number = (
-        messaging.get_or_create_phone_number(db, e164=phone) if phone.startswith("+") else None
-    )
-    patient_id, clinic_id = _only_enrolment(db, phone_number, _clinic_for_sender(db, sms))
-    message = Message(
+    phone = _normalise_sender(sms.from_number, settings.default_country)
+    sender = _load_sender(db, phone, [s for s in (sms.messaging_service_sid, sms.to_number) if s])
+    patient_id, clinic_id = _only_enrolment(sender)
+    message = _insert_inbound(
+        db,
         direction="inbound",
         phone=phone,
         sender=sms.messaging_service_sid or sms.to_number,
@@ -75,10 +71,7 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
         status="received",
         created_at=now,
     )
-    try:
-        with db.begin_nested():
-            db.add(message)
-    except IntegrityError:  # the same MessageSid arrived concurrently
+    if message is None:  # this MessageSid was stored before (a retry, or a concurrent copy)
         db.rollback()
         return _replay(db, messaging.find_inbound_by_sid(db, message_sid=sms.message_sid))
     context = InboundContext(
@@ -87,10 +80,11 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
         content=content,
         now=now,
         message=message,
-        phone_number=phone_number,
+        phone_number=sender.phone_number,
         body=message.body or "",
         normalised=normalise(message.body),
         opt_out_type=sms.opt_out_type,
+        sender=sender,
     )
     reply = run_pipeline(context, INBOUND_ORDER)
     reply_row = None
@@ -138,28 +132,49 @@ def _replay(db: Session, inbound: Message | None) -> InboundResult:
     return InboundResult(reply.body if reply else None, reply and reply.id, duplicate=True)
 
 
-def _only_enrolment(db: Session, phone_number, clinic_id: int | None):
+def _load_sender(db: Session, phone: str, senders: list[str]) -> Sender:
+    """The sender's number and what the handlers need about it (conversation/sender.py)."""
+    if not phone.startswith("+"):  # not a phone number (a short code, an alphanumeric ID)
+        return Sender(None, clinic_id=clinic_for_senders(db, senders))
+    found = load_sender(db, e164=phone, senders=senders)
+    if found is None:
+        # A new number, or an erased one reattached by its hash (which may have rows).
+        messaging.get_or_create_phone_number(db, e164=phone)
+        found = load_sender(db, e164=phone, senders=senders)
+    return found
+
+
+def _insert_inbound(db: Session, **values) -> Message | None:
+    """INSERT ... ON CONFLICT (twilio_sid) DO NOTHING RETURNING: the stored message, or None
+    when the MessageSid is already stored. One statement instead of a lookup and a savepoint,
+    and no unit-of-work flush; the returned row is an ordinary persistent ORM object."""
+    stmt = _INSERT_INBOUND[db.get_bind().dialect.name]
+    return db.scalars(stmt, [values]).first()
+
+
+_INSERT_INBOUND = {
+    name: insert(Message).on_conflict_do_nothing(index_elements=["twilio_sid"]).returning(Message)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+
+
+@lru_cache(maxsize=4096)
+def _normalise_sender(raw: str, default_country: str) -> str | None:
+    """`phonenumbers` parsing is a noticeable part of a text's cost, and senders repeat."""
+    return try_normalise_phone(raw, default_country)
+
+
+def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
     """The patient a text belongs to when the number has exactly one enrolment that could be
     meant (with that clinic, when the `To` named one), so the clinic sees it in the
     conversation view. With several, handlers that learn which one set it themselves.
     Returns (patient_id, clinic_id)."""
-    if phone_number is None or phone_number.id is None:
-        return None, clinic_id
-    stmt = select(Patient.id, Patient.clinic_id).where(
-        Patient.phone_number_id == phone_number.id, Patient.status != "unenrolled"
-    )
-    if clinic_id is not None:
-        stmt = stmt.where(Patient.clinic_id == clinic_id)
-    enrolments = db.execute(stmt.limit(2)).all()
+    clinic_id = sender.clinic_id
+    enrolments = [
+        e
+        for e in sender.enrolments
+        if e.status != "unenrolled" and clinic_id in (None, e.clinic_id)
+    ]
     if len(enrolments) != 1:
         return None, clinic_id
-    patient_id, patient_clinic_id = enrolments[0]
-    return patient_id, patient_clinic_id
-
-
-def _clinic_for_sender(db: Session, sms: InboundSms) -> int | None:
-    """A clinic with its own number (or Messaging Service) is named by the inbound `To`."""
-    senders = [s for s in (sms.messaging_service_sid, sms.to_number) if s]
-    if not senders:
-        return None
-    return db.scalar(select(Clinic.id).where(Clinic.sender.in_(senders)))
+    return enrolments[0].patient_id, enrolments[0].clinic_id

@@ -15,6 +15,9 @@ from lupus_sms.core.errors import error_body
 
 WEBHOOK_PREFIX = "/twilio/"
 WEBHOOK_MAX_BYTES = 64 * 1024
+# The CSV import takes up to 100,000 rows (enrollment/csv_import.py), about 6 to 15 MB.
+IMPORT_PATH = "/api/v1/patients/import"
+IMPORT_MAX_BYTES = 32 * 1024 * 1024
 
 
 class BodySizeLimit:
@@ -29,6 +32,8 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = WEBHOOK_MAX_BYTES if scope["path"].startswith(WEBHOOK_PREFIX) else self.max_bytes
+        if scope["path"] == IMPORT_PATH:
+            limit = max(limit, IMPORT_MAX_BYTES)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             response = JSONResponse(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
@@ -16,11 +16,12 @@ from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
 from lupus_sms.enrollment.models import ConsentEvent, Patient
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.outbox import enqueue
+from lupus_sms.messaging.outbox import enqueue, enqueue_many
 from lupus_sms.scheduling.planner import replan
 
 # Statuses a number-wide opt-out moves to `opted_out` (as a texted STOP does).
 OPT_OUT_FROM = ("pending_consent", "active", "paused")
+LOOKUP_CHUNK = 500  # ids per IN (...)
 
 
 def record_event(
@@ -93,6 +94,46 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
     db.flush()
     for patient, message in invited:
         record_event(db, patient, kind="invited", source="api", now=now, message_id=message.id)
+
+
+def invite_new_rows(
+    db: Session, *, clinic: Clinic, invitees: list[tuple[int, int, str]], now: datetime
+) -> None:
+    """`invite` for patients inserted in bulk without ORM objects (the CSV import):
+    (patient id, phone number id, E.164) each, none of them opted out, all already
+    `pending_consent`. The invitations and their consent events go in with executemany
+    INSERTs; the new patients have no other invitation, so theirs are found by patient.
+    Keep in step with `invite`."""
+    if not invitees:
+        return
+    body = get_content().text("consent_invitation", clinic_name=clinic.name)
+    texts = [
+        {"phone": e164, "body": body, "kind": "consent_invitation", "clinic_id": clinic.id,
+         "patient_id": patient_id, "sender": clinic.sender}
+        for patient_id, _, e164 in invitees
+    ]  # fmt: skip
+    enqueue_many(db, texts, now=now)
+    message_of = _invitations_of(db, [patient_id for patient_id, _, _ in invitees])
+    events = [
+        {"phone_number_id": number_id, "patient_id": patient_id, "clinic_id": clinic.id,
+         "kind": "invited", "source": "api", "message_id": message_of[patient_id],
+         "note": None, "occurred_at": now, "created_at": now, "updated_at": now}
+        for patient_id, number_id, _ in invitees
+    ]  # fmt: skip
+    db.execute(insert(ConsentEvent.__table__), events)
+
+
+def _invitations_of(db: Session, patient_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for start in range(0, len(patient_ids), LOOKUP_CHUNK):
+        chunk = patient_ids[start : start + LOOKUP_CHUNK]
+        rows = db.execute(
+            select(Message.patient_id, Message.id).where(
+                Message.patient_id.in_(chunk), Message.kind == "consent_invitation"
+            )
+        )
+        found.update({patient_id: message_id for patient_id, message_id in rows})
+    return found
 
 
 def confirm(db: Session, patient: Patient, *, now: datetime, message_id: int | None) -> None:

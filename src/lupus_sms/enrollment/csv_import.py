@@ -8,7 +8,9 @@ existing patient (same phone, same clinic) is updated, so uploading a file again
 nothing twice.
 
 Rows are validated first; phone numbers and existing patients are then loaded in a few bulk
-queries, so 10,000 rows cost a few hundred statements, not tens of thousands of lookups.
+queries, and new phone numbers, patients, invitations and consent events are written with
+executemany INSERTs (SQLAlchemy Core, no ORM objects), so 100,000 rows cost a few hundred
+statements and well under a minute on SQLite (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,7 @@ from lupus_sms.core.errors import ConflictError, LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import phone_hash
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent, service
-from lupus_sms.enrollment.models import Patient
+from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.schemas import ImportResultOut, ImportRowOut, PatientCreate
 from lupus_sms.messaging.models import PhoneNumber
 
@@ -44,8 +46,9 @@ COLUMNS = (
     "procedure_date",
 )
 REQUIRED = ("phone", "consent_source", "program")
-MAX_ROWS = 50_000
-CHUNK = 500
+MAX_ROWS = 100_000
+CHUNK = 500  # ids per IN (...) lookup
+WRITE_CHUNK = 5_000  # rows per executemany INSERT and per progress step
 Progress = Callable[[int], None]
 
 
@@ -61,12 +64,12 @@ def import_csv(
 ) -> ImportResultOut:
     """The use case: validate, apply, commit once."""
     rows, results = _validate_rows(_read_rows(text), clinic)
-    by_e164 = _phone_numbers(db, [row.e164 for row in rows])
-    existing = _existing_patients(db, clinic, [number.id for number in by_e164.values()])
+    numbers = _phone_numbers(db, [row.e164 for row in rows])
+    existing = _existing_patients(db, clinic, [number.id for number in numbers.values()])
     try:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            results += _apply_chunk(db, clinic, chunk, by_e164, existing, now)
+        for start in range(0, len(rows), WRITE_CHUNK):
+            chunk = rows[start : start + WRITE_CHUNK]
+            results += _apply_chunk(db, clinic, chunk, numbers, existing, now)
             db.flush()
             if progress:
                 progress(len(chunk))
@@ -138,21 +141,39 @@ def _pydantic_message(exc: ValidationError) -> str:
     )
 
 
-def _phone_numbers(db: Session, numbers: list[str]) -> dict[str, PhoneNumber]:
-    """Load or create every number of the file (by hash: erased numbers keep only theirs)."""
-    found: dict[str, PhoneNumber] = {}
+@dataclass(frozen=True)
+class _Number:
+    id: int
+    opted_out: bool
+
+
+def _phone_numbers(db: Session, numbers: list[str]) -> dict[str, _Number]:
+    """Load or create every number of the file (by hash: erased numbers keep only theirs).
+    New numbers go in with executemany INSERTs, without ORM objects, and are read back by
+    hash (a RETURNING in input order would make SQLite insert row by row)."""
     hashes = {phone_hash(e164): e164 for e164 in numbers}
+    found = _numbers_by_hash(db, hashes, reattach=True)
+    new = [{"e164": e164, "phone_hash": h, "opted_out": False, "language": "en"}
+           for h, e164 in hashes.items() if e164 not in found]  # fmt: skip
+    if new:
+        db.execute(insert(PhoneNumber.__table__), new)
+        found.update(_numbers_by_hash(db, {row["phone_hash"]: row["e164"] for row in new}))
+    return found
+
+
+def _numbers_by_hash(db: Session, hashes: dict[str, str], *, reattach=False) -> dict[str, _Number]:
+    found: dict[str, _Number] = {}
     keys = list(hashes)
+    columns = (PhoneNumber.id, PhoneNumber.phone_hash, PhoneNumber.e164, PhoneNumber.opted_out)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        for number in db.scalars(select(PhoneNumber).where(PhoneNumber.phone_hash.in_(chunk))):
-            e164 = hashes[number.phone_hash]
-            number.e164 = e164  # reattach an erased number to its suppression entry
-            found[e164] = number
-    new = [PhoneNumber(e164=e164, phone_hash=h) for h, e164 in hashes.items() if e164 not in found]
-    db.add_all(new)
-    db.flush()
-    found.update({number.e164: number for number in new})
+        for number_id, key, stored, opted_out in db.execute(
+            select(*columns).where(PhoneNumber.phone_hash.in_(chunk))
+        ):
+            e164 = hashes[key]
+            if reattach and stored != e164:  # an erased number's suppression entry
+                db.execute(update(PhoneNumber).where(PhoneNumber.id == number_id).values(e164=e164))
+            found[e164] = _Number(number_id, opted_out)
     return found
 
 
@@ -167,32 +188,119 @@ def _existing_patients(db: Session, clinic: Clinic, number_ids: list[int]) -> di
     return existing
 
 
-def _apply_chunk(db, clinic, rows: list[_Row], by_e164, existing, now) -> list[ImportRowOut]:
+def _apply_chunk(db, clinic, rows: list[_Row], numbers, existing, now) -> list[ImportRowOut]:
     results: list[ImportRowOut] = []
-    new_rows: list[tuple[_Row, Patient]] = []
+    fresh: list[_Row] = []
+    reenrolled: list[tuple[_Row, Patient]] = []
     for row in rows:
-        patient = existing.get(by_e164[row.e164].id)
-        if patient is None or patient.status in service.REENROLLABLE:
-            new_rows.append((row, _new_patient(db, clinic, row, by_e164, patient, now)))
+        patient = existing.get(numbers[row.e164].id)
+        if patient is None:
+            fresh.append(row)
+        elif patient.status in service.REENROLLABLE:
+            reenrolled.append((row, _new_patient(db, clinic, row, patient, now)))
         else:
             results.append(_update(db, row, patient, now))
-    db.flush()
-    created = [patient for _, patient in new_rows]
-    consent.invite_new(db, clinic=clinic, patients=created, now=now)
-    reenrolled = {patient.id for patient in existing.values()}
-    for patient in created:
-        service.sync_milestone(db, patient, now=now, new=patient.id not in reenrolled)
-    results += [
-        ImportRowOut(line=row.line, result="created", patient_id=p.id, status=p.status)
-        for row, p in new_rows
-    ]
+    results += _create_fresh(db, clinic, fresh, numbers, now)
+    if reenrolled:
+        db.flush()
+        patients = [patient for _, patient in reenrolled]
+        consent.invite_new(db, clinic=clinic, patients=patients, now=now)
+        for patient in patients:
+            service.sync_milestone(db, patient, now=now)
+        results += [
+            ImportRowOut(line=row.line, result="created", patient_id=p.id, status=p.status)
+            for row, p in reenrolled
+        ]
     return results
 
 
-def _new_patient(db, clinic, row: _Row, by_e164, patient: Patient | None, now) -> Patient:
-    # A brand-new patient is pending or opted out, never active, so it has nothing to plan
-    # yet; a re-enrolled one is replanned when its YES arrives (consent.confirm).
-    patient = patient or Patient(clinic_id=clinic.id, phone_number=by_e164[row.e164])
+def _create_fresh(db, clinic, rows: list[_Row], numbers, now) -> list[ImportRowOut]:
+    """Brand-new patients, their invitations and milestones: executemany INSERTs, no ORM
+    objects (the ORM's per-object cost dominated large files). A new patient is pending or
+    opted out, never active, so there is nothing to plan yet. Keep in step with
+    `service.fill_new_patient` and `consent.invite`."""
+    if not rows:
+        return []
+    values = [_patient_values(clinic, row, numbers[row.e164], now) for row in rows]
+    db.execute(insert(Patient.__table__), values)
+    ids = _new_patient_ids(db, clinic, [value["phone_number_id"] for value in values])
+    invitees = [
+        (patient_id, value["phone_number_id"], row.e164)
+        for row, value, patient_id in zip(rows, values, ids, strict=True)
+        if value["status"] == "pending_consent"
+    ]
+    consent.invite_new_rows(db, clinic=clinic, invitees=invitees, now=now)
+    _add_milestones(db, values, ids, now)
+    return [
+        ImportRowOut(line=row.line, result="created", patient_id=patient_id, status=v["status"])
+        for row, v, patient_id in zip(rows, values, ids, strict=True)
+    ]
+
+
+def _new_patient_ids(db: Session, clinic: Clinic, number_ids: list[int]) -> list[int]:
+    """The ids of the patients just inserted, in the order of `number_ids` (a patient is
+    unique per clinic and number)."""
+    by_number: dict[int, int] = {}
+    for start in range(0, len(number_ids), CHUNK):
+        chunk = number_ids[start : start + CHUNK]
+        rows = db.execute(
+            select(Patient.phone_number_id, Patient.id).where(
+                Patient.clinic_id == clinic.id, Patient.phone_number_id.in_(chunk)
+            )
+        )
+        by_number.update({number_id: patient_id for number_id, patient_id in rows})
+    return [by_number[number_id] for number_id in number_ids]
+
+
+def _patient_values(clinic: Clinic, row: _Row, number: _Number, now: datetime) -> dict:
+    data = row.data
+    return {
+        "clinic_id": clinic.id,
+        "phone_number_id": number.id,
+        "name": data.name or None,
+        "external_id": data.external_id or None,
+        "language": data.language,
+        "timezone": data.timezone or clinic.timezone,
+        "program": data.program,
+        "procedure_date": data.procedure_date,
+        "consent_source": data.consent_source,
+        # A texted STOP outranks any clinic: nothing is sent until the number texts START.
+        "status": "opted_out" if number.opted_out else "pending_consent",
+        "paused_until": None,
+        "erased_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _add_milestones(db: Session, values: list[dict], ids: list[int], now: datetime) -> None:
+    """The program's day-0 milestone of each new patient with a procedure date (what
+    `service.sync_milestone` does for a new patient)."""
+    anchors = []
+    for value, patient_id in zip(values, ids, strict=True):
+        kind = service.MILESTONE_KIND.get(value["program"])
+        at = service._local_midnight(value["procedure_date"], value["timezone"])
+        if kind and at:
+            anchors.append(
+                {
+                    "patient_id": patient_id,
+                    "category": "milestone",
+                    "kind": kind,
+                    "at": at,
+                    "all_day": True,
+                    "location": None,
+                    "status": "scheduled",
+                    "revision": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    if anchors:
+        db.execute(insert(Anchor.__table__), anchors)
+
+
+def _new_patient(db, clinic, row: _Row, patient: Patient, now) -> Patient:
+    # A re-enrolled patient is replanned when its YES arrives (consent.confirm).
     timezone = row.data.timezone or clinic.timezone
     service.fill_new_patient(patient, row.data, timezone=timezone, now=now)
     db.add(patient)

@@ -53,11 +53,7 @@ def _on_yes(context: InboundContext) -> Reply | None:
 
 
 def _on_choice(context: InboundContext) -> Reply | None:
-    choice = context.db.scalar(
-        select(PendingConsentChoice).where(
-            PendingConsentChoice.phone_number_id == context.phone_number.id
-        )
-    )
+    choice = _pending_choice(context)
     if choice is None:
         return None
     offered = _offered(context, choice)
@@ -72,6 +68,16 @@ def _on_choice(context: InboundContext) -> Reply | None:
     else:
         context.db.delete(choice)
     return _confirmation(context, [picked])
+
+
+def _pending_choice(context: InboundContext) -> PendingConsentChoice | None:
+    if context.sender is not None:  # loaded with the phone number, no query of its own
+        return context.sender.pending_choice
+    return context.db.scalar(
+        select(PendingConsentChoice).where(
+            PendingConsentChoice.phone_number_id == context.phone_number.id
+        )
+    )
 
 
 def _pending(context: InboundContext) -> list[Patient]:

@@ -21,6 +21,7 @@ from fastapi import (
 from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.clinics.dependencies import CurrentClinic
+from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import ValidationFailed
@@ -46,7 +47,7 @@ from lupus_sms.messaging.models import Message
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 ClockDep = Annotated[Clock, Depends(get_clock)]
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_BYTES = IMPORT_MAX_BYTES  # 100,000 rows fit (csv_import.MAX_ROWS)
 ERRORS = {
     401: {"description": "Missing, unknown or revoked API key"},
     404: {"description": "No such patient for this clinic"},
@@ -102,7 +103,7 @@ async def import_patients(
 ) -> ImportResultOut:
     raw = await file.read(MAX_IMPORT_BYTES + 1)
     if len(raw) > MAX_IMPORT_BYTES:
-        raise HTTPException(413, "file larger than 10 MB; split it")
+        raise HTTPException(413, f"file larger than {MAX_IMPORT_BYTES // 2**20} MB; split it")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.phones import mask_phone
@@ -65,6 +65,53 @@ def mark_planned(
         .values(**values),
         execution_options={"synchronize_session": False},
     )
+
+
+def record_sent_many(
+    db: Session, sent: list[tuple[int, str, int | None]], *, now: datetime
+) -> None:
+    """Record a batch of accepted sends, (message id, SID, planned message id) each, with one
+    executemany per table. Like `advance_status`, the status only moves forwards: a status
+    callback may already have moved a row further. Not guarded by the claim token: once the
+    transport has accepted a text, that fact is recorded whoever holds the row."""
+    if not sent:
+        return
+    messages = Message.__table__
+    db.execute(
+        messages.update()
+        .where(messages.c.id == bindparam("mid"))
+        .values(
+            attempts=messages.c.attempts + 1,
+            sent_at=now,
+            claim_token=None,
+            claimed_until=None,
+            twilio_sid=func.coalesce(messages.c.twilio_sid, bindparam("sid")),
+        ),
+        [{"mid": message_id, "sid": sid} for message_id, sid, _ in sent],
+    )
+    before = _constant_statuses_before(statuses.SENT)
+    db.execute(
+        messages.update()
+        .where(messages.c.id == bindparam("mid"), messages.c.status.in_(before))
+        .values(status=statuses.SENT),
+        [{"mid": message_id} for message_id, _, _ in sent],
+    )
+    planned = PlannedMessage.__table__
+    planned_ids = [{"pid": planned_id} for _, _, planned_id in sent if planned_id is not None]
+    if planned_ids:
+        db.execute(
+            planned.update()
+            .where(planned.c.id == bindparam("pid"), planned.c.status.in_(before))
+            .values(status=statuses.SENT),
+            planned_ids,
+        )
+    for _ in sent:
+        count_outbound(statuses.SENT)
+
+
+def _constant_statuses_before(status: str) -> list:
+    # executemany cannot expand an IN list of bound values; these are our own constants.
+    return [literal_column(f"'{name}'") for name in statuses_before(status)]
 
 
 @dataclass(frozen=True)

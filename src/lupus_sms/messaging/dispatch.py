@@ -1,37 +1,40 @@
-"""Outbox -> transport: the tick step that sends queued messages.
+"""Outbox -> transport: the tick step that sends queued messages, a batch at a time.
 
-1. Claim a small batch of due `queued` rows (scheduling/claims.py) and COMMIT the claim as a
-   lease (status `sending`, a token, `claimed_until`). No row lock is held after that.
-2. For each row, right before sending, re-check what may have changed since it was queued:
-   the number's opt-out, the patient's status, staleness, the patient's send window, the
-   sender's rate limit. Skips and expiries are recorded with a reason; a row outside the
-   window goes back to `queued` for the next window.
-3. Call the transport outside any transaction, then record the outcome guarded by the claim
-   token: `sent` with Twilio's SID; a temporary error -> back to `queued` with exponential
+1. One transaction per batch before any send: claim a batch of due `queued` rows in one
+   statement (scheduling/claims.py) as a lease (status `sending`, a token, `claimed_until`);
+   re-check, with one query for the whole batch, what may have changed since they were
+   queued (the number's opt-out, the patient's status and pause, staleness, the patient's
+   send window; messaging/precheck.py); reserve the sender's rate-limit slots for the
+   sendable ones (messaging/rate_limit.py); record skips, expiries and deferrals (a row
+   outside the window or beyond the sender's budget goes back to `queued`). COMMIT: no row
+   lock is held after that.
+2. Call the transport per message, outside any transaction, each at its reserved slot.
+3. One transaction records the batch's outcomes (a slow, rate-limited batch: those of each
+   second): the accepted sends with executemany UPDATEs
+   (`sent` with Twilio's SID); a temporary error -> back to `queued` with exponential
    backoff and jitter, up to `send_max_attempts`; a permanent error -> `failed` and the
-   patient's status changes (21610 -> opted out, 21211/21614 -> undeliverable).
-A worker killed between 3's call and its commit leaves a `sending` row whose lease runs out;
-messaging/recovery.py settles it.
+   patient's status changes (21610 -> opted out, 21211/21614 -> undeliverable). Error
+   outcomes are guarded by the claim token.
+A worker killed between 2's call and 3's commit leaves `sending` rows whose lease runs out;
+messaging/recovery.py settles them.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.phones import mask_phone
-from lupus_sms.messaging import statuses
-from lupus_sms.messaging.delivery import advance_status
+from lupus_sms.messaging import rate_limit, statuses
+from lupus_sms.messaging.delivery import advance_status, record_sent_many
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.permanent import apply_permanent_failure
-from lupus_sms.messaging.precheck import Decision, check_before_send
-from lupus_sms.messaging.rate_limit import reserve_send_slot
+from lupus_sms.messaging.precheck import Candidate, Decision, decide, load_candidates
 from lupus_sms.messaging.transport import (
     OutgoingSms,
     PermanentTransportError,
@@ -44,6 +47,32 @@ from lupus_sms.scheduling.claims import claim_rows, new_token
 
 logger = logging.getLogger(__name__)
 MAX_BATCHES_PER_TICK = 20
+RECORD_EVERY_SECONDS = 1.0
+
+
+@dataclass
+class _Tick:
+    """The tick's instant on the injected clock (what is due, leases, deferrals), and the
+    pacer's real time at its start (rate-limit slots, waits, the tick's time budget)."""
+
+    now: datetime
+    pacer: rate_limit.Pacer
+    started: float
+
+    def elapsed(self) -> float:
+        return self.pacer.time() - self.started
+
+    def clock_time_of(self, real: float) -> datetime:
+        """A real (pacer) time on the tick's clock, for `next_attempt_at`."""
+        return self.now + timedelta(seconds=max(0.0, real - self.started))
+
+
+@dataclass(frozen=True)
+class _Send:
+    candidate: Candidate
+    sms: OutgoingSms
+    slot: float  # the pacer's (real) time
+    cost: float
 
 
 def dispatch_outbox(
@@ -52,38 +81,46 @@ def dispatch_outbox(
     *,
     settings: Settings | None = None,
     transport: SmsTransport | None = None,
+    pacer: rate_limit.Pacer | None = None,
 ) -> int:
     """Tick step: send what is due, batch after batch, until the backlog is done, the sender
     is saturated or a tick's time is used. Returns how many were handed to the transport."""
     settings = settings or get_settings()
     transport = transport or get_transport(settings)
-    started = time.monotonic()
+    pacer = pacer or rate_limit.pacer
+    tick = _Tick(now, pacer, pacer.time())
     handed_over = 0
     for _ in range(MAX_BATCHES_PER_TICK):
-        claimed, sent = _dispatch_batch(session_factory, now, settings, transport)
+        claimed, sent = _dispatch_batch(session_factory, tick, settings, transport)
         handed_over += sent
         if claimed < settings.tick_batch_size or not sent:
             break
-        if time.monotonic() - started > settings.tick_seconds:
+        if tick.elapsed() > settings.tick_seconds:
             break
     return handed_over
 
 
-def _dispatch_batch(session_factory, now, settings, transport) -> tuple[int, int]:
+def _dispatch_batch(session_factory, tick: _Tick, settings, transport) -> tuple[int, int]:
     token = new_token()
     with session_factory() as db:
-        ids = claim_due_messages(db, now=now, token=token, settings=settings)
-        db.commit()
-    sent = 0
-    for message_id in ids:
-        sent += send_claimed(
-            session_factory,
-            message_id=message_id,
-            token=token,
-            now=now,
-            settings=settings,
-            transport=transport,
-        )
+        ids = claim_due_messages(db, now=tick.now, token=token, settings=settings)
+        sends = _prepare(db, ids=ids, token=token, tick=tick, settings=settings) if ids else []
+        db.commit()  # the lease and the reservations; the transaction ends before any call
+    sent, pending = 0, []
+    last_recorded = tick.pacer.time()
+    for index, send in enumerate(sends):
+        pending.append(_call(send, tick, transport))
+        # A paced batch can take seconds: record at least every RECORD_EVERY_SECONDS, so a
+        # crash leaves recovery only the last few sends to look up, not the whole batch.
+        last = index == len(sends) - 1
+        if last or tick.pacer.time() - last_recorded >= RECORD_EVERY_SECONDS:
+            with session_factory() as db:
+                _record(db, pending, token=token, now=tick.now, settings=settings)
+                db.commit()
+            sent += sum(1 for _, kind, _ in pending if kind == "sent")
+            pending, last_recorded = [], tick.pacer.time()
+    if sent:
+        logger.info("%s messages handed to %s", sent, transport.name)
     return len(ids), sent
 
 
@@ -106,87 +143,120 @@ def claim_due_messages(db: Session, *, now: datetime, token: str, settings: Sett
     )
 
 
-def send_claimed(
-    session_factory: sessionmaker[Session],
-    *,
-    message_id: int,
-    token: str,
-    now: datetime,
-    settings: Settings,
-    transport: SmsTransport,
-) -> int:
-    with session_factory() as db:
-        message = db.get(Message, message_id)
-        if message is None or message.claim_token != token:
-            return 0
-        decision = check_before_send(db, message=message, now=now, settings=settings)
-        if decision.action == "send" and not reserve_send_slot(
-            db, message=message, now=now, settings=settings
-        ):
-            decision = Decision("defer", not_before=now + timedelta(seconds=settings.tick_seconds))
-        if decision.action != "send":
-            _apply_decision(db, message=message, decision=decision)
-            db.commit()
-            return 0
-        sms = OutgoingSms(
-            to=message.phone or "",
-            body=message.body or "",
-            sender=message.sender,
-            status_callback=f"{settings.public_base_url}/twilio/status?message_id={message.id}",
-            validity_seconds=decision.validity_seconds,
+def _prepare(db: Session, *, ids, token: str, tick: _Tick, settings: Settings) -> list[_Send]:
+    """Decide every claimed message, reserve slots for the sendable ones, record the rest."""
+    now = tick.now
+    sendable: dict[str, list[tuple[Candidate, Decision]]] = {}
+    deferred: list[tuple[int, datetime | None]] = []
+    for candidate in load_candidates(db, ids=ids, token=token):
+        decision = decide(candidate, now=now, settings=settings)
+        if decision.action == "send":
+            sendable.setdefault(rate_limit.sender_key(candidate.sender), []).append(
+                (candidate, decision)
+            )
+        elif decision.action == "defer":
+            deferred.append((candidate.id, decision.not_before))
+        else:
+            _finish_unsent(db, candidate, decision, token)
+    # Sends of this tick must start within the tick and end well inside the lease.
+    horizon = tick.started + min(settings.tick_seconds, settings.send_lease_seconds / 2)
+    sends: list[_Send] = []
+    for sender, items in sendable.items():
+        costs = [max(1, c.segments or 1) / settings.sms_segments_per_second for c, _ in items]
+        slots = rate_limit.reserve_slots(
+            db, sender=sender, costs=costs, earliest=tick.pacer.time(), horizon=horizon
         )
-        db.commit()  # the rate-limit reservation; the transaction ends before the call
-    return _send_and_record(session_factory, message_id, token, sms, now, settings, transport)
+        for (candidate, decision), slot, cost in zip(items, slots, costs, strict=False):
+            sends.append(_Send(candidate, _sms(candidate, decision, settings), slot, cost))
+        if len(slots) < len(items):
+            free_at = tick.clock_time_of(rate_limit.next_free_epoch(db, sender))
+            deferred.extend((candidate.id, free_at) for candidate, _ in items[len(slots) :])
+    _release_many(db, deferred, token)
+    return sorted(sends, key=lambda send: send.slot)  # senders' slots interleave
 
 
-def _send_and_record(session_factory, message_id, token, sms, now, settings, transport) -> int:
+def _sms(candidate: Candidate, decision: Decision, settings: Settings) -> OutgoingSms:
+    return OutgoingSms(
+        to=candidate.phone or "",
+        body=candidate.body or "",
+        sender=candidate.sender,
+        status_callback=f"{settings.public_base_url}/twilio/status?message_id={candidate.id}",
+        validity_seconds=decision.validity_seconds,
+    )
+
+
+def _call(send: _Send, tick: _Tick, transport: SmsTransport) -> tuple[_Send, str, object]:
+    """Wait for the send's slot, then hand it over. Returns (send, outcome kind, detail)."""
+    sender = rate_limit.sender_key(send.sms.sender)
+    tick.pacer.wait_for_slot(sender, at=send.slot, cost=send.cost)
+    message_id = send.candidate.id
     try:
-        result = transport.send(sms)
+        return send, "sent", transport.send(send.sms).sid
     except TemporaryTransportError as exc:
-        with session_factory() as db:
-            _record_retry(db, message_id, token, exc, now=now, settings=settings)
-            db.commit()
-        return 0
+        return send, "retry", exc
     except PermanentTransportError as exc:
-        with session_factory() as db:
-            _record_permanent(db, message_id, token, exc, now=now)
-            db.commit()
-        return 0
+        return send, "permanent", exc
     except Exception as exc:
         # We cannot tell whether it went out: keep the lease so recovery asks the provider.
         if isinstance(exc, UncertainTransportError):
             logger.warning("message %s: %s, outcome unknown", message_id, exc)
         else:
             logger.exception("message %s: unexpected error from the transport", message_id)
-        with session_factory() as db:
+        return send, "unexpected", exc
+
+
+def _record(db: Session, outcomes, *, token: str, now: datetime, settings: Settings) -> None:
+    accepted = [
+        (send.candidate.id, detail, send.candidate.planned_message_id)
+        for send, kind, detail in outcomes
+        if kind == "sent"
+    ]
+    record_sent_many(db, accepted, now=now)
+    for send, kind, detail in outcomes:
+        message_id = send.candidate.id
+        if kind == "retry":
+            _record_retry(db, message_id, token, detail, now=now, settings=settings)
+        elif kind == "permanent":
+            _record_permanent(db, message_id, token, detail, now=now)
+        elif kind == "unexpected":
             _record_unexpected(db, message_id, token, settings=settings)
-            db.commit()
-        return 0
-    with session_factory() as db:
-        record_sent(db, message_id=message_id, sid=result.sid, now=now)
-        db.commit()
-    logger.info("message %s handed to %s (%s)", message_id, transport.name, mask_phone(sms.to))
-    return 1
 
 
 def record_sent(db: Session, *, message_id: int, sid: str, now: datetime) -> None:
     """The transport accepted it. A status callback may already have moved it further."""
+    planned_id = db.scalar(select(Message.planned_message_id).where(Message.id == message_id))
+    record_sent_many(db, [(message_id, sid, planned_id)], now=now)
+
+
+def _release_many(db: Session, deferred: list[tuple[int, datetime | None]], token: str) -> None:
+    """Back to `queued` for a later attempt, in one executemany guarded by the claim token."""
+    if not deferred:
+        return
+    messages = Message.__table__
     db.execute(
-        update(Message)
-        .where(Message.id == message_id)
+        messages.update()
+        .where(messages.c.id == bindparam("mid"), messages.c.claim_token == bindparam("token"))
         .values(
-            attempts=Message.attempts + 1,
-            sent_at=now,
+            status=statuses.QUEUED,
+            next_attempt_at=bindparam("not_before"),
             claim_token=None,
             claimed_until=None,
-        )
+        ),
+        [{"mid": mid, "token": token, "not_before": at} for mid, at in deferred],
     )
-    db.execute(
+
+
+def _finish_unsent(db: Session, candidate: Candidate, decision: Decision, token: str) -> None:
+    status = statuses.EXPIRED if decision.action == "expire" else statuses.SKIPPED
+    released = db.execute(
         update(Message)
-        .where(Message.id == message_id, Message.twilio_sid.is_(None))
-        .values(twilio_sid=sid)
+        .where(Message.id == candidate.id, Message.claim_token == token)
+        .values(claim_token=None, claimed_until=None),
+        execution_options={"synchronize_session": False},
     )
-    advance_status(db, message_id=message_id, status=statuses.SENT)
+    if released.rowcount:
+        advance_status(db, message_id=candidate.id, status=status, reason=decision.reason)
+        logger.info("message %s %s: %s", candidate.id, status, decision.reason)
 
 
 def _record_retry(db, message_id, token, exc: TemporaryTransportError, *, now, settings) -> None:
@@ -242,15 +312,6 @@ def backoff_seconds(attempts: int, settings: Settings) -> float:
     """Exponential backoff with full jitter on the upper half, capped."""
     ceiling = min(settings.send_retry_max_seconds, settings.send_retry_base_seconds * 2**attempts)
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
-
-
-def _apply_decision(db: Session, *, message: Message, decision: Decision) -> None:
-    if decision.action == "defer":
-        _release(message, next_attempt_at=decision.not_before)
-        return
-    status = statuses.EXPIRED if decision.action == "expire" else statuses.SKIPPED
-    _finish(db, message, status, error_code=None, reason=decision.reason)
-    logger.info("message %s %s: %s", message.id, status, decision.reason)
 
 
 def _release(message: Message, *, next_attempt_at: datetime | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lupus_sms.content.segments import analyze
@@ -49,3 +50,36 @@ def enqueue(
     db.add(message)
     db.flush()
     return message
+
+
+def enqueue_many(db: Session, rows: list[dict], *, now: datetime) -> None:
+    """`enqueue` for many texts at once (bulk enrolment): one executemany INSERT, no ORM
+    objects. Each row has `phone`, `body`, `kind` and optionally `clinic_id`, `patient_id`,
+    `sender`. No ids come back: a RETURNING in input order makes SQLite insert row by row,
+    so a caller that needs them selects them by its own key (e.g. patient and kind)."""
+    if not rows:
+        return
+    analysed: dict[str, object] = {}
+    values = []
+    for row in rows:
+        body = row["body"]
+        info = analysed.get(body) or analysed.setdefault(body, analyze(body))
+        values.append(
+            {
+                "direction": "outbound",
+                "phone": row["phone"],
+                "sender": row.get("sender"),
+                "clinic_id": row.get("clinic_id"),
+                "patient_id": row.get("patient_id"),
+                "kind": row["kind"],
+                "body": body,
+                "status": "queued",
+                "encoding": info.encoding,
+                "segments": info.segments,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    db.execute(insert(Message.__table__), values)

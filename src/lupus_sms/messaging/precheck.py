@@ -1,18 +1,23 @@
 """What to do with a claimed message right before it is sent: things change while a message
-waits (STOP, unenrolment, a pause, the night), so they are checked at the last moment."""
+waits (STOP, unenrolment, a pause, the night), so they are checked at the last moment.
+
+A claimed batch is checked with one query (`load_candidates`: the message, its number's
+opt-out, the patient's status, pause and time zone, the clinic's send window), then each
+message is decided in memory (`decide`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.config import Settings
 from lupus_sms.enrollment.models import Patient
-from lupus_sms.messaging.delivery import phone_number_for
-from lupus_sms.messaging.models import Message
+from lupus_sms.messaging.models import Message, PhoneNumber
 from lupus_sms.scheduling.quiet_hours import SendWindow
 
 # Safety and alert texts, and answers to a text the patient just sent, are not held for the
@@ -29,33 +34,121 @@ class Decision:
     validity_seconds: int | None = None
 
 
-def check_before_send(db: Session, *, message: Message, now: datetime, settings: Settings):
-    if message.valid_until is not None and now >= message.valid_until:
+@dataclass(frozen=True)
+class PatientState:
+    status: str
+    paused_until: datetime | None
+    erased_at: datetime | None
+    timezone: str
+    window_start: str | None
+    window_end: str | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A claimed message with everything its pre-send check needs."""
+
+    id: int
+    phone: str | None
+    body: str | None
+    sender: str | None
+    segments: int | None
+    kind: str
+    planned_message_id: int | None
+    in_reply_to_id: int | None
+    valid_until: datetime | None
+    opted_out: bool
+    patient: PatientState | None
+
+
+_COLUMNS = (
+    Message.id,
+    Message.phone,
+    Message.body,
+    Message.sender,
+    Message.segments,
+    Message.kind,
+    Message.planned_message_id,
+    Message.in_reply_to_id,
+    Message.valid_until,
+    PhoneNumber.opted_out,
+    Patient.id.label("patient_row"),
+    Patient.status.label("patient_status"),
+    Patient.paused_until,
+    Patient.erased_at,
+    Patient.timezone,
+    Clinic.send_window_start,
+    Clinic.send_window_end,
+)
+_CANDIDATES = (
+    select(*_COLUMNS)
+    .outerjoin(PhoneNumber, PhoneNumber.e164 == Message.phone)
+    .outerjoin(Patient, Patient.id == Message.patient_id)
+    .outerjoin(Clinic, Clinic.id == Patient.clinic_id)
+    .order_by(Message.next_attempt_at, Message.id)
+)
+
+
+def load_candidates(db: Session, *, ids: list[int], token: str) -> list[Candidate]:
+    """The claimed rows still held with `token`, in sending order, in one query."""
+    if not ids:
+        return []
+    rows = db.execute(_CANDIDATES.where(Message.id.in_(ids), Message.claim_token == token))
+    return [_candidate(row) for row in rows]
+
+
+def _candidate(row) -> Candidate:
+    patient = None
+    if row.patient_row is not None:
+        patient = PatientState(
+            row.patient_status,
+            row.paused_until,
+            row.erased_at,
+            row.timezone,
+            row.send_window_start,
+            row.send_window_end,
+        )
+    return Candidate(
+        row.id,
+        row.phone,
+        row.body,
+        row.sender,
+        row.segments,
+        row.kind,
+        row.planned_message_id,
+        row.in_reply_to_id,
+        row.valid_until,
+        bool(row.opted_out),
+        patient,
+    )
+
+
+def decide(candidate: Candidate, *, now: datetime, settings: Settings) -> Decision:
+    if candidate.valid_until is not None and now >= candidate.valid_until:
         return Decision("expire", "stale")
-    phone_number = phone_number_for(db, message.phone)
-    if phone_number is not None and phone_number.opted_out:
+    if candidate.opted_out:
         return Decision("skip", "opted_out")
-    patient = db.get(Patient, message.patient_id) if message.patient_id else None
+    patient = candidate.patient
     if patient is not None:
-        refusal = _patient_refusal(patient, message, now)
+        refusal = _patient_refusal(patient, candidate, now)
         if refusal:
             return Decision("skip", refusal)
-    window = window_for(db, message=message, patient=patient)
+    window = window_for(candidate)
     if window is not None and not window.contains(now):
         opens = window.next_open(now)
-        if message.valid_until is not None and opens >= message.valid_until:
+        if candidate.valid_until is not None and opens >= candidate.valid_until:
             return Decision("expire", "stale")
         return Decision("defer", "quiet_hours", not_before=opens)
     cutoff = timedelta(hours=settings.staleness_cutoff_hours)
-    return Decision("send", validity_seconds=_validity(message, window, now, cutoff))
+    return Decision("send", validity_seconds=_validity(candidate, window, now, cutoff))
 
 
-def _patient_refusal(patient: Patient, message: Message, now: datetime) -> str | None:
+def _patient_refusal(patient: PatientState, candidate: Candidate, now: datetime) -> str | None:
     if patient.erased_at is not None:
         return "erased"
     if patient.status in BLOCKING_PATIENT_STATUSES:
         return patient.status
-    if message.planned_message_id is None:
+    if candidate.planned_message_id is None:
         return None  # invitations and alert texts do not need an active enrolment
     if patient.status == "pending_consent":
         return "consent_pending"
@@ -64,23 +157,23 @@ def _patient_refusal(patient: Patient, message: Message, now: datetime) -> str |
     return None
 
 
-def window_for(db: Session, *, message: Message, patient: Patient | None) -> SendWindow | None:
-    if patient is None or message.in_reply_to_id is not None:
+def window_for(candidate: Candidate) -> SendWindow | None:
+    patient = candidate.patient
+    if patient is None or candidate.in_reply_to_id is not None:
         return None
-    if message.kind.startswith(QUIET_HOURS_EXEMPT_PREFIXES):
+    if candidate.kind.startswith(QUIET_HOURS_EXEMPT_PREFIXES):
         return None
-    clinic = db.get(Clinic, patient.clinic_id)
-    start = clinic.send_window_start if clinic else None
-    end = clinic.send_window_end if clinic else None
-    return SendWindow.of(patient.timezone, start, end)
+    return SendWindow.of(patient.timezone, patient.window_start, patient.window_end)
 
 
-def _validity(message: Message, window: SendWindow | None, now: datetime, cutoff: timedelta) -> int:
+def _validity(
+    candidate: Candidate, window: SendWindow | None, now: datetime, cutoff: timedelta
+) -> int:
     """Twilio may queue a backlog for hours: never let a text arrive after the window closes
     or after it went stale (Twilio then fails it with 30036, recorded as expired)."""
     limits = [now + cutoff]
-    if message.valid_until is not None:
-        limits.append(message.valid_until)
+    if candidate.valid_until is not None:
+        limits.append(candidate.valid_until)
     if window is not None:
         limits.append(window.closes_after(now))
     return max(1, int((min(limits) - now).total_seconds()))

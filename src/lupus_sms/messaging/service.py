@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,23 +44,33 @@ def find_reply_to(db: Session, *, inbound_id: int) -> Message | None:
 
 
 def record_reply(db: Session, *, inbound: Message, body: str, kind: str, now: datetime) -> Message:
-    """Store the TwiML reply: Twilio sends it, so it is `sent` until a status callback says more."""
-    info = analyze(body)
-    reply = Message(
-        direction="outbound",
-        phone=inbound.phone,
-        sender=inbound.sender,
-        clinic_id=inbound.clinic_id,
-        patient_id=inbound.patient_id,
-        kind=kind,
-        body=body,
-        status="sent",
-        encoding=info.encoding,
-        segments=info.segments,
-        in_reply_to_id=inbound.id,
-        sent_at=now,
-        created_at=now,
-    )
-    db.add(reply)
-    db.flush()
-    return reply
+    """Store the TwiML reply: Twilio sends it, so it is `sent` until a status callback says more.
+
+    An INSERT ... RETURNING of the ORM object, which costs much less than the unit of work's
+    flush on the inbound hot path (the session still flushes its pending changes first)."""
+    info = _analyze(body)
+    values = {
+        "direction": "outbound",
+        "phone": inbound.phone,
+        "sender": inbound.sender,
+        "clinic_id": inbound.clinic_id,
+        "patient_id": inbound.patient_id,
+        "kind": kind,
+        "body": body,
+        "status": "sent",
+        "encoding": info.encoding,
+        "segments": info.segments,
+        "in_reply_to_id": inbound.id,
+        "sent_at": now,
+        "created_at": now,
+    }
+    return db.scalars(_INSERT_MESSAGE, [values]).one()
+
+
+_INSERT_MESSAGE = insert(Message).returning(Message)
+
+
+@lru_cache(maxsize=1024)
+def _analyze(body: str):
+    """Replies repeat (topic parts, hints): their segment count is worked out once."""
+    return analyze(body)

@@ -1,17 +1,18 @@
 """Claiming due rows so that several workers never take the same one.
 
-PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` in a small batch, then mark the rows with a
-claim token. SQLAlchemy silently drops SKIP LOCKED on SQLite, so there one conditional
-`UPDATE ... WHERE status = :expected ... RETURNING id` does both at once: of two overlapping
-claimers only the first sees the rows in the expected status. The caller commits the claim
-before doing anything slow (a lease), so no row lock is held during a call to Twilio.
+PostgreSQL: one `UPDATE ... WHERE id = ANY(ARRAY(SELECT ... FOR UPDATE SKIP LOCKED LIMIT
+n)) RETURNING id` picks a batch and marks it with a claim token. SQLAlchemy silently drops SKIP
+LOCKED on SQLite, where the same conditional `UPDATE ... WHERE status = :expected ...
+RETURNING id` relies on the write lock: of two overlapping claimers only the first sees the
+rows in the expected status. The caller commits the claim before doing anything slow (a
+lease), so no row lock is held during a call to Twilio.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, any_, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
@@ -32,15 +33,15 @@ def claim_rows(
     still in `expected_status`; return the ids claimed. Flushes, the caller commits."""
     id_column = model.id
     if db.get_bind().dialect.name == "postgresql":
-        ids = list(db.scalars(due.with_for_update(skip_locked=True)))
-        if not ids:
-            return []
-        statement = update(model).where(id_column.in_(ids))
-        db.execute(statement.values(**values), execution_options={"synchronize_session": False})
-        return ids
+        # The subquery locks what it picks and skips rows another claimer holds. `= ANY(ARRAY(
+        # ...))` makes PostgreSQL run it once; under `IN (...)` it may run it per row.
+        picked = due.with_for_update(skip_locked=True).scalar_subquery()
+        matches = id_column == any_(func.array(picked))
+    else:
+        matches = id_column.in_(due.scalar_subquery())
     statement = (
         update(model)
-        .where(id_column.in_(due.scalar_subquery()), status_column == expected_status)
+        .where(matches, status_column == expected_status)
         .values(**values)
         .returning(id_column)
     )

@@ -1,0 +1,107 @@
+"""What the inbound order needs to know about the sender, loaded in one query per text.
+
+Each handler used to ask the database for its own piece (the phone number, its enrolments,
+the conversation being paged, a pending "which clinic?" question, the clinic named by `To`),
+which made a keyword text cost about a dozen statements. One outer-joined SELECT answers all
+of them; the rows repeat the phone number once per enrolment (a number has a handful).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, null, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.conversation.models import Conversation
+from lupus_sms.enrollment.models import Patient, PendingConsentChoice
+from lupus_sms.messaging.models import PhoneNumber
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    patient_id: int
+    clinic_id: int
+    status: str
+
+
+@dataclass
+class Sender:
+    phone_number: PhoneNumber | None
+    conversation: Conversation | None = None
+    pending_choice: PendingConsentChoice | None = None
+    # Every patient row on the number, whatever its status (statuses may change during the
+    # pipeline, the rows on the number do not).
+    enrolments: list[Enrolment] = field(default_factory=list)
+    clinic_id: int | None = None  # the clinic the inbound `To` names, if any
+
+
+def load_sender(db: Session, *, e164: str, senders: list[str]) -> Sender | None:
+    """The known number with everything above, or None when the number is new."""
+    stmt = _SENDER_AND_CLINIC if senders else _SENDER
+    params = {"e164": e164, "senders": senders} if senders else {"e164": e164}
+    rows = db.execute(stmt, params).all()
+    if not rows:
+        return None
+    phone_number, conversation, choice = rows[0][0], rows[0][1], rows[0][2]
+    enrolments = [Enrolment(r[3], r[4], r[5]) for r in rows if r[3] is not None]
+    return Sender(phone_number, conversation, choice, enrolments, rows[0][6])
+
+
+def remember_topic(db: Session, sender: Sender, *, topic_key: str | None, next_part: int, now):
+    """Store where the number is in a topic (MORE sends the next part): one upsert through
+    Core, far cheaper than the unit of work's flush of the ORM row. The loaded row, if any,
+    gets the same values without being marked changed, so it stays in step for this session."""
+    values = {"topic_key": topic_key, "next_part": next_part, "updated_at": now}
+    stmt = _UPSERT_CONVERSATION[db.get_bind().dialect.name]
+    db.connection().execute(stmt, {"phone_number_id": sender.phone_number.id, **values})
+    if sender.conversation is not None:
+        for name, value in values.items():
+            set_committed_value(sender.conversation, name, value)
+
+
+def clinic_for_senders(db: Session, senders: list[str]) -> int | None:
+    """A clinic with its own number (or Messaging Service) is named by the inbound `To`."""
+    return db.scalar(_CLINIC, {"senders": senders}) if senders else None
+
+
+def _sender_statement(clinic):
+    """Built once with bound parameters: building it per text cost more than running it."""
+    columns = [PhoneNumber, Conversation, PendingConsentChoice]
+    return (
+        select(*columns, Patient.id, Patient.clinic_id, Patient.status, clinic)
+        .outerjoin(Conversation, Conversation.phone_number_id == PhoneNumber.id)
+        .outerjoin(PendingConsentChoice, PendingConsentChoice.phone_number_id == PhoneNumber.id)
+        .outerjoin(Patient, Patient.phone_number_id == PhoneNumber.id)
+        .where(PhoneNumber.e164 == bindparam("e164"))
+        .order_by(Patient.id)
+    )
+
+
+def _upsert_conversation(insert):
+    stmt = insert(Conversation).values(
+        phone_number_id=bindparam("phone_number_id"),
+        topic_key=bindparam("topic_key"),
+        next_part=bindparam("next_part"),
+        updated_at=bindparam("updated_at"),
+    )
+    changed = {name: stmt.excluded[name] for name in ("topic_key", "next_part", "updated_at")}
+    return stmt.on_conflict_do_update(index_elements=["phone_number_id"], set_=changed)
+
+
+_UPSERT_CONVERSATION = {
+    "sqlite": _upsert_conversation(sqlite_insert),
+    "postgresql": _upsert_conversation(pg_insert),
+}
+_CLINIC = (
+    select(Clinic.id)
+    .where(Clinic.sender.in_(bindparam("senders", expanding=True)))
+    .order_by(Clinic.id)
+    .limit(1)
+)
+_SENDER = _sender_statement(null())
+_SENDER_AND_CLINIC = _sender_statement(_CLINIC.scalar_subquery())
