@@ -11,7 +11,7 @@ from lupus_sms.alerts.schemas import AcknowledgeIn, AlertOut, CheckinAnswerOut
 from lupus_sms.clinics.dependencies import CurrentClinic
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import MAX_ID, DbSession
-from lupus_sms.core.pagination import Page, PageParamsDep
+from lupus_sms.core.pagination import Page, PageParamsDep, page_of
 from lupus_sms.enrollment.dependencies import ValidPatient
 
 router = APIRouter(tags=["alerts"])
@@ -40,7 +40,7 @@ def list_alerts(
     rows, next_cursor = service.list_alerts(
         db, clinic_id=clinic.id, params=page, status=status, kind=kind, patient_id=patient_id
     )
-    return Page[AlertOut](items=[AlertOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return page_of(AlertOut, rows, next_cursor)
 
 
 @router.get("/alerts/{alert_id}", summary="One alert", responses=NOT_FOUND)
@@ -75,6 +75,4 @@ def list_checkin_answers(
     db: DbSession, patient: ValidPatient, page: PageParamsDep
 ) -> Page[CheckinAnswerOut]:
     rows, next_cursor = checkins.list_answers(db, patient_id=patient.id, params=page)
-    return Page[CheckinAnswerOut](
-        items=[CheckinAnswerOut.model_validate(r) for r in rows], next_cursor=next_cursor
-    )
+    return page_of(CheckinAnswerOut, rows, next_cursor)

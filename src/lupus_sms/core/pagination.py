@@ -85,3 +85,8 @@ def paginate(
         return rows, None
     rows = rows[: params.limit]
     return rows, encode_cursor(getattr(rows[-1], key.key))
+
+
+def page_of(schema: type[T], rows: list, next_cursor: str | None) -> Page[T]:
+    """Rows from `paginate` in the API's list shape, each read through `schema`."""
+    return Page[schema](items=[schema.model_validate(row) for row in rows], next_cursor=next_cursor)

@@ -25,7 +25,7 @@ from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import ValidationFailed
-from lupus_sms.core.pagination import Page, PageParamsDep, paginate
+from lupus_sms.core.pagination import Page, PageParamsDep, page_of, paginate
 from lupus_sms.enrollment import appointments, consent, csv_import, service
 from lupus_sms.enrollment.dependencies import MAX_ID, ValidPatient
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
@@ -91,7 +91,7 @@ def list_patients(
 ) -> Page[PatientOut]:
     stmt = service.list_patients_query(clinic_id=clinic.id, status=status, program=program)
     rows, cursor = paginate(db, stmt, params=page, key=Patient.id)
-    return Page[PatientOut](items=[PatientOut.model_validate(r) for r in rows], next_cursor=cursor)
+    return page_of(PatientOut, rows, cursor)
 
 
 @router.post("/import", summary="Enrol or update patients from a CSV file", responses=ERRORS)
@@ -164,8 +164,7 @@ def list_consent_events(
 ) -> Page[ConsentEventOut]:
     stmt = consent.list_events(patient_id=patient.id)
     rows, cursor = paginate(db, stmt, params=page, key=ConsentEvent.id)
-    items = [ConsentEventOut.model_validate(r) for r in rows]
-    return Page[ConsentEventOut](items=items, next_cursor=cursor)
+    return page_of(ConsentEventOut, rows, cursor)
 
 
 @router.get("/{patient_id}/messages", summary="Texts both ways, newest first", responses=ERRORS)
@@ -174,7 +173,7 @@ def list_messages(
 ) -> Page[MessageOut]:
     stmt = service.messages_query(patient, clinic)
     rows, cursor = paginate(db, stmt, params=page, key=Message.id)
-    return Page[MessageOut](items=[MessageOut.model_validate(r) for r in rows], next_cursor=cursor)
+    return page_of(MessageOut, rows, cursor)
 
 
 @router.post(
@@ -196,8 +195,7 @@ def list_appointments(
 ) -> Page[AppointmentOut]:
     stmt = appointments.list_query(patient_id=patient.id)
     rows, cursor = paginate(db, stmt, params=page, key=Anchor.id)
-    items = [AppointmentOut.model_validate(r) for r in rows]
-    return Page[AppointmentOut](items=items, next_cursor=cursor)
+    return page_of(AppointmentOut, rows, cursor)
 
 
 @router.get(
