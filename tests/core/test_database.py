@@ -30,7 +30,7 @@ def test_models_and_migrations_do_not_drift(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
-    assert differences == [], "run scripts/regenerate_initial_migration.sh (or add a revision)"
+    assert differences == [], "add a migration: alembic revision --autogenerate -m ..."
 
 
 def test_a_non_utc_offset_round_trips_as_the_same_instant(db):
