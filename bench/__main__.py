@@ -13,6 +13,7 @@ BENCHMARKS = {
     "burst": ("bench.burst", "morning burst: 1 vs 2 dispatch workers, duplicates, limiter"),
     "import": ("bench.import_csv", "enrolment CSV import through the CLI"),
     "tick": ("bench.tick", "scheduler tick with nothing due: small vs large enrolment"),
+    "pages": ("bench.pages", "API and admin pages with 10,000 patients and a year of texts"),
 }
 
 

@@ -173,7 +173,7 @@ def _phone_row(index: int, now: datetime) -> tuple:
 
 
 def _patient_row(index: int, now: datetime) -> tuple:
-    return (index + 1, 1, index + 1, "en", "UTC", "ahsct", "api", "active", now, now)
+    return (index + 1, 1, index + 1, "en", "UTC", "ahsct", "written", "active", now, now)
 
 
 def _anchor_row(index: int, now: datetime) -> tuple:

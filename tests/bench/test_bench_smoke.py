@@ -45,7 +45,7 @@ def test_help_lists_every_benchmark():
         [sys.executable, "-m", "bench", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0
-    for name in ("webhook", "tick", "burst", "import"):
+    for name in ("webhook", "tick", "burst", "import", "pages"):
         assert name in done.stdout
 
 
@@ -89,3 +89,17 @@ def test_import_bench_reports_one_result_per_row(tmp_path):
     result = run_bench(tmp_path, "import", "--rows", "40")
     assert result["import"]["exit_code"] == 1  # the deliberately bad row fails
     assert result["import"]["patients_in_db"] == 40 - result["invalid_rows"]
+
+
+@pytest.mark.parametrize("kind", databases())
+def test_pages_bench_answers_every_page(tmp_path, kind):
+    result = run_bench(
+        tmp_path, "pages", "--db", kind, "--patients", "50", "--messages", "4",
+        "--requests", "3", "--warmup", "1",
+    )  # fmt: skip
+    (run,) = result["runs"]
+    assert run["loaded"]["patients"] == 50
+    assert run["loaded"]["messages"] == 200
+    assert len(run["pages"]) == 7
+    for page in run["pages"].values():
+        assert page["statuses"] == {"200": 3}
