@@ -33,12 +33,15 @@ from bench.dataset import (
 from lupus_sms.clinics import service as clinics
 from lupus_sms.core.db import make_engine
 from lupus_sms.users import service as users
+from lupus_sms.users.models import User
+from lupus_sms.users.passwords import hash_password
 
 # The app under test runs on the real clock, and the dashboard looks at the last 28 days,
 # so the history ends now (not at a fixed date, which would leave that window empty).
 NOW = datetime.now(UTC).replace(microsecond=0)
 ADMIN_EMAIL = "owner@bench.test"
 ADMIN_PASSWORD = "bench owner passphrase 2026"
+PORTAL_EMAIL = "coordinator@bench.test"
 CLINIC_ID = 1
 TARGET_P95_MS = 300.0
 
@@ -84,22 +87,24 @@ def build(url: str, args: argparse.Namespace) -> dict:
     loaded["seconds"] = round(loaded["seconds"] + time.perf_counter() - started, 1)
     with Session(engine) as db:
         users.create(db, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, role="owner")
+        db.add(User(email=PORTAL_EMAIL, password_hash=hash_password(ADMIN_PASSWORD),
+                    role="coordinator", clinic_id=CLINIC_ID))  # fmt: skip
         _, api_key = clinics.create_api_key(db, clinic_id=CLINIC_ID, label="bench")
         db.commit()
     engine.dispose()
     return {"loaded": loaded, "api_key": api_key}
 
 
-def sign_in(client: httpx.Client) -> None:
+def sign_in(client: httpx.Client, area: str = "admin", email: str = ADMIN_EMAIL) -> None:
     """Through the login form, with the CSRF token it carries (as a browser would)."""
-    form = client.get("/admin/login")
+    form = client.get(f"/{area}/login")
     match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     if not match:
         raise RuntimeError(f"no CSRF token on the login form ({form.status_code})")
-    data = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": match.group(1)}
-    done = client.post("/admin/login", data=data)
+    data = {"email": email, "password": ADMIN_PASSWORD, "csrf_token": match.group(1)}
+    done = client.post(f"/{area}/login", data=data)
     if done.status_code != 303:
-        raise RuntimeError(f"admin sign-in failed: {done.status_code} {done.text[:300]}")
+        raise RuntimeError(f"{area} sign-in failed: {done.status_code} {done.text[:300]}")
 
 
 # Page name -> (path, needs the API key); `{p}` is a patient id, rotated per request.
@@ -111,6 +116,11 @@ PAGES = {
     "admin patient list": (f"/admin/clinics/{CLINIC_ID}/patients", False),
     "admin conversation": ("/admin/patients/{p}", False),
     "admin dashboard": ("/admin/dashboard", False),
+}
+# The clinic portal, signed in as a coordinator of the clinic (its own session cookie).
+PORTAL_PAGES = {
+    "portal patient list": "/portal/patients",
+    "portal patient": "/portal/patients/{p}",
 }
 
 
@@ -148,11 +158,15 @@ def measure(kind: str, args: argparse.Namespace) -> dict:
         with (
             uvicorn_server("lupus_sms.main:app", workers=1, env=env) as (base_url, _),
             httpx.Client(base_url=base_url, timeout=60) as client,
+            httpx.Client(base_url=base_url, timeout=60) as portal,
         ):
             sign_in(client)
             for name, (path, needs_key) in PAGES.items():
                 headers = api_headers if needs_key else {}
                 results[name] = time_page(client, path, headers, ids, args)
+            sign_in(portal, "portal", PORTAL_EMAIL)
+            for name, path in PORTAL_PAGES.items():
+                results[name] = time_page(portal, path, {}, ids, args)
     base = results["healthz (baseline)"]["p95_ms"]
     for result in results.values():
         result["p95_vs_baseline"] = ratio(result["p95_ms"], base)

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from lupus_sms import admin, health, metrics
+from lupus_sms import admin, health, metrics, portal
 from lupus_sms.alerts import router as alerts_router
 from lupus_sms.enrollment import router as enrollment_router
 from lupus_sms.messaging import status as message_status
@@ -26,3 +26,4 @@ def include_routers(app: FastAPI) -> None:
     for router in (enrollment_router.router, scheduling_router.router, alerts_router.router):
         app.include_router(router, prefix=API_PREFIX, responses=API_RESPONSES)
     admin.mount(app)
+    portal.mount(app)

@@ -122,6 +122,16 @@ def test_on_call_sms_goes_out_at_night(twilio, db, patient, tick, clock, sms_tra
     assert "ALERT" in sms_transport.sent[0].body and "vomiting" in sms_transport.sent[0].body
 
 
+def test_on_call_sms_number_takes_the_red_flag_text_instead_of_the_urgent_line(
+    twilio, db, clinic, tick, clock, sms_transport
+):
+    clinic.oncall_sms_number = "+16175550142"
+    make_patient(db, clinic, phone=PATIENT_PHONE)
+    twilio.sms("bleeding", from_=PATIENT_PHONE)
+    tick(clock.now())
+    assert [sms.to for sms in sms_transport.sent] == ["+16175550142"]
+
+
 def test_clinic_without_webhook_or_on_call_sms_still_gets_the_alert(
     twilio, db, clinic, tick, clock, receiver
 ):

@@ -72,15 +72,16 @@ def mount(app: FastAPI) -> None:
 
 
 class AdminPathsOnly:
-    """Runs an HTTP middleware for /admin paths only. Webhooks and the API go straight through:
-    Starlette's BaseHTTPMiddleware costs every request it wraps."""
+    """Runs an HTTP middleware for paths under `prefix` only (/admin, /portal). Webhooks and the
+    API go straight through: Starlette's BaseHTTPMiddleware costs every request it wraps."""
 
-    def __init__(self, app: ASGIApp, dispatch) -> None:
+    def __init__(self, app: ASGIApp, dispatch, prefix: str = "/admin") -> None:
         self.app = app
+        self.prefix = prefix
         self.admin = BaseHTTPMiddleware(app, dispatch=dispatch)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/admin"):
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
             await self.admin(scope, receive, send)
         else:
             await self.app(scope, receive, send)

@@ -106,11 +106,20 @@ def messages_yaml(messages: dict[str, str], *, order: list[str]) -> str:
     return "".join(f"{name}: {_q(messages[name].replace(chr(13), ''))}\n" for name in names)
 
 
-def message_rows(body: str) -> list[dict]:
+def message_rows(body: str, *, other: str = "") -> list[dict]:
+    """One row per message, with the other language's text beside it ("" when missing).
+    A translation not written yet starts with every English name and an empty text."""
     data = yaml.safe_load(body) or {}
+    others = (yaml.safe_load(other) or {}) if other else {}
+    names = list(data) + [name for name in others if name not in data]
     return [
-        {"name": name, "text": text, "placeholders": sorted(MESSAGE_PLACEHOLDERS.get(name, ()))}
-        for name, text in data.items()
+        {
+            "name": name,
+            "text": data.get(name, ""),
+            "other": others.get(name, ""),
+            "placeholders": sorted(MESSAGE_PLACEHOLDERS.get(name, ())),
+        }
+        for name in names
     ]
 
 

@@ -15,9 +15,10 @@ from lupus_sms.admin.pages import not_done, redirect, render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
 from lupus_sms.admin.service import content_overview, ensure_content, pending_drafts
 from lupus_sms.content import versions
-from lupus_sms.content.service import reset_content_cache
+from lupus_sms.content.service import get_content, reset_content_cache
 from lupus_sms.content.snapshot import MESSAGE_PLACEHOLDERS
-from lupus_sms.content.store import draft_versions, live_versions
+from lupus_sms.content.store import draft_versions, live_versions, split_key
+from lupus_sms.content.translation import SPANISH, TRANSLATED_LANGUAGES
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.users import service as users
@@ -46,10 +47,11 @@ def content_list(
         items=content_overview(db),
         drafts=pending_drafts(db),
         review=settings.content_review_required,
+        missing=get_content().missing,
     )
 
 
-@router.get("/content/edit/{key}")
+@router.get("/content/edit/{key:path}")
 def edit_form(
     request: Request,
     key: str,
@@ -61,7 +63,9 @@ def edit_form(
 ) -> object:
     ensure_content(db, content_dir=settings.content_dir, now=clock.now())
     current = draft_versions(db).get(key) or live_versions(db).get(key)
-    if current is None and not key.startswith("topic:"):
+    language, base = split_key(key)
+    creatable = base.startswith("topic:") or language in TRANSLATED_LANGUAGES
+    if current is None and not creatable:
         return render(request, "message.html", 404, title="Not found", message="No such item.")
     return _editor(
         request,
@@ -70,6 +74,7 @@ def edit_form(
         settings,
         is_draft=bool(current and current.status == "draft"),
         is_new=current is None,
+        counterpart=_counterpart(db, key),
     )
 
 
@@ -103,7 +108,7 @@ def new_topic(
     )
 
 
-@router.post("/content/edit/{key}", dependencies=[Csrf])
+@router.post("/content/edit/{key:path}", dependencies=[Csrf])
 async def save(
     request: Request,
     key: str,
@@ -134,7 +139,7 @@ async def save(
     return redirect(f"/admin/content/history/{key}?saved={version.number}&state={state}")
 
 
-@router.get("/content/history/{key}")
+@router.get("/content/history/{key:path}")
 def history(
     request: Request,
     key: str,
@@ -201,20 +206,30 @@ async def analyze_texts(request: Request, user: Editor, settings: SettingsDep) -
     return JSONResponse({"results": [editor.analysis(t, grade_limit=limit) for t in texts]})
 
 
+def _counterpart(db, key: str) -> tuple[str, str] | None:
+    """The same item in the other language, (key, body), shown beside the one edited."""
+    language, base = split_key(key)
+    other = base if language else f"{SPANISH}/{base}"
+    version = draft_versions(db).get(other) or live_versions(db).get(other)
+    return (other, version.body if version else "")
+
+
 def _body_from_form(key: str, form) -> str:
-    kind, _, name = key.partition(":")
+    kind, _, name = split_key(key)[1].partition(":")
     if kind == "topic":
         if form.get("delete") == "yes":
             return ""
         values = {k: str(form.get(k, ""))[:MAX_FORM_TEXT] for k in TOPIC_FIELDS}
         parts = [str(p)[:MAX_FORM_TEXT] for p in form.getlist("part")]
         return editor.topic_yaml(values, key=name, parts=parts)
-    if key == "messages":
+    if split_key(key)[1] == "messages":
         messages = {
             str(field)[4:]: str(value)[:MAX_FORM_TEXT]
             for field, value in form.multi_items()
             if str(field).startswith("msg_")
         }
+        if split_key(key)[0]:  # a translation: an empty text means "use the English one"
+            messages = {name: text for name, text in messages.items() if text.strip()}
         return editor.messages_yaml(messages, order=list(MESSAGE_PLACEHOLDERS))
     body = str(form.get("body", ""))[:200_000].replace("\r\n", "\n")
     if not body.strip():
@@ -223,9 +238,12 @@ def _body_from_form(key: str, form) -> str:
 
 
 def _context(key: str, settings, **extra) -> dict:
+    language, base = split_key(key)
     return {
         "key": key,
-        "name": key.partition(":")[2],
+        "name": base.partition(":")[2],
+        "language": language or "en",
+        "counterpart": None,
         "error": None,
         "note": "",
         "is_draft": False,
@@ -238,13 +256,13 @@ def _context(key: str, settings, **extra) -> dict:
 def _resubmitted(request, key, form, settings, *, error: str, note: str) -> object:
     """The editor again with exactly what was typed, and why saving was refused."""
     context = _context(key, settings, error=error, note=note)
-    if key.startswith("topic:"):
+    if split_key(key)[1].startswith("topic:"):
         values = {k: str(form.get(k, ""))[:MAX_FORM_TEXT] for k in TOPIC_FIELDS}
         parts = [str(p)[:MAX_FORM_TEXT] for p in form.getlist("part")]
         return render(
             request, "edit_topic.html", 422, form=values | {"parts": parts or [""]}, **context
         )
-    if key == "messages":
+    if split_key(key)[1] == "messages":
         rows = [
             {
                 "name": str(field)[4:],
@@ -259,15 +277,18 @@ def _resubmitted(request, key, form, settings, *, error: str, note: str) -> obje
     return render(request, "edit_document.html", 422, body=body, **context)
 
 
-def _editor(request, key, body, settings, *, is_draft=False, is_new=False):
-    kind = key.partition(":")[0]
-    context = _context(key, settings, is_draft=is_draft, is_new=is_new)
+def _editor(request, key, body, settings, *, is_draft=False, is_new=False, counterpart=None):
+    base = split_key(key)[1]
+    kind = base.partition(":")[0]
+    context = _context(key, settings, is_draft=is_draft, is_new=is_new, counterpart=counterpart)
+    other = counterpart[1] if counterpart else ""
     try:
         if kind == "topic":
             form = editor.topic_form(body) if body else {"parts": [""]}
-            return render(request, "edit_topic.html", form=form, **context)
-        if key == "messages":
-            rows = editor.message_rows(body)
+            other_form = editor.topic_form(other) if other else {"parts": []}
+            return render(request, "edit_topic.html", form=form, other_form=other_form, **context)
+        if base == "messages":
+            rows = editor.message_rows(body, other=other)
             return render(request, "edit_messages.html", rows=rows, **context)
     except (ValueError, AttributeError):
         pass  # a text that does not parse is edited as plain YAML below

@@ -11,11 +11,13 @@ from lupus_sms.admin.auth import Csrf, CurrentUser, actor_for, require
 from lupus_sms.admin.pages import not_done, redirect, render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
 from lupus_sms.admin.service import list_clinics
-from lupus_sms.admin.simulator import simulate
+from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit
 from lupus_sms.clinics import service as clinics
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import LupusSmsError
+from lupus_sms.portal.auth import SERVICE_ADMIN_PERMISSION
+from lupus_sms.portal.auth import set_session_cookie as set_portal_session_cookie
 from lupus_sms.users import service as users
 from lupus_sms.users.models import ROLES, User
 
@@ -35,7 +37,15 @@ def dashboard(
 
 @router.get("/simulator")
 def simulator_form(request: Request, user: Editor, csrf: CsrfToken) -> object:
-    return render(request, "simulator.html", phone=SIMULATOR_PHONE, body="", drafts=True)
+    return render(
+        request,
+        "simulator.html",
+        phone=SIMULATOR_PHONE,
+        body="",
+        drafts=True,
+        language="",
+        languages=LANGUAGES,
+    )
 
 
 @router.post("/simulator", dependencies=[Csrf])
@@ -48,11 +58,24 @@ def simulator(
     phone: Annotated[str, Form(max_length=40)] = SIMULATOR_PHONE,
     body: Annotated[str, Form(max_length=1600)] = "",
     drafts: Annotated[str, Form(max_length=8)] = "",
+    language: Annotated[str, Form(max_length=8)] = "",
 ) -> object:
-    context = {"phone": phone, "body": body, "drafts": drafts == "on"}
+    context = {
+        "phone": phone,
+        "body": body,
+        "drafts": drafts == "on",
+        "language": language,
+        "languages": LANGUAGES,
+    }
     try:
         result = simulate(
-            db, phone=phone, body=body, settings=settings, clock=clock, drafts=drafts == "on"
+            db,
+            phone=phone,
+            body=body,
+            settings=settings,
+            clock=clock,
+            drafts=drafts == "on",
+            language=language,
         )
     except LupusSmsError as exc:
         return render(request, "simulator.html", 422, error=exc.message, **context)
@@ -255,3 +278,32 @@ def key_revoke(
     )
     db.commit()
     return redirect("/admin/clinics")
+
+
+@router.post("/clinics/{clinic_id}/portal", dependencies=[Csrf])
+def clinic_portal_open(
+    request: Request,
+    clinic_id: int,
+    user: Annotated[User, require(SERVICE_ADMIN_PERMISSION)],
+    db: DbSession,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> object:
+    """Open the clinic's portal as its clinic admin. The admin cookie has path /admin, so the
+    portal gets a session cookie of its own, which it re-validates on every request."""
+    try:
+        clinic = clinics.get_clinic(db, clinic_id=clinic_id)
+    except LupusSmsError as exc:
+        return not_done(request, exc, back_to="/admin/clinics")
+    audit.record(
+        db,
+        actor=actor_for(user),
+        action="portal.opened",
+        now=clock.now(),
+        target=f"clinic:{clinic.id}",
+        detail=clinic.name,
+    )
+    db.commit()
+    response = redirect("/portal/patients")
+    set_portal_session_cookie(response, settings, user, clinic_id=clinic.id)
+    return response

@@ -3,6 +3,9 @@
 The real inbound pipeline runs on the request's own connection inside a savepoint that is
 always rolled back, with the draft content (live plus pending drafts) served to it alone.
 Nothing is queued or sent: every row it writes, outbox included, disappears.
+
+A chosen language is given to the number inside the sandbox only, so an admin can read the
+replies a Spanish (or English) speaker gets; the stored number keeps its own language.
 """
 
 from __future__ import annotations
@@ -13,13 +16,18 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from lupus_sms.content.service import content_override
-from lupus_sms.content.snapshot import ContentError
+from lupus_sms.content.snapshot import ENGLISH, ContentError
 from lupus_sms.content.store import draft_texts, get_revision, parse_texts
+from lupus_sms.content.translation import SPANISH
 from lupus_sms.conversation.service import InboundSms, handle_inbound
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.core.phones import normalise_phone
+from lupus_sms.messaging.service import get_or_create_phone_number
+
+# The picker's choices; "" answers in the number's own language, as the real bot would.
+LANGUAGES = {"": "The number's own", ENGLISH: "English", SPANISH: "Español"}
 
 
 @dataclass(frozen=True)
@@ -29,11 +37,20 @@ class SimulatedReply:
 
 
 def simulate(
-    db: Session, *, phone: str, body: str, settings: Settings, clock: Clock, drafts: bool = True
+    db: Session,
+    *,
+    phone: str,
+    body: str,
+    settings: Settings,
+    clock: Clock,
+    drafts: bool = True,
+    language: str = "",
 ) -> SimulatedReply:
     phone = normalise_phone(phone, settings.default_country)
     if not body.strip():
         raise ValidationFailed("type a text to simulate", field="body")
+    if language not in LANGUAGES:
+        raise ValidationFailed("choose English or Español", field="language")
     snapshot = _draft_snapshot(db) if drafts else None
     connection = db.connection()
     sandbox_point = connection.begin_nested()
@@ -45,6 +62,9 @@ def simulate(
         body=body[:1600],
     )
     try:
+        if language:
+            get_or_create_phone_number(sandbox, e164=phone).language = language
+            sandbox.flush()
         if snapshot is not None:
             with content_override(snapshot):
                 result = handle_inbound(sandbox, sms=sms, settings=settings, clock=clock)

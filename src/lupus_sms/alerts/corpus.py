@@ -74,6 +74,23 @@ CORPUS: tuple[Case, ...] = (
     Case("not going to hurt myself but I think about it", ("self_harm",)),
     Case("quiero morir", ("self_harm",)),
     Case("fever and chills 38.9", ("fever", "chills")),
+    # Spanish, with and without accents.
+    Case("tengo escalofríos", ("chills",)),
+    Case("Tengo sangrado de la nariz", ("bleeding",)),
+    Case("estoy sangrando", ("bleeding",)),
+    Case("tengo dificultad para respirar", ("breathing",)),
+    Case("me falta el aire", ("breathing",)),
+    Case("dolor de pecho fuerte", ("chest_pain",)),
+    Case("mi mamá tiene confusión", ("confusion",)),
+    Case("está confundida", ("confusion",)),
+    Case("me desmayé en el baño", ("fainting",)),
+    Case("un desmayo esta mañana", ("fainting",)),
+    Case("vómitos toda la noche", ("vomiting",)),
+    Case("es una emergencia", ("emergency",)),
+    Case("pienso en el suicidio", ("self_harm",)),
+    Case("fiebre de 38,7", ("fever",)),
+    Case("tuve fiebre anoche", ("fever",)),
+    Case("temperatura 101 F", ("fever",)),
     # Calm texts: negations, normal temperatures, everyday words. None may alert.
     Case("no fever", ()),
     Case("No Fever!", ()),
@@ -99,6 +116,11 @@ CORPUS: tuple[Case, ...] = (
     Case("thanks!", ()),
     Case("call me please", ()),
     Case("37,5", (), expect_temperature=True),
+    Case("no tengo escalofríos", ()),
+    Case("sin sangrado", ()),
+    Case("me siento bien, gracias", ()),
+    Case("¿cuándo es mi cita?", ()),
+    Case("temperatura 36,8", ()),
 )
 
 

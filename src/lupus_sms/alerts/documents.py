@@ -23,6 +23,7 @@ DEFAULT_EXPIRE_DAYS = 14
 
 _lock = threading.Lock()
 _compiled: dict[int, tuple[object, SafetyRules]] = {}
+MAX_CACHED_RULES = 4
 
 
 def safety_document(content: ContentSnapshot) -> dict[str, Any]:
@@ -41,7 +42,10 @@ def safety_rules(content: ContentSnapshot) -> SafetyRules:
         if cached is not None and cached[0] is document:
             return cached[1]
         rules = compile_rules(document)
-        _compiled.clear()  # one live snapshot at a time; old ones are not looked up again
+        # One live snapshot at a time, one document per language (the same rules, as only
+        # the replies are translated); old ones are not looked up again.
+        if len(_compiled) >= MAX_CACHED_RULES:
+            _compiled.clear()
         _compiled[id(document)] = (document, rules)
         return rules
 

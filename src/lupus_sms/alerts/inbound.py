@@ -23,12 +23,13 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.schemas import RESERVED_WORDS
 from lupus_sms.conversation.compliance import OPT_OUT_WORDS, is_opt_out_wish
 from lupus_sms.conversation.handlers import opt_out
+from lupus_sms.conversation.language import MENU_WORDS, MORE_WORDS, SWITCH_WORDS
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.text import compact
 from lupus_sms.core.phones import mask_phone
 
 logger = logging.getLogger(__name__)
-NAVIGATION_WORDS = frozenset({"MENU", "MORE"})
+NAVIGATION_WORDS = MENU_WORDS | MORE_WORDS | frozenset(SWITCH_WORDS)
 
 
 def handle_checkin_context(context: InboundContext) -> Reply | None:

@@ -23,17 +23,24 @@ from rapidfuzz.distance import OSA
 from lupus_sms.alerts.temperatures import Temperature, find_temperatures
 
 FLOOR_THRESHOLD_C = 38.0
+# English, then Spanish (matched without accents: "escalofríos" is "escalofrios").
 FLOOR_TERMS: dict[str, tuple[str, ...]] = {
     "fever": ("fever", "fiebre"),
-    "chills": ("chills", "shivering", "rigors"),
-    "bleeding": ("bleeding", "bleed", "bruising"),
-    "breathing": ("cant breathe", "cannot breathe", "short of breath", "shortness of breath"),
-    "chest_pain": ("chest pain",),
-    "confusion": ("confusion", "confused"),
-    "fainting": ("fainting", "fainted", "passed out"),
-    "vomiting": ("vomiting", "vomit", "cant keep fluids down"),
-    "emergency": ("emergency", "911"),
-    "self_harm": ("suicide", "suicidal", "kill myself", "hurt myself", "self harm"),
+    "chills": ("chills", "shivering", "rigors", "escalofrios"),
+    "bleeding": ("bleeding", "bleed", "bruising", "sangrado", "sangrando"),
+    "breathing": (
+        *("cant breathe", "cannot breathe", "short of breath", "shortness of breath"),
+        *("no puedo respirar", "dificultad para respirar", "falta de aire"),
+    ),
+    "chest_pain": ("chest pain", "dolor de pecho"),
+    "confusion": ("confusion", "confused", "confundido", "confundida"),
+    "fainting": ("fainting", "fainted", "passed out", "desmayo", "desmaye"),
+    "vomiting": ("vomiting", "vomit", "cant keep fluids down", "vomitos", "vomitando"),
+    "emergency": ("emergency", "911", "emergencia"),
+    "self_harm": (
+        *("suicide", "suicidal", "kill myself", "hurt myself", "self harm"),
+        *("suicidio", "matarme", "quiero morir"),
+    ),
 }
 RED_FLAG_CATEGORIES = frozenset(FLOOR_TERMS)
 NEVER_NEGATED = frozenset({"self_harm"})

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.alerts import documents
@@ -130,16 +130,25 @@ def notify(
                 created_at=now,
             )
         )
-    if alert.kind == "red_flag" and clinic.alert_sms_to_urgent_phone and clinic.urgent_phone:
+    on_call_phone = on_call_sms_number(clinic)
+    if alert.kind == "red_flag" and on_call_phone:
         outbox.enqueue(
             db,
-            phone=clinic.urgent_phone,
+            phone=on_call_phone,
             body=_on_call_text(content, alert, clinic),
             kind="alert",
             now=now,
             clinic_id=clinic.id,
         )
     db.flush()
+
+
+def on_call_sms_number(clinic: Clinic) -> str | None:
+    """Where red flags are texted: the on-call SMS number when the clinic set one, else the
+    urgent line if the clinic asked for that (a landline urgent line cannot take texts)."""
+    if clinic.oncall_sms_number:
+        return clinic.oncall_sms_number
+    return clinic.urgent_phone if clinic.alert_sms_to_urgent_phone else None
 
 
 def _on_call_text(content: ContentSnapshot, alert: Alert, clinic: Clinic) -> str:
@@ -200,6 +209,12 @@ def _split_cursor(value) -> tuple[int, int]:
         return int(rank_text), int(id_text)
     except ValueError:
         raise ValidationFailed("cursor is not valid", field="cursor") from None
+
+
+def count_open(db: Session, *, clinic_id: int) -> int:
+    """Open alerts of one clinic (one COUNT on ix_alerts_clinic_status_created)."""
+    stmt = select(func.count()).where(Alert.clinic_id == clinic_id, Alert.status == "open")
+    return db.scalar(stmt) or 0
 
 
 def get_alert(db: Session, *, clinic_id: int, alert_id: int) -> Alert:

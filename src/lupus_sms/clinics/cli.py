@@ -21,6 +21,9 @@ clinic_app.add_typer(key_app, name="key")
 
 
 def register(app: typer.Typer) -> None:
+    from lupus_sms.clinics.user_cli import user_app  # it builds on this module's helpers
+
+    clinic_app.add_typer(user_app, name="user")
     app.add_typer(clinic_app, name="clinic")
 
 

@@ -27,6 +27,8 @@ class Clinic(Base, TimestampMixin):
     alert_webhook_url: Mapped[str | None] = mapped_column(Text)
     alert_webhook_secret: Mapped[str | None] = mapped_column(String(128))
     alert_sms_to_urgent_phone: Mapped[bool] = mapped_column(default=False)
+    # Red-flag alerts are texted here when set (else to urgent_phone if the flag above is on).
+    oncall_sms_number: Mapped[str | None] = mapped_column(String(32))
     is_demo: Mapped[bool] = mapped_column(default=False)
 
 

@@ -28,6 +28,10 @@ RESERVED_WORDS = frozenset(
         "NO",
         "Y",
         "N",
+        # Spanish: opt-out, opt-in and help words, navigation and the language switch.
+        *("PARAR", "ALTO", "CANCELAR", "DETENER", "BAJA", "DESUSCRIBIR", "FIN"),
+        *("COMENZAR", "INICIAR", "SI", "SÍ", "AYUDA", "MENÚ", "MAS", "MÁS"),
+        *("ESPANOL", "ESPAÑOL", "ENGLISH", "INGLES", "INGLÉS"),
     }
 )
 CARE_TEAM_POINTER = re.compile(r"care team", re.IGNORECASE)

@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 
 from lupus_sms.content.schemas import CARE_TEAM_POINTER, RESERVED_WORDS, Topic, placeholders_in
 from lupus_sms.content.segments import analyze
+from lupus_sms.content.translation import (
+    Translation,
+    missing_items,
+    overlay_documents,
+    validate_translation,
+)
+
+ENGLISH = "en"
 
 MAX_SEGMENTS_PER_PART = 2
 MESSAGE_PLACEHOLDERS = {
@@ -29,6 +37,8 @@ MESSAGE_PLACEHOLDERS = {
     "consent_invitation": {"clinic_name"},
     "consent_confirmation": {"clinic_name", "program_name"},
     "consent_which_clinic": {"choices", "program_name"},
+    # The answer to a language switch word (ESPANOL, ENGLISH), in the new language.
+    "language_changed": {"program_name"},
 }
 
 
@@ -49,6 +59,15 @@ class ContentSnapshot:
     by_word: dict[str, Topic] = field(default_factory=dict)
     by_number: dict[int, Topic] = field(default_factory=dict)
     by_key: dict[str, Topic] = field(default_factory=dict)
+    # The language of this view. Every view answers keywords of every language, with its own
+    # texts; what a language lacks comes from English, item by item (content/translation.py).
+    language: str = ENGLISH
+    views: dict[str, ContentSnapshot] = field(default_factory=dict, compare=False, repr=False)
+    # Per language, what it lacks and takes from English ("topic:risks", "messages.help").
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    translations: dict[str, Translation] = field(default_factory=dict, repr=False)
+    # Keywords that belong to one language only: a number's first keyword sets its language.
+    word_languages: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -58,28 +77,72 @@ class ContentSnapshot:
         messages: dict[str, str],
         version: int,
         documents: dict[str, object] | None = None,
+        translations: dict[str, Translation] | None = None,
     ):
         documents = documents or {}
+        translations = translations or {}
         problems = validate_messages(messages)
         if not problems:
             problems = validate_topics(topics, more_marker=messages["more_marker"])
         problems += validate_documents(documents)
+        english_topics = {t.key: t for t in topics}
+        for language, translation in translations.items():
+            problems += validate_translation(
+                language,
+                translation,
+                topics=english_topics,
+                messages=messages,
+                documents=documents,
+            )
+        words = _words_of(topics, translations, problems)
         if problems:
             raise ContentError(problems)
+        views: dict[str, ContentSnapshot] = {}
+        shared = {
+            "version": version,
+            "views": views,
+            "translations": dict(translations),
+            "word_languages": _word_languages(topics, translations),
+        }
+        missing = {
+            language: missing_items(
+                translation, topics=english_topics, messages=messages, documents=documents
+            )
+            for language, translation in translations.items()
+        }
+        views[ENGLISH] = cls._view(
+            ENGLISH, topics, messages, dict(documents), words, missing=missing, **shared
+        )
+        for language, translation in translations.items():
+            views[language] = cls._view(
+                language,
+                [translation.topics.get(t.key, t) for t in topics],
+                {**messages, **translation.messages},
+                overlay_documents(documents, translation),
+                words,
+                missing=missing,
+                **shared,
+            )
+        return views[ENGLISH]
+
+    @classmethod
+    def _view(cls, language, topics, messages, documents, words, **shared):
         ordered = tuple(sorted(topics, key=lambda t: t.menu_number))
-        by_word: dict[str, Topic] = {}
-        for topic in ordered:
-            for word in (topic.keyword, *topic.aliases):
-                by_word[word.replace(" ", "")] = topic
+        by_key = {t.key: t for t in ordered}
         return cls(
             topics=ordered,
             messages=dict(messages),
-            version=version,
-            documents=dict(documents),
-            by_word=by_word,
+            documents=documents,
+            by_word={word: by_key[key] for word, key in words.items()},
             by_number={t.menu_number: t for t in ordered},
-            by_key={t.key: t for t in ordered},
+            by_key=by_key,
+            language=language,
+            **shared,
         )
+
+    def for_language(self, language: str | None) -> ContentSnapshot:
+        """This content in `language` (English for an unknown or unset language)."""
+        return self.views.get(language or ENGLISH) or self.views.get(ENGLISH) or self
 
     def text(self, name: str, **values: object) -> str:
         """A system message with its placeholders filled in."""
@@ -140,6 +203,38 @@ def validate_topics(topics: list[Topic], *, more_marker: str) -> list[str]:
             seen_words[compact] = topic.key
         problems += validate_parts(topic, more_marker=more_marker)
     return problems
+
+
+def _words_of(
+    topics: list[Topic], translations: dict[str, Translation], problems: list[str]
+) -> dict[str, str]:
+    """Every keyword and alias of every language -> topic key: all of them route."""
+    words: dict[str, str] = {}
+    for topic in topics:
+        for word in (topic.keyword, *topic.aliases):
+            words[word.replace(" ", "")] = topic.key
+    for language, translation in translations.items():
+        for topic in translation.topics.values():
+            for word in (topic.keyword, *topic.aliases):
+                compact = word.replace(" ", "")
+                if compact in RESERVED_WORDS or compact.isdigit():
+                    problems.append(f"{language}/topic {topic.key}: {word} is a reserved word")
+                elif words.setdefault(compact, topic.key) != topic.key:
+                    problems.append(
+                        f"{language}/topic {topic.key}: {word} is already used by {words[compact]}"
+                    )
+    return words
+
+
+def _word_languages(topics: list[Topic], translations: dict[str, Translation]) -> dict[str, str]:
+    spoken: dict[str, set[str]] = {}
+    languages = [(ENGLISH, topics)]
+    languages += [(name, list(t.topics.values())) for name, t in translations.items()]
+    for language, language_topics in languages:
+        for topic in language_topics:
+            for word in (topic.keyword, *topic.aliases):
+                spoken.setdefault(word.replace(" ", ""), set()).add(language)
+    return {word: next(iter(found)) for word, found in spoken.items() if len(found) == 1}
 
 
 def validate_parts(topic: Topic, *, more_marker: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 An item's text is its content/ file, byte for byte. Keys name the file:
 "messages" -> messages.yaml, "topic:lupus" -> topics/lupus.yaml, "document:plans" -> plans.yaml.
+A translation's keys carry its language first: "es/topic:lupus" -> es/topics/lupus.yaml.
 """
 
 from __future__ import annotations
@@ -22,39 +23,62 @@ from lupus_sms.content.loader import DOCUMENTS
 from lupus_sms.content.models import DRAFT, LIVE, ContentItem, ContentState, ContentVersion
 from lupus_sms.content.schemas import Topic
 from lupus_sms.content.snapshot import ContentError, ContentSnapshot
+from lupus_sms.content.translation import TRANSLATED_LANGUAGES, Translation
 
 logger = logging.getLogger(__name__)
 MESSAGES = "messages"
 SHIPPED_AUTHOR = "content/ (shipped)"
 
 
+def split_key(key: str) -> tuple[str | None, str]:
+    """("es", "topic:lupus") for "es/topic:lupus"; (None, key) for English items."""
+    language, slash, rest = key.partition("/")
+    return (language, rest) if slash else (None, key)
+
+
 def path_for(key: str) -> Path:
+    language, key = split_key(key)
+    folder = Path(language) if language else Path()
     if key == MESSAGES:
-        return Path("messages.yaml")
+        return folder / "messages.yaml"
     kind, _, name = key.partition(":")
-    return Path("topics", f"{name}.yaml") if kind == "topic" else Path(f"{name}.yaml")
+    return folder / ("topics" if kind == "topic" else "") / f"{name}.yaml"
 
 
 def read_dir(content_dir: Path) -> dict[str, str]:
-    """Every content file as text, keyed by item key."""
+    """Every content file as text, keyed by item key (translations when their folder exists)."""
     texts = {MESSAGES: _read_text(content_dir / "messages.yaml")}
-    for path in sorted((content_dir / "topics").glob("*.yaml")):
-        texts[f"topic:{path.stem}"] = _read_text(path)
+    texts.update(_read_files(content_dir, prefix=""))
+    for language in TRANSLATED_LANGUAGES:
+        folder = content_dir / language
+        if folder.is_dir():
+            if (folder / "messages.yaml").exists():
+                texts[f"{language}/{MESSAGES}"] = _read_text(folder / "messages.yaml")
+            texts.update(_read_files(folder, prefix=f"{language}/"))
+    return texts
+
+
+def _read_files(folder: Path, *, prefix: str) -> dict[str, str]:
+    texts = {}
+    for path in sorted((folder / "topics").glob("*.yaml")):
+        texts[f"{prefix}topic:{path.stem}"] = _read_text(path)
     for name in DOCUMENTS:
-        if (content_dir / f"{name}.yaml").exists():
-            texts[f"document:{name}"] = _read_text(content_dir / f"{name}.yaml")
+        if (folder / f"{name}.yaml").exists():
+            texts[f"{prefix}document:{name}"] = _read_text(folder / f"{name}.yaml")
     return texts
 
 
 def write_dir(texts: dict[str, str], content_dir: Path) -> None:
     """Write texts as content/ files; topic files no longer live are removed."""
-    (content_dir / "topics").mkdir(parents=True, exist_ok=True)
     wanted = {content_dir / path_for(key) for key in texts}
-    for stale in (content_dir / "topics").glob("*.yaml"):
-        if stale not in wanted:
-            stale.unlink()
+    for folder in (content_dir, *(content_dir / lang for lang in TRANSLATED_LANGUAGES)):
+        for stale in (folder / "topics").glob("*.yaml"):
+            if stale not in wanted:
+                stale.unlink()
     for key, text in texts.items():
-        (content_dir / path_for(key)).write_bytes(text.encode("utf-8"))
+        path = content_dir / path_for(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
 
 
 def _read_text(path: Path) -> str:
@@ -68,13 +92,18 @@ def parse_texts(texts: dict[str, str], *, version: int) -> ContentSnapshot:
     topics: list[Topic] = []
     messages: dict = {}
     documents: dict[str, object] = {}
-    for key, text in sorted(texts.items()):
+    translations: dict[str, Translation] = {}
+    for full_key, text in sorted(texts.items()):
         if not text:
-            continue  # a deleted topic
+            continue  # a deleted topic (or a removed translation)
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            problems.append(f"{key}: not valid YAML ({_short(exc)})")
+            problems.append(f"{full_key}: not valid YAML ({_short(exc)})")
+            continue
+        language, key = split_key(full_key)
+        if language is not None:
+            _add_translated(translations, language, key, data, problems)
             continue
         kind, _, name = key.partition(":")
         if key == MESSAGES:
@@ -88,27 +117,49 @@ def parse_texts(texts: dict[str, str], *, version: int) -> ContentSnapshot:
     if problems:
         raise ContentError(problems)
     return ContentSnapshot.build(
-        topics=topics, messages=messages, version=version, documents=documents
+        topics=topics,
+        messages=messages,
+        version=version,
+        documents=documents,
+        translations=translations,
     )
 
 
-def _as_messages(data, problems: list[str]) -> dict:
+def _add_translated(translations, language: str, key: str, data, problems: list[str]) -> None:
+    if language not in TRANSLATED_LANGUAGES:
+        problems.append(f"{language}/{key}: no such language")
+        return
+    translation = translations.setdefault(language, Translation())
+    kind, _, name = key.partition(":")
+    if key == MESSAGES:
+        translation.messages.update(_as_messages(data, problems, label=f"{language}/messages"))
+    elif kind == "topic":
+        topic = _as_topic(name, data, problems, label=f"{language}/topic")
+        if topic is not None:
+            translation.topics[topic.key] = topic
+    elif isinstance(data, dict):
+        translation.documents[name] = data
+    else:
+        problems.append(f"{language}/{name}: must be a mapping")
+
+
+def _as_messages(data, problems: list[str], *, label: str = "messages") -> dict:
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        problems.append("messages: every message must be a name with a text")
+        problems.append(f"{label}: every message must be a name with a text")
         return {}
     return data
 
 
-def _as_topic(name: str, data, problems: list[str]) -> Topic | None:
+def _as_topic(name: str, data, problems: list[str], *, label: str = "topic") -> Topic | None:
     try:
         topic = Topic.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"]) or "topic"
-            problems.append(f"topic {name}: {where}: {error['msg']}")
+            problems.append(f"{label} {name}: {where}: {error['msg']}")
         return None
     if topic.key != name:
-        problems.append(f"topic {name}: key must stay {name!r}")
+        problems.append(f"{label} {name}: key must stay {name!r}")
     return topic
 
 

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import re
 
-OPT_OUT_WORDS = frozenset(
+ENGLISH_OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
-OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
-HELP_WORDS = frozenset({"HELP", "INFO"})
+# Twilio's built-in words are English only: these are honoured here, and the deployment notes
+# add them to Advanced Opt-Out. SI / SÍ is the Spanish YES (consent, and opting back in).
+SPANISH_OPT_OUT_WORDS = frozenset(
+    {"PARAR", "ALTO", "CANCELAR", "DETENER", "BAJA", "DESUSCRIBIR", "FIN"}
+)
+SPANISH_OPT_IN_WORDS = frozenset({"COMENZAR", "INICIAR", "SI", "SÍ"})
+SPANISH_HELP_WORDS = frozenset({"AYUDA"})
+OPT_OUT_WORDS = ENGLISH_OPT_OUT_WORDS | SPANISH_OPT_OUT_WORDS
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"}) | SPANISH_OPT_IN_WORDS
+HELP_WORDS = frozenset({"HELP", "INFO"}) | SPANISH_HELP_WORDS
+SPANISH_WORDS = SPANISH_OPT_OUT_WORDS | SPANISH_OPT_IN_WORDS | SPANISH_HELP_WORDS
+ENGLISH_WORDS = (OPT_OUT_WORDS | OPT_IN_WORDS | HELP_WORDS) - SPANISH_WORDS - {"INFO"}
 
 _ME = r"(?:me|us)"
 _MESSAGES = r"(?:texts?|txts?|messages?|msgs?|sms|reminders?)"

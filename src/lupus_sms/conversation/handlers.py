@@ -5,12 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from lupus_sms.content.schemas import Topic
+from lupus_sms.content.snapshot import ContentSnapshot
 from lupus_sms.conversation.compliance import (
     HELP_WORDS,
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
+    SPANISH_WORDS,
     is_opt_out_wish,
 )
+from lupus_sms.conversation.language import MENU_WORDS, MORE_WORDS, SWITCH_WORDS
 from lupus_sms.conversation.models import Conversation
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.sender import remember_topic
@@ -27,10 +30,13 @@ def handle_compliance(context: InboundContext) -> Reply | None:
     already_out = context.phone_number is not None and context.phone_number.opted_out
     if twilio_type == "STOP" or word in OPT_OUT_WORDS:
         opt_out(context, source="sms_keyword")
-        wanted = context.settings.reply_to_opt_out_words and not already_out
+        # Twilio confirms the words it knows (its own, and Advanced Opt-Out's); a Spanish word
+        # it did not flag was not confirmed by anyone, so the one confirmation is ours.
+        ours = not twilio_type and word in SPANISH_WORDS
+        wanted = (ours or context.settings.reply_to_opt_out_words) and not already_out
         return _opt_out_reply(context, wanted)
     if twilio_type == "HELP" or (not twilio_type and word in HELP_WORDS):
-        body = context.content.text("help") if context.can_reply else None
+        body = _in_words_language(context).text("help") if context.can_reply else None
         return Reply(body, "help", exempt_from_limits=True)
     if twilio_type == "START" or word in OPT_IN_WORDS:
         opt_in(context)
@@ -43,8 +49,16 @@ def handle_compliance(context: InboundContext) -> Reply | None:
 
 
 def _opt_out_reply(context: InboundContext, wanted: bool) -> Reply:
-    body = context.content.text("opt_out_confirmation") if wanted else None
+    body = _in_words_language(context).text("opt_out_confirmation") if wanted else None
     return Reply(body, "opt_out", exempt_from_limits=True, confirms_opt_out=True)
+
+
+def _in_words_language(context: InboundContext) -> ContentSnapshot:
+    """PARAR and AYUDA are answered in Spanish, whatever the number's language: the patient
+    just used that word, and a compliance answer must be understood."""
+    if context.normalised in SPANISH_WORDS:
+        return context.content.for_language("es")
+    return context.content
 
 
 def handle_opt_in_reply(context: InboundContext) -> Reply | None:
@@ -52,7 +66,7 @@ def handle_opt_in_reply(context: InboundContext) -> Reply | None:
     if context.normalised not in OPT_IN_WORDS and (context.opt_out_type or "").upper() != "START":
         return None
     wanted = context.settings.reply_to_opt_out_words
-    body = context.content.text("opt_in_confirmation") if wanted else None
+    body = _in_words_language(context).text("opt_in_confirmation") if wanted else None
     return Reply(body, "opt_in", exempt_from_limits=True)
 
 
@@ -81,7 +95,9 @@ def opt_in(context: InboundContext) -> None:
     )
 
 
-def _record_consent(context, *, kind: str, source: str, statuses, new_status: str) -> None:
+def _record_consent(
+    context, *, kind: str, source: str, statuses, new_status: str | None, note: str | None = None
+) -> None:
     db = context.db
     patients = db.scalars(
         select(Patient).where(
@@ -97,6 +113,7 @@ def _record_consent(context, *, kind: str, source: str, statuses, new_status: st
                 kind=kind,
                 source=source,
                 message_id=context.message.id,
+                note=note,
                 occurred_at=context.now,
             )
         )
@@ -107,10 +124,11 @@ def _record_consent(context, *, kind: str, source: str, statuses, new_status: st
                 kind=kind,
                 source=source,
                 message_id=context.message.id,
+                note=note,
                 occurred_at=context.now,
             )
         )
-    if patients:
+    if patients and new_status is not None:
         db.execute(
             update(Patient)
             .where(Patient.id.in_([p.id for p in patients]))
@@ -119,21 +137,41 @@ def _record_consent(context, *, kind: str, source: str, statuses, new_status: st
 
 
 def handle_keywords(context: InboundContext) -> Reply | None:
-    """MENU, MORE, menu numbers, keywords and aliases, then close misspellings."""
-    content = context.content
+    """MENU, MORE, the language switch, menu numbers, keywords and aliases (of every
+    language), then close misspellings."""
     word = compact(context.normalised)
+    if word in SWITCH_WORDS:
+        return _switch_language(context, SWITCH_WORDS[word])
+    content = context.content
     if not word:
         return Reply(content.text("empty"), "empty")
-    if word == "MENU":
+    if word in MENU_WORDS:
         _remember(context, None, 0)
         return Reply(content.menu(), "menu")
-    if word == "MORE":
+    if word in MORE_WORDS:
         return _more(context)
     topic = content.by_number.get(int(word)) if word.isdigit() and len(word) <= 3 else None
     topic = topic or content.by_word.get(word) or _first_word_topic(context)
     if topic is not None:
         return _send_part(context, topic, 0)
     return _fuzzy(context, word)
+
+
+def _switch_language(context: InboundContext, language: str) -> Reply:
+    """ESPANOL / ENGLISH: the number's language from now on, confirmed in that language. The
+    switch is recorded, so a clinic's later enrolment does not undo the patient's choice."""
+    if context.phone_number is not None:
+        context.phone_number.language = language
+        _record_consent(
+            context,
+            kind="language",
+            source="sms_keyword",
+            statuses=ACTIVE_STATUSES,
+            new_status=None,
+            note=language,
+        )
+    context.content = context.content.for_language(language)
+    return Reply(context.content.text("language_changed"), "language")
 
 
 def handle_unknown(context: InboundContext) -> Reply:

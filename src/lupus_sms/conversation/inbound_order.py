@@ -3,13 +3,15 @@
   0. red-flag opt-out  a wish to stop that is also a red flag ("stop texting me, I want to
                      die"): opted out AND the clinic alerted, the confirmation carries the
                      safety reply (alerts/inbound.py)
-  1. compliance      STOP / START / HELP families alone; clear wishes to stop in longer texts.
+  1. compliance      STOP / START / HELP families alone (and PARAR, SI, AYUDA...); clear
+                     wishes to stop in longer texts.
                      An opt-in word lifts the block and goes on (a consent YES may follow).
   2. context         an open check-in maps its option numbers to meanings   (check-ins)
   3. safety          red flags reply at once and alert the clinic            (safety)
   4. pending         a check-in answer; a consent YES, asking which clinic   (enrolment)
   5. opt-in reply    an opt-in word nobody took
-  6. keywords        MENU, MORE, numbers, keywords, aliases, close misspellings
+  6. keywords        MENU, MORE, ESPANOL / ENGLISH, numbers, keywords and aliases of both
+                     languages, close misspellings
   7. review          an enrolled patient's unanswerable text reaches the clinic
   8. hint            anything else gets a short menu hint, never silence
 Limits on replies never hold back steps 1 and 3 (their replies are `exempt_from_limits`).

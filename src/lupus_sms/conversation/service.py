@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.inbound_order import INBOUND_ORDER
+from lupus_sms.conversation.language import choose_language
 from lupus_sms.conversation.limits import hold_back_reply
 from lupus_sms.conversation.pipeline import InboundContext, Reply, run_pipeline
 from lupus_sms.conversation.sender import Sender, clinic_for_senders, load_sender
@@ -74,15 +75,18 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
     if message is None:  # this MessageSid was stored before (a retry, or a concurrent copy)
         db.rollback()
         return _replay(db, messaging.find_inbound_by_sid(db, message_sid=sms.message_sid))
+    normalised = normalise(message.body)
+    # The number's language (its first keyword's, if it has none yet): no query of its own.
+    language = choose_language(sender.phone_number, normalised, content)
     context = InboundContext(
         db=db,
         settings=settings,
-        content=content,
+        content=content.for_language(language),
         now=now,
         message=message,
         phone_number=sender.phone_number,
         body=message.body or "",
-        normalised=normalise(message.body),
+        normalised=normalised,
         opt_out_type=sms.opt_out_type,
         sender=sender,
     )

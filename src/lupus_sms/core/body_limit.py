@@ -2,7 +2,7 @@
 
 The declared Content-Length is checked first; bodies without one (chunked) are counted as
 they arrive and cut off at the limit, so nobody can make a process buffer gigabytes. Twilio's
-webhooks are a few kB, so /twilio/ gets a much smaller limit than the API (CSV imports).
+webhooks are a few kB, so /twilio/ gets a much smaller limit; the CSV imports a larger one.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from lupus_sms.core.errors import error_body
 
 WEBHOOK_PREFIX = "/twilio/"
 WEBHOOK_MAX_BYTES = 64 * 1024
-# The CSV import takes up to 100,000 rows (enrollment/csv_import.py), about 6 to 15 MB.
-IMPORT_PATH = "/api/v1/patients/import"
+# The CSV import takes up to 100,000 rows (enrollment/csv_import.py), about 6 to 15 MB,
+# through the API and through the clinic portal's upload form alike.
+IMPORT_PATHS = frozenset({"/api/v1/patients/import", "/portal/patients/import"})
 IMPORT_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -32,7 +33,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = WEBHOOK_MAX_BYTES if scope["path"].startswith(WEBHOOK_PREFIX) else self.max_bytes
-        if scope["path"] == IMPORT_PATH:
+        if scope["path"] in IMPORT_PATHS:
             limit = max(limit, IMPORT_MAX_BYTES)
         declared = _content_length(scope)
         if declared is not None and declared > limit:

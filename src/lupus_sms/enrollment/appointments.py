@@ -86,6 +86,18 @@ def cancel_appointment(db: Session, patient: Patient, anchor: Anchor, *, now: da
     db.commit()
 
 
+def preview_move(
+    db: Session, patient: Patient, anchor: Anchor, *, starts_at: datetime | None, now: datetime
+):
+    """The planned messages a move to `starts_at` (None: a cancellation) would change."""
+    from lupus_sms.scheduling.preview import changes_if_moved
+
+    if anchor.status == "cancelled":
+        raise ConflictError("this appointment was cancelled; create a new one")
+    new_at = None if starts_at is None else _future_utc(starts_at, patient, now)
+    return changes_if_moved(db, patient=patient, anchor=anchor, new_at=new_at, now=now)
+
+
 def _check_patient(patient: Patient) -> None:
     if patient.status == "unenrolled":
         raise ConflictError("this patient is unenrolled; enrol them again first")

@@ -55,7 +55,8 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
         patient.status = "opted_out"
         return
     patient.status = "pending_consent"
-    body = get_content().text("consent_invitation", clinic_name=clinic.name)
+    content = get_content().for_language(patient.phone_number.language)
+    body = content.text("consent_invitation", clinic_name=clinic.name)
     message = enqueue(
         db,
         phone=patient.phone_number.e164,
@@ -75,14 +76,16 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
     `enqueue` flushes each message; for thousands of rows that flush dominates, so the same
     outbox rows are built here and flushed together. Keep in step with `outbox.enqueue`.
     """
-    body = get_content().text("consent_invitation", clinic_name=clinic.name)
-    info = analyze(body)
+    content = get_content()
     invited: list[tuple[Patient, Message]] = []
     for patient in patients:
         if patient.phone_number.opted_out:
             patient.status = "opted_out"
             continue
         patient.status = "pending_consent"
+        language_content = content.for_language(patient.phone_number.language)
+        body = language_content.text("consent_invitation", clinic_name=clinic.name)
+        info = analyze(body)
         message = Message(
             direction="outbound", phone=patient.phone_number.e164, sender=clinic.sender,
             clinic_id=clinic.id, patient_id=patient.id, kind="consent_invitation", body=body,
@@ -97,19 +100,30 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
 
 
 def invite_new_rows(
-    db: Session, *, clinic: Clinic, invitees: list[tuple[int, int, str]], now: datetime
+    db: Session,
+    *,
+    clinic: Clinic,
+    invitees: list[tuple[int, int, str]],
+    now: datetime,
+    languages: dict[int, str] | None = None,
 ) -> None:
     """`invite` for patients inserted in bulk without ORM objects (the CSV import):
     (patient id, phone number id, E.164) each, none of them opted out, all already
-    `pending_consent`. The invitations and their consent events go in with executemany
-    INSERTs; the new patients have no other invitation, so theirs are found by patient.
+    `pending_consent`; `languages` maps a patient id to its number's language (English when
+    absent). The invitations and their consent events go in with executemany INSERTs; the
+    new patients have no other invitation, so theirs are found by patient.
     Keep in step with `invite`."""
     if not invitees:
         return
-    body = get_content().text("consent_invitation", clinic_name=clinic.name)
+    content = get_content()
+    bodies = {
+        language: content.for_language(language).text("consent_invitation", clinic_name=clinic.name)
+        for language in {*(languages or {}).values(), "en"}
+    }
     texts = [
-        {"phone": e164, "body": body, "kind": "consent_invitation", "clinic_id": clinic.id,
-         "patient_id": patient_id, "sender": clinic.sender}
+        {"phone": e164, "body": bodies[(languages or {}).get(patient_id, "en")],
+         "kind": "consent_invitation", "clinic_id": clinic.id, "patient_id": patient_id,
+         "sender": clinic.sender}
         for patient_id, _, e164 in invitees
     ]  # fmt: skip
     enqueue_many(db, texts, now=now)

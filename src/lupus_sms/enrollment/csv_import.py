@@ -31,7 +31,7 @@ from lupus_sms.core.errors import ConflictError, LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import phone_hash
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent, service
-from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
 from lupus_sms.enrollment.schemas import ImportResultOut, ImportRowOut, PatientCreate
 from lupus_sms.messaging.models import PhoneNumber
 
@@ -153,7 +153,7 @@ def _phone_numbers(db: Session, numbers: list[str]) -> dict[str, _Number]:
     hash (a RETURNING in input order would make SQLite insert row by row)."""
     hashes = {phone_hash(e164): e164 for e164 in numbers}
     found = _numbers_by_hash(db, hashes, reattach=True)
-    new = [{"e164": e164, "phone_hash": h, "opted_out": False, "language": "en"}
+    new = [{"e164": e164, "phone_hash": h, "opted_out": False, "language": ""}
            for h, e164 in hashes.items() if e164 not in found]  # fmt: skip
     if new:
         db.execute(insert(PhoneNumber.__table__), new)
@@ -229,12 +229,40 @@ def _create_fresh(db, clinic, rows: list[_Row], numbers, now) -> list[ImportRowO
         for row, value, patient_id in zip(rows, values, ids, strict=True)
         if value["status"] == "pending_consent"
     ]
-    consent.invite_new_rows(db, clinic=clinic, invitees=invitees, now=now)
+    languages = _set_languages(db, rows, values, ids)
+    consent.invite_new_rows(db, clinic=clinic, invitees=invitees, now=now, languages=languages)
     _add_milestones(db, values, ids, now)
     return [
         ImportRowOut(line=row.line, result="created", patient_id=patient_id, status=v["status"])
         for row, v, patient_id in zip(rows, values, ids, strict=True)
     ]
+
+
+def _set_languages(db: Session, rows: list[_Row], values: list[dict], ids: list[int]):
+    """The rows' `language` goes to their numbers (as `service.set_language` does; a new
+    number has no switch of its own to respect, and an older one keeps it). Returns the
+    language of each new patient's number, by patient id."""
+    given: dict[str, list[int]] = {}
+    for row, value in zip(rows, values, strict=True):
+        if "language" in row.data.model_fields_set:
+            given.setdefault(row.data.language, []).append(value["phone_number_id"])
+    for language, number_ids in given.items():
+        for start in range(0, len(number_ids), CHUNK):
+            switched = select(ConsentEvent.phone_number_id).where(ConsentEvent.kind == "language")
+            db.execute(
+                update(PhoneNumber)
+                .where(PhoneNumber.id.in_(number_ids[start : start + CHUNK]))
+                .where(PhoneNumber.id.not_in(switched))
+                .values(language=language)
+            )
+    spoken: dict[int, str] = {}
+    number_ids = [value["phone_number_id"] for value in values]
+    for start in range(0, len(number_ids), CHUNK):
+        chunk = number_ids[start : start + CHUNK]
+        query = select(PhoneNumber.id, PhoneNumber.language).where(PhoneNumber.id.in_(chunk))
+        spoken.update({number_id: language for number_id, language in db.execute(query)})
+    by_number = dict(zip(number_ids, ids, strict=True))
+    return {by_number[number_id]: language or "en" for number_id, language in spoken.items()}
 
 
 def _new_patient_ids(db: Session, clinic: Clinic, number_ids: list[int]) -> list[int]:
@@ -304,6 +332,8 @@ def _new_patient(db, clinic, row: _Row, patient: Patient, now) -> Patient:
     timezone = row.data.timezone or clinic.timezone
     service.fill_new_patient(patient, row.data, timezone=timezone, now=now)
     db.add(patient)
+    language = row.data.language if "language" in row.data.model_fields_set else None
+    service.set_language(db, patient, language)
     return patient
 
 

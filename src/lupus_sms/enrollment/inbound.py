@@ -21,6 +21,8 @@ from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import ConsentEvent, Patient, PendingConsentChoice
 
 LETTERS = string.ascii_uppercase
+# "A for X or B for Y", "X and Y", in the number's language.
+JOINING_WORDS = {"en": ("for", "or", "and"), "es": ("para", "o", "y")}
 
 
 def handle_pending_consent(context: InboundContext) -> Reply | None:
@@ -117,7 +119,8 @@ def _confirmation(context: InboundContext, patients: list[Patient]) -> Reply:
     if len(patients) == 1:
         context.message.patient_id = patients[0].id
     names = _clinic_names(context, patients)
-    body = context.content.text("consent_confirmation", clinic_name=" and ".join(names))
+    _for, _or, _and = _joining_words(context)
+    body = context.content.text("consent_confirmation", clinic_name=f" {_and} ".join(names))
     return Reply(body, "consent_confirmation", exempt_from_limits=True)
 
 
@@ -132,8 +135,13 @@ def _clinic_names(context: InboundContext, patients: list[Patient]) -> list[str]
 
 def _choices(context: InboundContext, patients: list[Patient]) -> str:
     names = [context.db.get(Clinic, patient.clinic_id).name for patient in patients]
-    parts = [f"{LETTERS[index]} for {name}" for index, name in enumerate(names)]
-    return ", ".join(parts[:-1]) + " or " + parts[-1]
+    _for, _or, _and = _joining_words(context)
+    parts = [f"{LETTERS[index]} {_for} {name}" for index, name in enumerate(names)]
+    return ", ".join(parts[:-1]) + f" {_or} " + parts[-1]
+
+
+def _joining_words(context: InboundContext) -> tuple[str, str, str]:
+    return JOINING_WORDS.get(context.content.language, JOINING_WORDS["en"])
 
 
 def _remember_choice(context: InboundContext, patients: list[Patient]) -> None:

@@ -52,6 +52,11 @@ class Patient(Base, TimestampMixin):
     phone_number: Mapped[PhoneNumber] = relationship(lazy="joined", innerjoin=True)
 
     @property
+    def spoken_language(self) -> str:
+        """The language texts go out in: the number's, as language belongs to the number."""
+        return self.phone_number.language or self.language or "en"
+
+    @property
     def phone(self) -> str | None:
         """E.164, or None once the patient's personal data has been erased."""
         return None if self.erased_at else self.phone_number.e164

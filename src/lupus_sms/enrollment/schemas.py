@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 Program = Literal["ahsct", "msc", "evaluation"]
 ConsentSource = Literal["in_person", "written", "phone", "web"]
@@ -62,7 +62,11 @@ class PatientOut(BaseModel):
     phone: str | None = Field(description="E.164; null once erased.")
     name: str | None
     external_id: str | None
-    language: str
+    language: str = Field(
+        validation_alias=AliasChoices("spoken_language", "language"),
+        description="The language texts go out in: the phone number's (the patient's own "
+        "ESPANOL / ENGLISH, else the enrolment's, else the first keyword's), en or es.",
+    )
     timezone: str
     program: Program
     procedure_date: date | None
@@ -76,7 +80,12 @@ class ConsentEventOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    kind: str = Field(description="invited, confirmed, opted_out, opted_in or unenrolled")
+    kind: str = Field(
+        description=(
+            "invited, confirmed, opted_out, opted_in, unenrolled, or language (the patient "
+            "texted ESPANOL or ENGLISH; the note says which)"
+        )
+    )
     source: str
     occurred_at: datetime
     message_id: int | None

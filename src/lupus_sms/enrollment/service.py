@@ -20,7 +20,7 @@ from lupus_sms.core.errors import NotFoundError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent
-from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
 from lupus_sms.enrollment.schemas import PatientCreate, PatientUpdate
 from lupus_sms.messaging.service import get_or_create_phone_number
 from lupus_sms.scheduling.planner import replan
@@ -85,6 +85,7 @@ def enroll_one(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetim
     fill_new_patient(patient, data, timezone=timezone, now=now)
     db.add(patient)
     db.flush()
+    set_language(db, patient, data.language if "language" in data.model_fields_set else None)
     consent.invite(db, clinic=clinic, patient=patient, now=now)
     sync_milestone(db, patient, now=now)
     db.flush()
@@ -106,6 +107,23 @@ def fill_new_patient(patient: Patient, data: PatientCreate, *, timezone: str, no
     patient.updated_at = now
 
 
+def set_language(db: Session, patient: Patient, language: str | None) -> None:
+    """A clinic's choice of language (None: none given) goes to the patient's number, unless
+    the patient chose one by text (ESPANOL / ENGLISH): the patient's own choice wins. Without
+    one, the patient takes the number's language."""
+    number = patient.phone_number
+    if language is not None and number.language != language and not _switched(db, number.id):
+        number.language = language
+    patient.language = number.language or language or "en"
+
+
+def _switched(db: Session, phone_number_id: int) -> bool:
+    found = select(ConsentEvent.id).where(
+        ConsentEvent.phone_number_id == phone_number_id, ConsentEvent.kind == "language"
+    )
+    return db.scalar(found.limit(1)) is not None
+
+
 def update_patient(db: Session, patient: Patient, *, data: PatientUpdate, now: datetime):
     changes = data.model_dump(exclude_unset=True)
     apply_changes(db, patient, changes, now=now)
@@ -120,6 +138,10 @@ def apply_changes(db: Session, patient: Patient, changes: dict, *, now: datetime
     """
     _check_changes(patient, changes, now=now)
     changed = _status_change(patient, changes)
+    if "language" in changes:
+        before = patient.language
+        set_language(db, patient, changes.pop("language"))
+        changed = changed or patient.language != before
     for field in (*FIELDS, "procedure_date"):
         if field in changes and getattr(patient, field) != changes[field]:
             setattr(patient, field, changes[field])

@@ -24,7 +24,8 @@ class PhoneNumber(Base, TimestampMixin):
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     opted_out: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    # "en" or "es"; "" while nobody chose (conversation/language.py says how it is set).
+    language: Mapped[str] = mapped_column(String(8), default="")
 
 
 class Message(Base, TimestampMixin):

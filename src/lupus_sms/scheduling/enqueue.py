@@ -82,6 +82,9 @@ def queue_planned(
         planned.status, planned.status_reason = outcome
         return 0
     clinic = db.get(Clinic, patient.clinic_id)
+    # The number's language (loaded with the patient); English where a text is missing.
+    content = content.for_language(patient.phone_number.language)
+    step = plans_of(content).step(planned.step_key) or step
     try:
         body = _body(step, patient=patient, clinic=clinic, anchor=anchor, content=content)
     except (KeyError, IndexError, ValueError):
@@ -132,7 +135,7 @@ def _body(step: PlanStep, *, patient, clinic, anchor, content: ContentSnapshot) 
         "first_name": first_name(patient.name),
         "clinic_name": clinic.name,
         "clinic_phone": display_phone(clinic.office_phone),
-        **format_appointment(anchor.at.astimezone(_zone(patient.timezone))),
+        **format_appointment(anchor.at.astimezone(_zone(patient.timezone)), content.language),
     }
     if step.checkin:
         checkins = content.documents.get("checkins") or {}

@@ -110,12 +110,14 @@ def plans_of(content: ContentSnapshot) -> PlanDocument:
     if cached is not None and cached[0] is document:
         return cached[1]
     parsed = parse_plans(document)
-    _parsed.clear()
+    if len(_parsed) >= MAX_CACHED_PLANS:  # one per language of the live snapshot
+        _parsed.clear()
     _parsed[id(document)] = (document, parsed)
     return parsed
 
 
 _parsed: dict[int, tuple[object, PlanDocument]] = {}
+MAX_CACHED_PLANS = 4
 
 
 def render(template: str, values: dict[str, str]) -> str:
@@ -125,7 +127,24 @@ def render(template: str, values: dict[str, str]) -> str:
     return template.format(**values)
 
 
-def format_appointment(at_local: datetime) -> dict[str, str]:
+# Spanish dates in GSM-7-safe spelling ("sab", not "sáb"), so a reminder stays GSM-7.
+SPANISH_DAYS = ("lun", "mar", "mie", "jue", "vie", "sab", "dom")
+SPANISH_MONTHS = (
+    *("ene", "feb", "mar", "abr", "may", "jun"),
+    *("jul", "ago", "sep", "oct", "nov", "dic"),
+)
+
+
+def format_appointment(at_local: datetime, language: str = "en") -> dict[str, str]:
+    """{appointment_date} and {appointment_time} as a patient reads them in `language`."""
+    if language == "es":
+        weekday, month = SPANISH_DAYS[at_local.weekday()], SPANISH_MONTHS[at_local.month - 1]
+        hour = at_local.strftime("%I:%M").lstrip("0")
+        noon = "a.m." if at_local.hour < 12 else "p.m."
+        return {
+            "appointment_date": f"{weekday} {at_local.day} {month}",
+            "appointment_time": f"{hour} {noon}",
+        }
     hour = at_local.strftime("%I:%M %p").lstrip("0")
     return {"appointment_date": f"{at_local:%a %b} {at_local.day}", "appointment_time": hour}
 

@@ -19,6 +19,7 @@ from lupus_sms.enrollment.service import MILESTONE_KIND
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.planner import replan
 from lupus_sms.scheduling.plans import plans_of
+from lupus_sms.scheduling.preview import PlannedChange, changes_if_moved
 from lupus_sms.scheduling.schemas import (
     AnchorRef,
     MilestoneCreate,
@@ -119,6 +120,16 @@ def delete_milestone(db: Session, *, patient: Patient, anchor: Anchor, now: date
         db.flush()
         replan(db, patient_id=patient.id, now=now)
     db.commit()
+
+
+def preview_milestone_move(
+    db: Session, *, patient: Patient, anchor: Anchor, data: MilestoneUpdate | None, now: datetime
+) -> list[PlannedChange]:
+    """The planned messages moving the milestone (None: deleting it) would change."""
+    if anchor.status == "cancelled":
+        raise ConflictError("this milestone was deleted; create a new one")
+    new_at = None if data is None else _instant(data.date, data.at, patient)[0]
+    return changes_if_moved(db, patient=patient, anchor=anchor, new_at=new_at, now=now)
 
 
 def milestone_out(anchor: Anchor, patient: Patient) -> MilestoneOut:

@@ -11,6 +11,8 @@ from lupus_sms.core.db import Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
 
 ROLES = ("editor", "reviewer", "owner")
+# Roles of clinic users (clinic_id set), who sign in to the clinic portal only.
+CLINIC_ROLES = ("coordinator", "nurse", "clinic_admin")
 
 
 class User(Base, TimestampMixin):

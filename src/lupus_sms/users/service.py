@@ -77,14 +77,17 @@ def count_owners(db: Session) -> int:
     return db.scalar(query) or 0
 
 
-def authenticate(db: Session, *, email: str, password: str, now: datetime) -> User:
+def authenticate(
+    db: Session, *, email: str, password: str, now: datetime, clinic_users: bool = False
+) -> User:
     """The user for these credentials; counts failures and locks the account for a while.
 
-    Every failure says the same thing, so the form does not tell which emails exist.
+    Every failure says the same thing, so the form does not tell which emails exist. Admins
+    sign in to the console only, clinic users (`clinic_users=True`) to the portal only.
     """
     refused = AuthenticationError("wrong email or password, or the account is locked")
     user = db.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None:
+    if user is None or (user.clinic_id is not None) != clinic_users:
         verify_password(None, password)  # same cost as a real check
         raise refused
     if user.locked_until is not None and user.locked_until > now:
@@ -120,18 +123,25 @@ def set_role(db: Session, *, user: User, role: str) -> None:
     db.flush()
 
 
-def issue_reset_token(db: Session, *, user: User, now: datetime) -> str:
+def issue_reset_token(
+    db: Session, *, user: User, now: datetime, lifetime: timedelta = RESET_LINK_LIFETIME
+) -> str:
     """A one-time token for a reset link; only its hash is kept, so it is shown once."""
     token = secrets.token_urlsafe(32)
     user.reset_token_hash = _token_hash(token)
-    user.reset_expires_at = now + RESET_LINK_LIFETIME
+    user.reset_expires_at = now + lifetime
     db.flush()
     return token
 
 
-def user_for_reset_token(db: Session, *, token: str, now: datetime) -> User:
+def user_for_reset_token(
+    db: Session, *, token: str, now: datetime, clinic_users: bool = False
+) -> User:
+    """The user of a valid link: an admin's, or (`clinic_users=True`) a clinic user's."""
     user = db.scalar(select(User).where(User.reset_token_hash == _token_hash(token or "")))
-    if user is None or not user.is_active or user.reset_expires_at is None:
+    if user is None or (user.clinic_id is not None) != clinic_users:
+        raise NotFoundError("this reset link is not valid")
+    if not user.is_active or user.reset_expires_at is None:
         raise NotFoundError("this reset link is not valid")
     if user.reset_expires_at <= now:
         raise NotFoundError("this reset link has expired; ask an owner for a new one")

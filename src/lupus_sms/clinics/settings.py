@@ -1,0 +1,149 @@
+"""A clinic's own settings, as its clinic admin edits them: every field checked, all errors at
+once, nothing changed unless everything is valid. Helpers flush; the caller commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.service import _validate_sender
+from lupus_sms.core.errors import LupusSmsError, ValidationFailed
+from lupus_sms.core.phones import normalise_phone
+from lupus_sms.core.timezones import validate_timezone
+
+EDITABLE = (
+    "office_phone",
+    "urgent_phone",
+    "sender",
+    "timezone",
+    "send_window_start",
+    "send_window_end",
+    "alert_webhook_url",
+    "oncall_sms_number",
+)
+_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SettingsInvalid(ValidationFailed):
+    """Every refused field with its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {text}" for field, text in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class SettingsForm:
+    """What the settings form sends; a blank new secret keeps the current one."""
+
+    office_phone: str = ""
+    urgent_phone: str = ""
+    sender: str = ""
+    timezone: str = ""
+    send_window_start: str = ""
+    send_window_end: str = ""
+    alert_webhook_url: str = ""
+    oncall_sms_number: str = ""
+    new_webhook_secret: str = ""
+    remove_webhook_secret: bool = False
+
+
+def update(db: Session, *, clinic: Clinic, form: SettingsForm, allow_http: bool) -> list[str]:
+    """Apply the form; the names of the fields that changed (a secret is named, never shown)."""
+    values = _validated(db, clinic, form, allow_http=allow_http)
+    changed = [name for name in EDITABLE if getattr(clinic, name) != values[name]]
+    for name in changed:
+        setattr(clinic, name, values[name])
+    secret = _new_secret(form)
+    if secret and secret != clinic.alert_webhook_secret:
+        clinic.alert_webhook_secret = secret
+        changed.append("alert_webhook_secret")
+    elif not secret and form.remove_webhook_secret and clinic.alert_webhook_secret:
+        clinic.alert_webhook_secret = None
+        changed.append("alert_webhook_secret")
+    db.flush()
+    return changed
+
+
+def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: bool) -> dict:
+    errors: dict[str, str] = {}
+    values: dict = {}
+    checks = {
+        "office_phone": lambda raw: normalise_phone(raw, clinic.country),
+        "urgent_phone": lambda raw: normalise_phone(raw, clinic.country),
+        "sender": lambda raw: _sender(db, clinic, raw),
+        "timezone": lambda raw: validate_timezone(raw.strip()),
+        "send_window_start": _clock_time,
+        "send_window_end": _clock_time,
+        "alert_webhook_url": lambda raw: _webhook_url(raw, allow_http=allow_http),
+        "oncall_sms_number": lambda raw: _optional_mobile(raw, clinic.country),
+    }
+    for name, check in checks.items():
+        try:
+            values[name] = check(getattr(form, name) or "")
+        except LupusSmsError as exc:
+            errors[name] = exc.message
+    start, end = values.get("send_window_start"), values.get("send_window_end")
+    if start and end and start >= end:
+        errors["send_window_end"] = "the window must end after it starts"
+    try:
+        secret = _new_secret(form)
+        kept = None if form.remove_webhook_secret else clinic.alert_webhook_secret
+        if values.get("alert_webhook_url") and not (secret or kept):
+            raise ValidationFailed("a webhook needs a secret to sign its requests")
+    except LupusSmsError as exc:
+        errors["new_webhook_secret"] = exc.message
+    if errors:
+        raise SettingsInvalid(errors)
+    return values
+
+
+def _sender(db: Session, clinic: Clinic, raw: str) -> str | None:
+    sender = _validate_sender(raw.strip() or None, clinic.country)
+    if sender is None:
+        return None
+    taken = select(Clinic.id).where(Clinic.sender == sender, Clinic.id != clinic.id)
+    if db.scalar(taken):
+        raise ValidationFailed("another clinic already uses this sender", field="sender")
+    return sender
+
+
+def _clock_time(raw: str) -> str:
+    raw = raw.strip()
+    if not _CLOCK_TIME.match(raw):
+        raise ValidationFailed("use a 24-hour time such as 08:00")
+    return raw
+
+
+def _webhook_url(raw: str, *, allow_http: bool) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if len(raw) > 2000:
+        raise ValidationFailed("the URL is too long")
+    parts = urlsplit(raw)
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValidationFailed("enter a full https:// URL" if not allow_http else "enter a URL")
+    if parts.username or parts.password:
+        raise ValidationFailed("put no user name or password in the URL; use the secret")
+    return raw
+
+
+def _optional_mobile(raw: str, country: str) -> str | None:
+    if not raw.strip():
+        return None
+    return normalise_phone(raw, country, require_mobile=True)
+
+
+def _new_secret(form: SettingsForm) -> str | None:
+    """The replacement secret, or None (keep, or remove if asked)."""
+    secret = form.new_webhook_secret.strip()
+    if secret and not 16 <= len(secret) <= 128:
+        raise ValidationFailed("the secret must be 16 to 128 characters")
+    return secret or None

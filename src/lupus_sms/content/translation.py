@@ -1,0 +1,270 @@
+"""Other languages than English: content/es/ mirrors content/ and holds only the words.
+
+A translation has topics (the same schema and `key` and `menu_number` as the English one),
+`messages` and, for the documents, only their translatable strings keyed by the English
+keys: `plans.yaml` is `texts: {step_key: text}`, `checkins.yaml` is
+`checkins: {key: {question}}` and `replies: {name: text}`, `safety.yaml` is
+`replies: {name: text}`. Structure (offsets, options, red-flag terms, thresholds) lives in
+the English files only, so it is never duplicated and never drifts.
+
+Anything a translation lacks falls back to English, item by item; `missing_items` lists it
+for the admin.
+
+Segments, decided per text: long texts (topics, reminders) use GSM-7-safe spelling (é, ñ,
+ü, ¿ and ¡ are GSM-7; á, í, ó and ú are not), short ones may keep full accents when they
+still fit 2 UCS-2 segments (134 units). Any other character outside GSM-7 (curly quotes,
+emoji) is refused: it would only be a paste accident.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lupus_sms.content.schemas import Topic, placeholders_in
+from lupus_sms.content.segments import GSM7_BASIC, GSM7_EXTENSION, analyze, describe_non_gsm
+
+SPANISH = "es"
+TRANSLATED_LANGUAGES = (SPANISH,)
+# Accented capitals and small letters Spanish needs that GSM-7 lacks: using them is a choice.
+INTENTIONAL_ACCENTS = frozenset("áíóúÁÍÓÚ")
+_SENDABLE = GSM7_BASIC | GSM7_EXTENSION | INTENTIONAL_ACCENTS
+CARE_TEAM_POINTERS = {
+    SPANISH: re.compile(
+        r"equipo (?:de (?:atenci[oó]n|salud|cuidados?)|m[eé]dico)|su m[eé]dico|cl[ií]nica",
+        re.IGNORECASE,
+    ),
+}
+MAX_SEGMENTS = {"messages": 2, "plans": 2, "checkins": 3, "safety": 3}
+QUESTION_SEGMENTS = 2
+UNMEASURED_MESSAGES = frozenset({"menu"})  # its length is the topic list's
+# Long stand-ins, so a real clinic name never tips a text over its limit.
+SAMPLE_VALUES = {
+    "first_name": "Christopher",
+    "clinic_name": "X" * 40,
+    "clinic_phone": "(617) 555-0100",
+    "office_phone": "(617) 555-0100",
+    "urgent_phone": "(617) 555-0199",
+    "appointment_date": "mie 30 sep",
+    "appointment_time": "10:30 a.m.",
+    "temperature": "38.5 C",
+    "keyword": "INVESTIGACION",
+    "title": "X" * 40,
+    "part": "9",
+    "total": "9",
+    "choices": "A para " + "X" * 30 + " o B para " + "Y" * 30,
+    "topics": "",
+}
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One language's texts as loaded from content/<language>/."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    documents: dict[str, dict] = field(default_factory=dict)
+
+
+def strings_of_documents(documents: dict[str, object]) -> dict[str, str]:
+    """The translatable strings of the English documents, by path ("plans.ahsct_day7")."""
+    found: dict[str, str] = {}
+    plans = documents.get("plans") or {}
+    for step in plans.get("steps") or () if isinstance(plans, dict) else ():
+        if isinstance(step, dict) and step.get("text"):
+            found[f"plans.{step.get('key')}"] = str(step["text"])
+    checkins = documents.get("checkins") or {}
+    if isinstance(checkins, dict):
+        for key, entry in (checkins.get("checkins") or {}).items():
+            if isinstance(entry, dict) and "question" in entry:
+                found[f"checkins.{key}.question"] = str(entry["question"])
+        found.update(_replies("checkins", checkins))
+    safety = documents.get("safety") or {}
+    if isinstance(safety, dict):
+        found.update(_replies("safety", safety))
+    return found
+
+
+def strings_of_translation(translation: Translation) -> dict[str, str]:
+    """The same paths as `strings_of_documents`, from a translation's document files."""
+    found: dict[str, str] = {}
+    plans = translation.documents.get("plans") or {}
+    for key, text in (plans.get("texts") or {}).items():
+        found[f"plans.{key}"] = str(text)
+    checkins = translation.documents.get("checkins") or {}
+    for key, entry in (checkins.get("checkins") or {}).items():
+        if isinstance(entry, dict) and "question" in entry:
+            found[f"checkins.{key}.question"] = str(entry["question"])
+    found.update(_replies("checkins", checkins))
+    found.update(_replies("safety", translation.documents.get("safety") or {}))
+    return found
+
+
+def _replies(document: str, data: dict) -> dict[str, str]:
+    replies = data.get("replies") or {}
+    if not isinstance(replies, dict):
+        return {}
+    return {f"{document}.replies.{name}": str(text) for name, text in replies.items()}
+
+
+def validate_translation(
+    language: str,
+    translation: Translation,
+    *,
+    topics: dict[str, Topic],
+    messages: dict[str, str],
+    documents: dict[str, object],
+) -> list[str]:
+    """Problems of a translation against the English content it translates."""
+    problems: list[str] = []
+    samples = {**SAMPLE_VALUES, "program_name": messages.get("program_name", "")}
+    for name, text in translation.messages.items():
+        if name not in messages:
+            problems.append(f"{language}/messages: {name} has no English message")
+            continue
+        limit = None if name in UNMEASURED_MESSAGES else MAX_SEGMENTS["messages"]
+        where = f"{language}/messages.{name}"
+        problems += _text_problems(where, text, messages[name], limit, samples)
+    english = strings_of_documents(documents)
+    for path, text in strings_of_translation(translation).items():
+        if path not in english:
+            problems.append(f"{language}/{path}: no such English text")
+            continue
+        limit = QUESTION_SEGMENTS if path.endswith(".question") else MAX_SEGMENTS[_doc(path)]
+        problems += _text_problems(f"{language}/{path}", text, english[path], limit, samples)
+    problems += _document_shape_problems(language, translation)
+    more_marker = translation.messages.get("more_marker", messages.get("more_marker", ""))
+    for key, topic in translation.topics.items():
+        problems += _topic_problems(language, topic, topics.get(key), more_marker)
+    return problems
+
+
+def _doc(path: str) -> str:
+    return path.split(".", 1)[0]
+
+
+def _document_shape_problems(language: str, translation: Translation) -> list[str]:
+    allowed = {"plans": {"texts"}, "checkins": {"checkins", "replies"}, "safety": {"replies"}}
+    problems = []
+    for name, data in translation.documents.items():
+        extra = set(data) - allowed.get(name, set())
+        if extra:
+            problems.append(
+                f"{language}/{name}: only {sorted(allowed.get(name, set()))} are translated "
+                f"here; {sorted(extra)} belong in the English file"
+            )
+    return problems
+
+
+def _text_problems(
+    where: str, text: str, english: str, max_segments: int | None, samples: dict[str, str]
+) -> list[str]:
+    if placeholders_in(text) != placeholders_in(english):
+        return [
+            f"{where}: use the same placeholders as the English text "
+            f"{sorted(placeholders_in(english))}"
+        ]
+    problems = sendable_problems(where, text)
+    # Same facts: every number in the English (38.0, 100.4, 911, 988) must be kept.
+    lost = [n for n in _NUMBER.findall(english) if n not in _NUMBER.findall(text)]
+    if lost:
+        problems.append(f"{where}: keep the English text's numbers {lost}")
+    if max_segments is not None and not problems:
+        filled = text.format(**samples)
+        info = analyze(filled)
+        if info.segments > max_segments:
+            problems.append(
+                f"{where}: {info.segments} {info.encoding} segments when filled in, at most "
+                f"{max_segments} (spell it GSM-7-safe or shorten it)"
+            )
+    return problems
+
+
+def sendable_problems(where: str, text: str) -> list[str]:
+    """GSM-7 characters and the intentional Spanish accents only."""
+    stray = [ch for ch in dict.fromkeys(text) if ch not in _SENDABLE]
+    if not stray:
+        return []
+    labels = ", ".join(describe_non_gsm(stray))
+    return [f"{where}: characters that are neither GSM-7 nor Spanish accents: {labels}"]
+
+
+def _topic_problems(
+    language: str, topic: Topic, english: Topic | None, more_marker: str
+) -> list[str]:
+    where = f"{language}/topic {topic.key}"
+    if english is None:
+        return [f"{where}: no English topic with this key"]
+    problems = []
+    if topic.menu_number != english.menu_number:
+        problems.append(f"{where}: menu number must stay {english.menu_number}")
+    total = len(topic.parts)
+    for index, part in enumerate(topic.parts):
+        label = f"{where} part {index + 1}"
+        if placeholders_in(part):
+            problems.append(f"{label}: topics take no placeholders")
+            continue
+        problems += sendable_problems(label, part)
+        marker = more_marker.format(part=index + 1, total=total) if index < total - 1 else ""
+        info = analyze(part + marker)
+        if info.segments > 2:
+            problems.append(f"{label}: {info.segments} {info.encoding} segments, at most 2")
+    if not CARE_TEAM_POINTERS[language].search(topic.parts[-1]):
+        problems.append(f"{where}: the last part must point to the care team")
+    return problems
+
+
+def overlay_documents(documents: dict[str, object], translation: Translation) -> dict:
+    """The English documents with this language's strings in place (structure shared)."""
+    merged = dict(documents)
+    texts = (translation.documents.get("plans") or {}).get("texts") or {}
+    plans = documents.get("plans")
+    if texts and isinstance(plans, dict):
+        steps = [
+            {**step, "text": texts[step["key"]]}
+            if isinstance(step, dict) and step.get("text") and step.get("key") in texts
+            else step
+            for step in plans.get("steps") or ()
+        ]
+        merged["plans"] = {**plans, "steps": steps}
+    checkins = documents.get("checkins")
+    spanish_checkins = translation.documents.get("checkins") or {}
+    if isinstance(checkins, dict) and spanish_checkins:
+        questions = spanish_checkins.get("checkins") or {}
+        merged["checkins"] = {
+            **checkins,
+            "checkins": {
+                key: {**entry, "question": questions[key]["question"]}
+                if key in questions and "question" in (questions[key] or {})
+                else entry
+                for key, entry in (checkins.get("checkins") or {}).items()
+            },
+            "replies": {
+                **(checkins.get("replies") or {}),
+                **(spanish_checkins.get("replies") or {}),
+            },
+        }
+    safety = documents.get("safety")
+    spanish_safety = translation.documents.get("safety") or {}
+    if isinstance(safety, dict) and spanish_safety.get("replies"):
+        merged["safety"] = {
+            **safety,
+            "replies": {**(safety.get("replies") or {}), **spanish_safety["replies"]},
+        }
+    return merged
+
+
+def missing_items(
+    translation: Translation,
+    *,
+    topics: dict[str, Topic],
+    messages: dict[str, str],
+    documents: dict[str, object],
+) -> tuple[str, ...]:
+    """What this language lacks and takes from English ("topic:risks", "messages.help")."""
+    missing = [f"topic:{key}" for key in sorted(topics) if key not in translation.topics]
+    missing += [f"messages.{name}" for name in messages if name not in translation.messages]
+    translated = strings_of_translation(translation)
+    missing += [path for path in strings_of_documents(documents) if path not in translated]
+    return tuple(missing)

@@ -1,0 +1,62 @@
+"""The language of a phone number, and the words that tell which language a patient speaks.
+
+Language belongs to the number, like opt-out. `PhoneNumber.language` is "en" or "es" once
+known and "" while nobody chose (English is spoken then). It is set, in order of strength:
+
+1. by the patient's own switch word (ESPANOL / ESPAÑOL, ENGLISH), which a clinic's
+   enrolment never overrides (enrollment/service.py looks for the recorded switch);
+2. by an enrolment that names a `language`;
+3. by the language of the number's first keyword, while no language is set.
+
+Every word of every language routes whatever the number's language; the number's language
+only decides which texts answer.
+"""
+
+from __future__ import annotations
+
+from lupus_sms.content.snapshot import ENGLISH, ContentSnapshot
+from lupus_sms.content.translation import SPANISH
+from lupus_sms.conversation.text import compact
+from lupus_sms.messaging.models import PhoneNumber
+
+UNSET = ""
+SWITCH_WORDS = {
+    **dict.fromkeys(("ESPANOL", "ESPAÑOL"), SPANISH),
+    **dict.fromkeys(("ENGLISH", "INGLES", "INGLÉS"), ENGLISH),
+}
+MENU_WORDS = frozenset({"MENU", "MENÚ"})
+MORE_WORDS = frozenset({"MORE", "MAS", "MÁS"})
+# Words that are only one language's: the first of them a number sends sets its language.
+# Compliance words are added by conversation/compliance.py's families.
+_SPANISH_ONLY = frozenset({"MAS", "MÁS", "MENÚ", "AYUDA", "SI", "SÍ"})
+_ENGLISH_ONLY = frozenset({"MORE", "YES", "HELP"})
+
+
+def effective_language(phone_number: PhoneNumber | None) -> str:
+    """The number's language; English while none was chosen."""
+    language = phone_number.language if phone_number is not None else UNSET
+    return language or ENGLISH
+
+
+def word_language(normalised: str, content: ContentSnapshot) -> str | None:
+    """The language a text's keyword belongs to, or None when it is shared or not one."""
+    from lupus_sms.conversation.compliance import ENGLISH_WORDS, SPANISH_WORDS
+
+    word = compact(normalised)
+    if word in SWITCH_WORDS:
+        return SWITCH_WORDS[word]
+    if word in _SPANISH_ONLY or word in SPANISH_WORDS:
+        return SPANISH
+    if word in _ENGLISH_ONLY or word in ENGLISH_WORDS:
+        return ENGLISH
+    return content.word_languages.get(word)
+
+
+def choose_language(phone_number: PhoneNumber | None, normalised: str, content) -> str:
+    """The language to answer in; a number with none yet takes its first keyword's."""
+    if phone_number is None or phone_number.language:
+        return effective_language(phone_number)
+    spoken = word_language(normalised, content)
+    if spoken is not None:
+        phone_number.language = spoken
+    return spoken or ENGLISH

@@ -1,0 +1,52 @@
+"""The clinic portal at /portal: the clinic API's powers for coordinators, nurses and clinic
+admins, on the same services, as server-rendered pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from lupus_sms.admin import SECURITY_HEADERS, AdminPathsOnly
+
+
+def mount(app: FastAPI) -> None:
+    """Add the portal routes, static files and the same security headers as the admin."""
+    from lupus_sms.portal import (
+        routes_alerts,
+        routes_auth,
+        routes_keys,
+        routes_patients,
+        routes_settings,
+        routes_users,
+    )
+    from lupus_sms.portal.auth import CSRF_COOKIE, PortalLoginRequired, PortalPageError
+    from lupus_sms.portal.pages import message_page
+
+    modules = (routes_auth, routes_users, routes_settings, routes_keys)
+    for module in (*modules, routes_patients, routes_alerts):
+        app.include_router(module.router)
+    static = StaticFiles(directory=str(Path(__file__).parent / "static"))
+    app.mount("/portal/static", static, name="portal-static")
+
+    @app.exception_handler(PortalLoginRequired)
+    async def _login(request: Request, exc: PortalLoginRequired) -> RedirectResponse:
+        return RedirectResponse("/portal/login", status_code=303)
+
+    @app.exception_handler(PortalPageError)
+    async def _page_error(request: Request, exc: PortalPageError):
+        title = "Not allowed" if exc.status_code == 403 else "Not done"
+        return message_page(request, title, exc.message, exc.status_code, link="/portal")
+
+    async def _portal_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        new_cookie = getattr(request.state, "new_portal_csrf_cookie", None)
+        if new_cookie:
+            value, options = new_cookie
+            response.set_cookie(CSRF_COOKIE, value, **options)
+        return response
+
+    app.add_middleware(AdminPathsOnly, dispatch=_portal_headers, prefix="/portal")

@@ -1,0 +1,65 @@
+"""Loading what a portal URL names, for the signed-in clinic only.
+
+Another clinic's id is answered exactly like an id that does not exist (the same 404 page),
+so guessing URLs tells nobody what exists elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.requests import Request
+from fastapi.responses import HTMLResponse
+
+from lupus_sms.audit.service import record
+from lupus_sms.core.clock import Clock, get_clock
+from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.errors import LupusSmsError, NotFoundError
+from lupus_sms.enrollment import service as enrollment
+from lupus_sms.enrollment.models import Patient
+from lupus_sms.portal.auth import PortalContext, PortalPageError, require_portal
+from lupus_sms.portal.pages import message_page
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+PatientViewer = Annotated[PortalContext, require_portal("patients.view")]
+PatientManager = Annotated[PortalContext, require_portal("patients.manage")]
+
+
+def check_id(value: int, what: str) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise PortalPageError(404, f"No such {what} in this clinic.")
+    return value
+
+
+def viewed_patient(db: DbSession, portal: PatientViewer, patient_id: int) -> Patient:
+    return _load(db, portal, patient_id)
+
+
+def managed_patient(db: DbSession, portal: PatientManager, patient_id: int) -> Patient:
+    return _load(db, portal, patient_id)
+
+
+def _load(db, portal: PortalContext, patient_id: int) -> Patient:
+    check_id(patient_id, "patient")
+    try:
+        return enrollment.get_patient(db, clinic_id=portal.clinic.id, patient_id=patient_id)
+    except NotFoundError:
+        raise PortalPageError(404, "No such patient in this clinic.") from None
+
+
+ViewedPatient = Annotated[Patient, Depends(viewed_patient)]
+ManagedPatient = Annotated[Patient, Depends(managed_patient)]
+
+
+def refused(request: Request, error: LupusSmsError, *, back_to: str) -> HTMLResponse:
+    """The page for a change the services refused: their reason, and the way back."""
+    return message_page(request, "Not done", error.message, error.status_code, link=back_to)
+
+
+def audited(db, portal: PortalContext, *, action: str, target: str, now) -> None:
+    """Every change made in the portal is in the audit log under the person who made it
+    (a service admin's marked as such). Called after the service committed the change."""
+    record(db, actor=portal.actor, action=action, now=now, target=target,
+           detail=f"clinic:{portal.clinic.id}")  # fmt: skip
+    db.commit()

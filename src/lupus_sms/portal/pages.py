@@ -1,0 +1,42 @@
+"""Template rendering shared by the portal routers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from lupus_sms.alerts.service import count_open
+from lupus_sms.portal.auth import PortalContext
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def render(
+    request: Request,
+    template_name: str,
+    status_code: int = 200,
+    *,
+    portal: PortalContext | None = None,
+    **context,
+) -> HTMLResponse:
+    """A portal page; for a signed-in person the layout shows their clinic's open alerts."""
+    portal = portal or getattr(request.state, "portal", None)
+    context["portal"] = portal
+    context.setdefault("csrf_token", getattr(request.state, "portal_csrf_token", ""))
+    if portal is not None and "open_alert_count" not in context:
+        db = getattr(request.state, "portal_db", None)
+        context["open_alert_count"] = count_open(db, clinic_id=portal.clinic.id) if db else 0
+    return templates.TemplateResponse(request, template_name, context, status_code=status_code)
+
+
+def message_page(
+    request: Request, title: str, message: str, status_code: int = 200, **context
+) -> HTMLResponse:
+    return render(request, "message.html", status_code, title=title, message=message, **context)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

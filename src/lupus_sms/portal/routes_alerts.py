@@ -1,0 +1,79 @@
+"""/portal/alerts: the inbox, acknowledging with a note, and the open count for polling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+
+from lupus_sms.alerts import service as alerts
+from lupus_sms.core.db import DbSession
+from lupus_sms.core.errors import LupusSmsError, NotFoundError
+from lupus_sms.portal import alerts as inbox_views
+from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
+from lupus_sms.portal.dependencies import ClockDep, audited, check_id, refused
+from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.timefmt import local_time
+
+router = APIRouter(prefix="/portal/alerts", include_in_schema=False)
+AlertViewer = Annotated[PortalContext, require_portal("alerts.view")]
+AlertHandler = Annotated[PortalContext, require_portal("alerts.acknowledge")]
+MAX_NOTE = 2000
+MAX_BY = 120  # alerts.acknowledged_by
+
+
+@router.get("")
+def inbox(request: Request, db: DbSession, portal: AlertViewer, clock: ClockDep) -> object:
+    found = inbox_views.inbox(db, clinic_id=portal.clinic.id)
+    return render(
+        request,
+        "alerts.html",
+        inbox=found,
+        done=request.query_params.get("done") == "acknowledged",
+        now=clock.now(),
+        zone=portal.clinic.timezone,
+        waited=inbox_views.waited,
+        local_time=local_time,
+        can_acknowledge=portal.can("alerts.acknowledge"),
+    )
+
+
+@router.get("/open-count")
+def open_count(db: DbSession, portal: AlertViewer) -> JSONResponse:
+    """For the badge and the inbox, polled by portal.js; never cached."""
+    body = {
+        "open": alerts.count_open(db, clinic_id=portal.clinic.id),
+        "newest_open_id": inbox_views.newest_open_id(db, clinic_id=portal.clinic.id),
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/{alert_id}/acknowledge", dependencies=[PortalCsrf])
+def acknowledge(
+    request: Request,
+    db: DbSession,
+    portal: AlertHandler,
+    clock: ClockDep,
+    alert_id: int,
+    note: Annotated[str, Form()] = "",
+) -> object:
+    check_id(alert_id, "alert")
+    if len(note) > MAX_NOTE:
+        raise PortalPageError(422, f"The note is too long (at most {MAX_NOTE} characters).")
+    try:
+        alerts.acknowledge(
+            db,
+            clinic_id=portal.clinic.id,
+            alert_id=alert_id,
+            by=portal.actor.label[:MAX_BY],
+            note=note.strip() or None,
+            now=clock.now(),
+        )
+    except NotFoundError:
+        raise PortalPageError(404, "No such alert in this clinic.") from None
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to="/portal/alerts")
+    audited(db, portal, action="portal.alert.acknowledge", target=f"alert:{alert_id}",
+            now=clock.now())  # fmt: skip
+    return redirect("/portal/alerts?done=acknowledged")

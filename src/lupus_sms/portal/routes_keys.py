@@ -1,0 +1,70 @@
+"""The clinic's API keys (clinic_admin): the same service functions as `lupus-sms clinic key`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from lupus_sms.audit.service import record
+from lupus_sms.clinics import service as clinics
+from lupus_sms.core.clock import Clock, get_clock
+from lupus_sms.core.db import DbSession
+from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
+from lupus_sms.portal.pages import redirect, render
+
+router = APIRouter(prefix="/portal/keys", include_in_schema=False)
+KeysManager = Annotated[PortalContext, require_portal("keys.manage")]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+@router.get("")
+def key_list(request: Request, portal: KeysManager, db: DbSession) -> object:
+    return _page(request, db, portal)
+
+
+@router.post("", dependencies=[PortalCsrf])
+def key_create(
+    request: Request,
+    portal: KeysManager,
+    db: DbSession,
+    clock: ClockDep,
+    label: Annotated[str, Form(max_length=80)] = "",
+) -> object:
+    api_key, plaintext = clinics.create_api_key(
+        db, clinic_id=portal.clinic.id, label=label.strip() or None
+    )
+    _audit(db, portal, clock, "portal.api_key_created", api_key.prefix)
+    db.commit()
+    return _page(request, db, portal, plaintext=plaintext)
+
+
+@router.post("/{prefix}/revoke", dependencies=[PortalCsrf])
+def key_revoke(prefix: str, portal: KeysManager, db: DbSession, clock: ClockDep) -> object:
+    owned = {key.prefix for key in clinics.list_api_keys(db, clinic_id=portal.clinic.id)}
+    if prefix not in owned:  # another clinic's key is as unknown as a made-up one
+        raise PortalPageError(404, "No such API key in this clinic.")
+    clinics.revoke_api_key(db, prefix=prefix, now=clock.now())
+    _audit(db, portal, clock, "portal.api_key_revoked", prefix)
+    db.commit()
+    return redirect("/portal/keys")
+
+
+def _page(request: Request, db, portal: PortalContext, status_code: int = 200, **context):
+    keys = sorted(
+        clinics.list_api_keys(db, clinic_id=portal.clinic.id),
+        key=lambda key: key.created_at,
+        reverse=True,
+    )
+    return render(request, "keys.html", status_code, portal=portal, keys=keys, **context)
+
+
+def _audit(db, portal: PortalContext, clock: Clock, action: str, prefix: str) -> None:
+    record(
+        db,
+        actor=portal.actor,
+        action=action,
+        now=clock.now(),
+        target=f"clinic:{portal.clinic.id}",
+        detail=prefix,
+    )

@@ -1,0 +1,334 @@
+"""Changes from the patient page: pause, resume, unenrol, appointments and milestones.
+
+Moving or cancelling an appointment or a milestone takes two steps: a GET shows which
+planned messages would move (the scheduling preview, which follows the planner's rules),
+and the POST from that page makes the change through the same service as the API.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from pydantic import ValidationError
+
+from lupus_sms.core.db import DbSession
+from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
+from lupus_sms.enrollment import appointments
+from lupus_sms.enrollment import service as enrollment
+from lupus_sms.enrollment.models import Anchor
+from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate, PatientUpdate
+from lupus_sms.portal.auth import PortalCsrf, PortalPageError
+from lupus_sms.portal.dependencies import (
+    ClockDep,
+    ManagedPatient,
+    audited,
+    check_id,
+    refused,
+)
+from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.timefmt import local_time
+from lupus_sms.scheduling import service as scheduling
+from lupus_sms.scheduling.schemas import MilestoneCreate, MilestoneUpdate
+
+router = APIRouter()
+APPOINTMENT_KINDS = ("evaluation", "consultation", "procedure", "follow-up")
+
+
+def _done(request: Request, db, patient, clock, action: str, done: str, target: str = ""):
+    """Audit the change the service made, then back to the patient page."""
+    target = target or f"patient:{patient.id}"
+    audited(db, request.state.portal, action=f"portal.{action}", target=target, now=clock.now())
+    return redirect(f"{_page(patient)}?done={done}")
+
+
+def _page(patient) -> str:
+    return f"/portal/patients/{patient.id}"
+
+
+@router.post("/{patient_id}/pause", dependencies=[PortalCsrf])
+def pause(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    clock: ClockDep,
+    until: Annotated[str, Form(max_length=20)] = "",
+) -> object:
+    try:
+        paused_until = _local_day_start(until, patient.timezone) if until else None
+        change = PatientUpdate(status="paused", paused_until=paused_until)
+        enrollment.update_patient(db, patient, data=change, now=clock.now())
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    return _done(request, db, patient, clock, "patient.pause", "paused")
+
+
+@router.post("/{patient_id}/resume", dependencies=[PortalCsrf])
+def resume(request: Request, db: DbSession, patient: ManagedPatient, clock: ClockDep) -> object:
+    try:
+        enrollment.update_patient(db, patient, data=PatientUpdate(status="active"), now=clock.now())
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    return _done(request, db, patient, clock, "patient.resume", "resumed")
+
+
+@router.post("/{patient_id}/unenroll", dependencies=[PortalCsrf])
+def unenroll(request: Request, db: DbSession, patient: ManagedPatient, clock: ClockDep) -> object:
+    enrollment.unenroll(db, patient, erase=False, now=clock.now())
+    return _done(request, db, patient, clock, "patient.unenroll", "unenrolled")
+
+
+@router.post("/{patient_id}/appointments", dependencies=[PortalCsrf])
+def add_appointment(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    clock: ClockDep,
+    starts_at: Annotated[str, Form(max_length=40)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "",
+    location: Annotated[str, Form(max_length=400)] = "",
+) -> object:
+    try:
+        data = _validated(
+            AppointmentCreate,
+            starts_at=_local_datetime(starts_at),
+            kind=kind,
+            location=location or None,
+        )
+        appointments.create_appointment(db, patient, data=data, now=clock.now())
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    return _done(request, db, patient, clock, "appointment.add", "appointment")
+
+
+def _appointment(db: DbSession, patient: ManagedPatient, appointment_id: int) -> Anchor:
+    check_id(appointment_id, "appointment")
+    try:
+        return appointments.get_appointment(db, patient=patient, appointment_id=appointment_id)
+    except NotFoundError:
+        raise PortalPageError(404, "No such appointment for this patient.") from None
+
+
+PatientAppointment = Annotated[Anchor, Depends(_appointment)]
+
+
+@router.get("/{patient_id}/appointments/{appointment_id}/move")
+def preview_appointment_move(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    appointment: PatientAppointment,
+    clock: ClockDep,
+    starts_at: Annotated[str, Query(max_length=40)] = "",
+) -> object:
+    return _preview(request, db, patient, appointment, clock, starts_at=starts_at, cancel=False)
+
+
+@router.get("/{patient_id}/appointments/{appointment_id}/cancel")
+def preview_appointment_cancel(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    appointment: PatientAppointment,
+    clock: ClockDep,
+) -> object:
+    return _preview(request, db, patient, appointment, clock, starts_at="", cancel=True)
+
+
+def _preview(request, db, patient, appointment, clock, *, starts_at: str, cancel: bool):
+    try:
+        new_at = None if cancel else _local_datetime(starts_at)
+        changes = appointments.preview_move(
+            db, patient, appointment, starts_at=new_at, now=clock.now()
+        )
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    return render(
+        request,
+        "anchor_preview.html",
+        patient=patient,
+        anchor=appointment,
+        what="appointment",
+        action=f"{_page(patient)}/appointments/{appointment.id}/{'cancel' if cancel else 'move'}",
+        cancel=cancel,
+        new_value=starts_at,
+        new_label=None if cancel else local_time(_zoned(new_at, patient), patient.timezone),
+        changes=changes,
+        local_time=local_time,
+    )
+
+
+@router.post("/{patient_id}/appointments/{appointment_id}/move", dependencies=[PortalCsrf])
+def move_appointment(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    appointment: PatientAppointment,
+    clock: ClockDep,
+    starts_at: Annotated[str, Form(max_length=40)] = "",
+) -> object:
+    try:
+        data = _validated(AppointmentUpdate, starts_at=_local_datetime(starts_at))
+        appointments.update_appointment(db, patient, appointment, data=data, now=clock.now())
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    target = f"appointment:{appointment.id}"
+    return _done(request, db, patient, clock, "appointment.move", "moved", target)
+
+
+@router.post("/{patient_id}/appointments/{appointment_id}/cancel", dependencies=[PortalCsrf])
+def cancel_appointment(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    appointment: PatientAppointment,
+    clock: ClockDep,
+) -> object:
+    appointments.cancel_appointment(db, patient, appointment, now=clock.now())
+    target = f"appointment:{appointment.id}"
+    return _done(request, db, patient, clock, "appointment.cancel", "cancelled", target)
+
+
+@router.post("/{patient_id}/milestones", dependencies=[PortalCsrf])
+def add_milestone(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    clock: ClockDep,
+    kind: Annotated[str, Form(max_length=40)] = "",
+    day: Annotated[str, Form(max_length=20)] = "",
+) -> object:
+    try:
+        data = _validated(MilestoneCreate, kind=kind, date=_day(day))
+        scheduling.create_milestone(db, patient=patient, data=data, now=clock.now())
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    return _done(request, db, patient, clock, "milestone.add", "milestone")
+
+
+def _milestone(db: DbSession, patient: ManagedPatient, milestone_id: int) -> Anchor:
+    check_id(milestone_id, "milestone")
+    try:
+        return scheduling.get_milestone(db, patient=patient, milestone_id=milestone_id)
+    except NotFoundError:
+        raise PortalPageError(404, "No such milestone for this patient.") from None
+
+
+PatientMilestone = Annotated[Anchor, Depends(_milestone)]
+
+
+@router.get("/{patient_id}/milestones/{milestone_id}/move")
+def preview_milestone_move(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    milestone: PatientMilestone,
+    clock: ClockDep,
+    day: Annotated[str, Query(max_length=20)] = "",
+) -> object:
+    return _milestone_preview(request, db, patient, milestone, clock, day=day)
+
+
+@router.get("/{patient_id}/milestones/{milestone_id}/delete")
+def preview_milestone_delete(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    milestone: PatientMilestone,
+    clock: ClockDep,
+) -> object:
+    return _milestone_preview(request, db, patient, milestone, clock, day=None)
+
+
+def _milestone_preview(request, db, patient, milestone, clock, *, day: str | None):
+    try:
+        data = None if day is None else _validated(MilestoneUpdate, date=_day(day))
+        changes = scheduling.preview_milestone_move(
+            db, patient=patient, anchor=milestone, data=data, now=clock.now()
+        )
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    verb = "delete" if day is None else "move"
+    return render(
+        request,
+        "anchor_preview.html",
+        patient=patient,
+        anchor=milestone,
+        what="milestone",
+        action=f"{_page(patient)}/milestones/{milestone.id}/{verb}",
+        cancel=day is None,
+        new_value=day,
+        new_label=day,
+        changes=changes,
+        local_time=local_time,
+    )
+
+
+@router.post("/{patient_id}/milestones/{milestone_id}/move", dependencies=[PortalCsrf])
+def move_milestone(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    milestone: PatientMilestone,
+    clock: ClockDep,
+    day: Annotated[str, Form(max_length=20)] = "",
+) -> object:
+    try:
+        data = _validated(MilestoneUpdate, date=_day(day))
+        scheduling.move_milestone(db, patient=patient, anchor=milestone, data=data, now=clock.now())
+    except LupusSmsError as exc:
+        return refused(request, exc, back_to=_page(patient))
+    target = f"milestone:{milestone.id}"
+    return _done(request, db, patient, clock, "milestone.move", "moved", target)
+
+
+@router.post("/{patient_id}/milestones/{milestone_id}/delete", dependencies=[PortalCsrf])
+def delete_milestone(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    milestone: PatientMilestone,
+    clock: ClockDep,
+) -> object:
+    scheduling.delete_milestone(db, patient=patient, anchor=milestone, now=clock.now())
+    target = f"milestone:{milestone.id}"
+    return _done(request, db, patient, clock, "milestone.delete", "cancelled", target)
+
+
+def _validated(schema, **values):
+    """The API's own request schema, so the portal accepts exactly what the API accepts."""
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ())) or None
+        message = f"{field}: {first['msg']}" if field else first["msg"]
+        raise ValidationFailed(message, field=field) from None
+
+
+def _local_datetime(text: str) -> datetime:
+    """A `datetime-local` value: wall-clock time in the patient's zone (no offset)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed("Give a date and time such as 2026-04-30T10:30.") from None
+    if value.tzinfo is not None:
+        raise ValidationFailed("Give the local date and time, without an offset.")
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed("Give a date such as 2026-04-30.") from None
+
+
+def _local_day_start(text: str, zone: str) -> datetime:
+    return datetime.combine(_day(text), time(0), tzinfo=ZoneInfo(zone))
+
+
+def _zoned(value: datetime, patient) -> datetime:
+    return value.replace(tzinfo=ZoneInfo(patient.timezone))

@@ -1,0 +1,87 @@
+"""The clinic's settings (clinic_admin): phones, sender, time zone, send window, alert webhook."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from lupus_sms.audit.service import record
+from lupus_sms.clinics import settings as clinic_settings
+from lupus_sms.core.clock import Clock, get_clock
+from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.db import DbSession
+from lupus_sms.portal.auth import PortalContext, PortalCsrf, require_portal
+from lupus_sms.portal.pages import render
+
+router = APIRouter(prefix="/portal/settings", include_in_schema=False)
+SettingsManager = Annotated[PortalContext, require_portal("settings.manage")]
+Field = Annotated[str, Form(max_length=2000)]
+TIME_ZONES = sorted(available_timezones())
+
+
+@router.get("")
+def settings_form(request: Request, portal: SettingsManager) -> object:
+    return _page(request, portal, form=_current(portal))
+
+
+@router.post("", dependencies=[PortalCsrf])
+def settings_save(
+    request: Request,
+    portal: SettingsManager,
+    db: DbSession,
+    clock: Annotated[Clock, Depends(get_clock)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    office_phone: Field = "",
+    urgent_phone: Field = "",
+    sender: Field = "",
+    timezone: Field = "",
+    send_window_start: Field = "",
+    send_window_end: Field = "",
+    alert_webhook_url: Field = "",
+    oncall_sms_number: Field = "",
+    new_webhook_secret: Field = "",
+    remove_webhook_secret: Annotated[bool, Form()] = False,
+) -> object:
+    form = clinic_settings.SettingsForm(
+        office_phone=office_phone,
+        urgent_phone=urgent_phone,
+        sender=sender,
+        timezone=timezone,
+        send_window_start=send_window_start,
+        send_window_end=send_window_end,
+        alert_webhook_url=alert_webhook_url,
+        oncall_sms_number=oncall_sms_number,
+        new_webhook_secret=new_webhook_secret,
+        remove_webhook_secret=remove_webhook_secret,
+    )
+    allow_http = settings.public_base_url.startswith("http://")
+    try:
+        changed = clinic_settings.update(db, clinic=portal.clinic, form=form, allow_http=allow_http)
+    except clinic_settings.SettingsInvalid as exc:
+        return _page(request, portal, 422, form=form, errors=exc.errors)
+    if changed:
+        record(
+            db,
+            actor=portal.actor,
+            action="portal.settings_changed",
+            now=clock.now(),
+            target=f"clinic:{portal.clinic.id}",
+            detail=", ".join(changed),
+        )
+    db.commit()
+    return _page(request, portal, form=_current(portal), saved=changed)
+
+
+def _current(portal: PortalContext) -> clinic_settings.SettingsForm:
+    clinic = portal.clinic
+    values = {name: getattr(clinic, name) or "" for name in clinic_settings.EDITABLE}
+    return clinic_settings.SettingsForm(**values)
+
+
+def _page(request: Request, portal: PortalContext, status_code: int = 200, **context):
+    context.setdefault("errors", {})
+    return render(
+        request, "settings.html", status_code, portal=portal, time_zones=TIME_ZONES, **context
+    )

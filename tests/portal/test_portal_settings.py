@@ -1,0 +1,183 @@
+"""The settings and API keys pages: validation, write-only secret, audit, tenant isolation."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from lupus_sms.audit.models import AuditEntry
+from lupus_sms.clinics.models import ApiKey, Clinic
+from tests.factories import make_clinic
+
+VALID = {
+    "office_phone": "(617) 555-0123",
+    "urgent_phone": "+1 617 555 0188",
+    "sender": "",
+    "timezone": "America/Chicago",
+    "send_window_start": "09:00",
+    "send_window_end": "19:30",
+    "alert_webhook_url": "https://ehr.example.org/hooks/lupus",
+    "oncall_sms_number": "+1 202 555 0144",
+    "new_webhook_secret": "whsec-0123456789abcdef",
+}
+
+
+def _clinic(db, clinic_id: int) -> Clinic:
+    db.expire_all()
+    return db.get(Clinic, clinic_id)
+
+
+def test_a_clinic_admin_saves_every_setting_and_it_is_audited(db, portal_client):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+
+    page = admin.post("/portal/settings", VALID)
+
+    assert page.status_code == 200 and "Saved:" in page.text
+    saved = _clinic(db, clinic.id)
+    assert (saved.office_phone, saved.urgent_phone) == ("+16175550123", "+16175550188")
+    assert (saved.timezone, saved.send_window_start, saved.send_window_end) == (
+        "America/Chicago",
+        "09:00",
+        "19:30",
+    )
+    assert saved.alert_webhook_url == VALID["alert_webhook_url"]
+    assert saved.alert_webhook_secret == VALID["new_webhook_secret"]
+    assert saved.oncall_sms_number == "+12025550144"
+    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "portal.settings_changed"))
+    assert entry.actor == admin.user.email and entry.target == f"clinic:{clinic.id}"
+    assert "alert_webhook_secret" in entry.detail and "office_phone" in entry.detail
+    assert VALID["new_webhook_secret"] not in entry.detail
+
+
+def test_the_webhook_secret_is_write_only(db, portal_client):
+    clinic = make_clinic(db, alert_webhook_secret="whsec-existing-secret-value")
+    admin = portal_client(clinic, "clinic_admin")
+
+    page = admin.get("/portal/settings").text
+    assert re.search(r'id="secret-state">set<', page)
+    assert "whsec-existing-secret-value" not in page
+
+    kept = admin.post("/portal/settings", {**VALID, "new_webhook_secret": ""})
+    assert kept.status_code == 200
+    assert _clinic(db, clinic.id).alert_webhook_secret == "whsec-existing-secret-value"
+    removed = admin.post(
+        "/portal/settings",
+        {
+            **VALID,
+            "alert_webhook_url": "",
+            "new_webhook_secret": "",
+            "remove_webhook_secret": "true",
+        },
+    )
+    assert removed.status_code == 200 and 'id="secret-state">not set<' in removed.text
+    assert _clinic(db, clinic.id).alert_webhook_secret is None
+
+
+def test_invalid_settings_are_422_with_field_messages_and_change_nothing(db, portal_client):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+    before = {c.name: getattr(clinic, c.name) for c in Clinic.__table__.columns}
+
+    page = admin.post(
+        "/portal/settings",
+        {
+            **VALID,
+            "office_phone": "12",
+            "timezone": "Mars/Olympus_Mons",
+            "send_window_start": "20:00",
+            "send_window_end": "08:00",
+            "alert_webhook_url": "http://ehr.example.org/hook",
+            "oncall_sms_number": "+1 800 555 0100",
+            "new_webhook_secret": "short",
+        },
+    )
+
+    assert page.status_code == 422
+    errors = dict(re.findall(r'<p class="field-error" id="([a-z_]+)-error">([^<]+)</p>', page.text))
+    assert set(errors) == {
+        "office_phone",
+        "timezone",
+        "send_window_end",
+        "alert_webhook_url",
+        "oncall_sms_number",
+        "new_webhook_secret",
+    }
+    assert "https://" in errors["alert_webhook_url"]
+    assert "end after it starts" in errors["send_window_end"]
+    assert 'aria-invalid="true"' in page.text
+    after = _clinic(db, clinic.id)
+    assert {c.name: getattr(after, c.name) for c in Clinic.__table__.columns} == before
+    assert not db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "portal.settings_changed")
+    ).all()
+
+
+def test_a_sender_used_by_another_clinic_is_refused(db, portal_client):
+    make_clinic(db, name="Harbor Clinic", sender="+16175550177")
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+
+    page = admin.post("/portal/settings", {**VALID, "sender": "(617) 555-0177"})
+
+    assert page.status_code == 422 and "another clinic already uses this sender" in page.text
+    assert _clinic(db, clinic.id).sender is None
+    sid = "MG" + "a" * 32
+    assert admin.post("/portal/settings", {**VALID, "sender": sid}).status_code == 200
+    assert _clinic(db, clinic.id).sender == sid
+
+
+def test_a_webhook_needs_a_secret(db, portal_client):
+    admin = portal_client(make_clinic(db), "clinic_admin")
+    page = admin.post("/portal/settings", {**VALID, "new_webhook_secret": ""})
+    assert page.status_code == 422 and "needs a secret" in page.text
+
+
+def test_http_webhooks_are_allowed_only_when_the_service_itself_runs_on_http(
+    db, portal_client, settings
+):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+    settings.public_base_url = "http://localhost:8000"
+    local = {**VALID, "alert_webhook_url": "http://localhost:9000/hook"}
+    assert admin.post("/portal/settings", local).status_code == 200
+    assert _clinic(db, clinic.id).alert_webhook_url == "http://localhost:9000/hook"
+
+
+def test_keys_are_created_shown_once_and_revoked(db, portal_client, client):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+
+    page = admin.post("/portal/keys", {"label": "EHR sync"})
+
+    plaintext = re.search(r'id="secret">(lsk_[^<]+)<', page.text)[1]
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    assert client.get("/api/v1/alerts", headers=headers).status_code == 200
+    listing = admin.get("/portal/keys").text
+    assert "EHR sync" in listing and plaintext not in listing
+    prefix = plaintext[:12]
+    assert admin.post(f"/portal/keys/{prefix}/revoke").status_code == 303
+    assert client.get("/api/v1/alerts", headers=headers).status_code == 401
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.detail == prefix)).all()
+    assert sorted(actions) == ["portal.api_key_created", "portal.api_key_revoked"]
+
+
+def test_a_clinic_admin_cannot_see_or_revoke_another_clinics_keys_or_settings(db, portal_client):
+    clinic_a = make_clinic(db)
+    clinic_b = make_clinic(
+        db, name="Harbor Clinic", office_phone="+16175550155", alert_webhook_url="https://b.example"
+    )
+    admin_a = portal_client(clinic_a, "clinic_admin")
+    admin_b = portal_client(clinic_b, "clinic_admin")
+    key_b = re.search(r'id="secret">(lsk_[^<]+)<', admin_b.post("/portal/keys").text)[1]
+    prefix_b = key_b[:12]
+
+    assert prefix_b not in admin_a.get("/portal/keys").text
+    settings_a = admin_a.get("/portal/settings").text
+    assert "Harbor Clinic" not in settings_a and "+16175550155" not in settings_a
+    assert admin_a.post(f"/portal/keys/{prefix_b}/revoke").status_code == 404
+    db.expire_all()
+    assert db.scalar(select(ApiKey).where(ApiKey.prefix == prefix_b)).revoked_at is None
+    admin_a.post("/portal/settings", VALID)
+    assert _clinic(db, clinic_b.id).office_phone == "+16175550155"
