@@ -13,7 +13,8 @@ Two kinds of figures:
   on status, next_attempt_at): the outbox depth, how many of its rows are due, and the age
   of the oldest due one. These are the same whichever process answers the scrape.
 
-Other domains call `count_inbound`, `count_outbound` and `observe_tick`; the functions are
+Other domains call `count_inbound`, `count_outbound`, `observe_inbound_batch` and
+`observe_tick`; the functions are
 cheap (a lock and an addition) and never touch the database.
 """
 
@@ -59,6 +60,12 @@ WEBHOOK_SECONDS = Histogram(
     "Time to answer an inbound SMS webhook, from the request to the TwiML reply.",
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+INBOUND_BATCH = Histogram(
+    "lupus_sms_inbound_batch_texts",
+    "Inbound texts committed together in one transaction (group commit): mostly 1 when "
+    "quiet, growing with the load.",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 TICK_SECONDS = Histogram(
     "lupus_sms_tick_seconds",
     "Duration of one scheduler tick (all steps).",
@@ -72,6 +79,10 @@ def count_inbound(status: str) -> None:
 
 def count_outbound(status: str) -> None:
     OUTBOUND.labels(status=status).inc()
+
+
+def observe_inbound_batch(texts: int) -> None:
+    INBOUND_BATCH.observe(texts)
 
 
 def observe_webhook(seconds: float) -> None:

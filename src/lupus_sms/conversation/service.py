@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lupus_sms.content.service import get_content
@@ -52,6 +50,14 @@ class InboundResult:
 
 def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
     """Store the message, run the inbound order, store the reply; one commit."""
+    result = process_inbound(db, sms=sms, settings=settings, clock=clock)
+    db.commit()
+    return result
+
+
+def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
+    """`handle_inbound` without the commit: the webhook commits a batch of texts at once
+    (messaging/group_commit.py). Every write of one text happens in this call."""
     now = clock.now()
     # Before our first query: a due content refresh reads through its own session, and on
     # SQLite it would otherwise wait for the write lock this session is holding.
@@ -73,7 +79,6 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
         created_at=now,
     )
     if message is None:  # this MessageSid was stored before (a retry, or a concurrent copy)
-        db.rollback()
         return _replay(db, messaging.find_inbound_by_sid(db, message_sid=sms.message_sid))
     normalised = normalise(message.body)
     # The number's language (its first keyword's, if it has none yet): no query of its own.
@@ -96,7 +101,6 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
         reply_row = _store_reply(
             db, sms=sms, inbound=message, reply=reply, settings=settings, now=now
         )
-    db.commit()
     logger.info("inbound from %s handled as %s", mask_phone(phone), reply.kind)
     return InboundResult(reply_row.body if reply_row else None, reply_row and reply_row.id)
 
@@ -149,17 +153,9 @@ def _load_sender(db: Session, phone: str, senders: list[str]) -> Sender:
 
 
 def _insert_inbound(db: Session, **values) -> Message | None:
-    """INSERT ... ON CONFLICT (twilio_sid) DO NOTHING RETURNING: the stored message, or None
-    when the MessageSid is already stored. One statement instead of a lookup and a savepoint,
-    and no unit-of-work flush; the returned row is an ordinary persistent ORM object."""
-    stmt = _INSERT_INBOUND[db.get_bind().dialect.name]
-    return db.scalars(stmt, [values]).first()
-
-
-_INSERT_INBOUND = {
-    name: insert(Message).on_conflict_do_nothing(index_elements=["twilio_sid"]).returning(Message)
-    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
-}
+    """The stored message, or None when the MessageSid is already stored: one statement
+    instead of a lookup and a savepoint."""
+    return messaging.insert_message(db, values, unless_sid_stored=True)
 
 
 @lru_cache(maxsize=4096)

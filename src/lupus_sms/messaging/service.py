@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from lupus_sms.content.segments import analyze
 from lupus_sms.core.phones import phone_hash
@@ -46,8 +48,7 @@ def find_reply_to(db: Session, *, inbound_id: int) -> Message | None:
 def record_reply(db: Session, *, inbound: Message, body: str, kind: str, now: datetime) -> Message:
     """Store the TwiML reply: Twilio sends it, so it is `sent` until a status callback says more.
 
-    An INSERT ... RETURNING of the ORM object, which costs much less than the unit of work's
-    flush on the inbound hot path (the session still flushes its pending changes first)."""
+    Inserted at once (`insert_message`), not at the unit of work's next flush."""
     info = _analyze(body)
     values = {
         "direction": "outbound",
@@ -64,10 +65,35 @@ def record_reply(db: Session, *, inbound: Message, body: str, kind: str, now: da
         "sent_at": now,
         "created_at": now,
     }
-    return db.scalars(_INSERT_MESSAGE, [values]).one()
+    return insert_message(db, values)
 
 
-_INSERT_MESSAGE = insert(Message).returning(Message)
+def insert_message(db: Session, values: dict, *, unless_sid_stored: bool = False) -> Message | None:
+    """INSERT ... RETURNING id through Core, then the same values as a persistent ORM object
+    without a load: on the inbound hot path the ORM's own insert cost four times the query.
+    With `unless_sid_stored`, ON CONFLICT (twilio_sid) DO NOTHING: None when it was stored.
+    Columns left out of `values` (database defaults) load on first access."""
+    dialect = db.get_bind().dialect.name
+    statement = (_INSERT_UNLESS_SID_STORED if unless_sid_stored else _INSERT)[dialect]
+    new_id = db.connection().execute(statement, values).scalar()
+    if new_id is None:
+        return None
+    message = Message(id=new_id, **values)
+    make_transient_to_detached(message)
+    db.add(message)
+    return message
+
+
+_INSERT = {
+    name: dialect_insert(Message.__table__).returning(Message.__table__.c.id)
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+_INSERT_UNLESS_SID_STORED = {
+    name: dialect_insert(Message.__table__)
+    .on_conflict_do_nothing(index_elements=["twilio_sid"])
+    .returning(Message.__table__.c.id)
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
 
 
 @lru_cache(maxsize=1024)

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
-from lupus_sms.conversation.service import InboundResult, InboundSms, handle_inbound
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
+from lupus_sms.conversation.service import InboundResult, InboundSms
+from lupus_sms.core.config import Settings
+from lupus_sms.messaging.group_commit import inbound_writer
 from lupus_sms.messaging.signatures import read_signed_form
 from lupus_sms.messaging.spool import DATABASE_UNAVAILABLE, accept_while_database_down
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 REQUIRED_FIELDS = ("MessageSid", "From")
-# SQLite has one writer at a time. Requests queue for this one thread instead of in SQLite's
-# busy handler, which sleeps (up to 100 ms a try) and made concurrent webhooks 50x slower.
-_sqlite_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
 
 @router.post(
@@ -31,24 +22,19 @@ _sqlite_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-wr
     responses={200: {"content": {"application/xml": {}}, "description": "TwiML reply"}},
     summary="Inbound SMS webhook (Twilio)",
 )
-async def inbound_sms(
-    request: Request,
-    db: DbSession,
-    settings: Annotated[Settings, Depends(get_settings)],
-    clock: Annotated[Clock, Depends(get_clock)],
-) -> Response:
+async def inbound_sms(request: Request) -> Response:
+    # No injected dependencies: FastAPI runs plain ones in the thread pool, hops this path
+    # cannot afford. The database work happens in a batch (messaging/group_commit.py).
+    writer = inbound_writer(request.app)
+    settings = writer.settings()
     form = await read_signed_form(request, settings)
     sms = _inbound_from_form(form)
-    call = functools.partial(handle_inbound, db, sms=sms, settings=settings, clock=clock)
     try:
-        if settings.is_sqlite:
-            result = await asyncio.get_running_loop().run_in_executor(_sqlite_writer, call)
-        else:
-            result = await run_in_threadpool(call)
+        result = await writer.submit(sms)
     except DATABASE_UNAVAILABLE:
         # Twilio will not send this text again: keep it on disk and answer from memory.
         result = await run_in_threadpool(
-            accept_while_database_down, sms, settings=settings, clock=clock
+            accept_while_database_down, sms, settings=settings, clock=writer.clock()
         )
     return Response(twiml_reply(result, settings), media_type="application/xml")
 

@@ -1,0 +1,170 @@
+"""Group commit for inbound texts: texts that arrive together share one transaction.
+
+Each webhook request still waits until its own text is committed before it answers (the
+TwiML reply promises the text is stored), but the session, the BEGIN/COMMIT and the hop to a
+database thread are paid once per batch instead of once per text. Nothing waits on a timer:
+while one batch is being written, the requests that arrive queue up and become the next
+batch, so batches grow with the load and a lone text goes straight through.
+
+One text that fails (a bug, a constraint) must not cost the others: the batch is rolled
+back and each of its texts is then handled alone, in its own transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from lupus_sms.conversation.service import (
+    InboundResult,
+    InboundSms,
+    handle_inbound,
+    process_inbound,
+)
+from lupus_sms.core.clock import Clock, get_clock
+from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.db import get_db
+from lupus_sms.messaging.spool import DATABASE_UNAVAILABLE
+from lupus_sms.metrics import observe_inbound_batch
+
+logger = logging.getLogger(__name__)
+# Enough to amortise a COMMIT, small enough that the first text of a batch does not wait
+# long for the last one.
+MAX_BATCH = 64
+
+
+@dataclass
+class _Waiting:
+    sms: InboundSms
+    future: asyncio.Future
+
+
+class InboundWriter:
+    """Per app: queues inbound texts and writes them in batches, one batch at a time, on one
+    database thread of the process.
+
+    One writer suits both databases. SQLite has one writer at a time anyway, and requests
+    queue here instead of in its busy handler, which sleeps up to 100 ms a try. On
+    PostgreSQL, the texts that arrive while a batch waits for its COMMIT form the next batch,
+    and more throughput comes from more processes (README, "Scaling out").
+    """
+
+    def __init__(self, app: FastAPI):
+        self.app = app
+        self.waiting: list[_Waiting] = []
+        self.drain: asyncio.Task | None = None
+
+    async def submit(self, sms: InboundSms) -> InboundResult:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append(_Waiting(sms, future))
+        # A drain of a loop that has since closed (a test's client) counts as finished.
+        if self.drain is None or self.drain.done() or self.drain.get_loop() is not loop:
+            self.drain = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.waiting:
+            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+            texts = [item.sms for item in batch]
+            observe_inbound_batch(len(texts))
+            try:
+                results = await loop.run_in_executor(_writer_thread, self._write, texts)
+            except Exception as exc:  # the database is down: every text of it is spooled
+                results = [exc] * len(batch)
+            for item, result in zip(batch, results, strict=True):
+                if item.future.done():  # the client went away; its text is stored all the same
+                    continue
+                if isinstance(result, BaseException):
+                    item.future.set_exception(result)
+                else:
+                    item.future.set_result(result)
+
+    def settings(self) -> Settings:
+        return _resolve(self.app, get_settings)
+
+    def clock(self) -> Clock:
+        return _resolve(self.app, get_clock)
+
+    def _write(self, texts: list[InboundSms]) -> list[InboundResult | BaseException]:
+        return handle_inbound_batch(
+            lambda: _session(self.app), texts=texts, settings=self.settings(), clock=self.clock()
+        )
+
+
+def handle_inbound_batch(
+    session_scope: Callable, *, texts: list[InboundSms], settings: Settings, clock: Clock
+) -> list[InboundResult | BaseException]:
+    """Every text of the batch in one transaction; on any failure, each text alone."""
+    if len(texts) > 1:
+        with session_scope() as db:
+            try:
+                results = [
+                    process_inbound(db, sms=sms, settings=settings, clock=clock) for sms in texts
+                ]
+                db.commit()
+                return results
+            except DATABASE_UNAVAILABLE:
+                raise
+            except Exception:
+                _roll_back(db)
+                logger.warning(
+                    "a batch of %d inbound texts failed; retrying each alone", len(texts)
+                )
+    results: list[InboundResult | BaseException] = []
+    for sms in texts:
+        with session_scope() as db:
+            try:
+                results.append(handle_inbound(db, sms=sms, settings=settings, clock=clock))
+            except Exception as exc:  # the route answers it: spooled, or an error status
+                _roll_back(db)
+                if not isinstance(exc, DATABASE_UNAVAILABLE):
+                    logger.exception("an inbound text could not be handled")
+                results.append(exc)
+    return results
+
+
+def _roll_back(db: Session) -> None:
+    """Also forget the session's objects: messages inserted by `insert_message` are not known
+    to the session as new, so a rollback would keep them (and SQLite reuses their ids)."""
+    db.rollback()
+    db.expunge_all()
+
+
+# Shared by every app of the process (tests build many apps, and threads are not freed).
+_writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-writer")
+
+
+def inbound_writer(app: FastAPI) -> InboundWriter:
+    writer = getattr(app.state, "inbound_writer", None)
+    if writer is None:
+        writer = app.state.inbound_writer = InboundWriter(app)
+    return writer
+
+
+def _resolve(app: FastAPI, dependency: Callable):
+    """What a plain dependency resolves to in this app (tests override them). Resolved here
+    rather than by FastAPI's injection, which runs plain functions in the thread pool: two
+    thread hops per request on the hottest path."""
+    return app.dependency_overrides.get(dependency, dependency)()
+
+
+@contextmanager
+def _session(app: FastAPI) -> Iterator[Session]:
+    provided = _resolve(app, get_db)
+    if not inspect.isgenerator(provided):
+        yield provided
+        return
+    try:
+        yield next(provided)
+    finally:
+        provided.close()
