@@ -66,7 +66,8 @@ class OutageStub(StubHttpClient):
             if data is not None:  # the request arrived; only the answer was lost
                 self.created += 1
                 sid = f"SM{self.created:032x}"
-                self.listed.append(message_json(sid, to=data["To"], body=data["Body"]))
+                body = message_json(sid, to=data["To"], body=data["Body"], created=self.now)
+                self.listed.append(body)
             raise requests.ReadTimeout("read timed out")
         status = int(fault)
         code = {500: 20500, 503: 20503, 429: 20429}[status]

@@ -15,7 +15,7 @@ from lupus_sms.messaging.transport import (
     UncertainTransportError,
 )
 from tests.factories import make_clinic, make_patient
-from tests.messaging.twilio_stub import StubHttpClient
+from tests.messaging.twilio_stub import StubHttpClient, message_json
 from tests.scheduling.support import queue_text, reload, utc
 
 NOON_NY = utc(2026, 3, 10, 16, 0)
@@ -118,11 +118,16 @@ def test_validity_period_is_clamped_to_twilios_range():
 
 def test_find_sent_lists_messages_to_the_number_since_the_claim():
     transport, stub = make_transport()
-    transport.send(sms())
+    transport.send(sms())  # still queued at Twilio: no DateSent yet
+    older = message_json("SM" + "e" * 32, to="+12025550123", body="An older text")
+    older["date_created"] = "Tue, 10 Mar 2026 15:00:00 +0000"
+    stub.listed.append(older)
+
     found = transport.find_sent(to="+12025550123", since=NOON_NY)
+
     query = stub.requests[-1]["params"]
     assert query["To"] == "+12025550123"
-    assert query["DateSent>"].startswith("2026-03-10T16:00:00")
+    assert not any(name.startswith("DateSent") for name in query)  # would hide queued sends
     assert [item.body for item in found] == ["Hello from the care team"]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from urllib.parse import parse_qs, urlparse
 
 from twilio.http import HttpClient
@@ -13,14 +15,19 @@ from twilio.http.response import Response
 ACCOUNT_SID = "AC" + "0" * 32
 
 
-def message_json(sid: str, *, to: str, body: str, status: str = "queued") -> dict:
+def message_json(
+    sid: str, *, to: str, body: str, status: str = "queued", created: datetime | None = None
+) -> dict:
+    """Twilio's JSON for a message; `created` (when Twilio accepted it) defaults to 16:00 UTC on
+    10 March 2026, the tests' usual clock. A queued message has no date_sent yet."""
+    created = created or datetime(2026, 3, 10, 16, 0, tzinfo=UTC)
     return {
         "account_sid": ACCOUNT_SID,
         "api_version": "2010-04-01",
         "body": body,
-        "date_created": "Tue, 10 Mar 2026 16:00:00 +0000",
+        "date_created": format_datetime(created, usegmt=True).replace("GMT", "+0000"),
         "date_sent": None,
-        "date_updated": "Tue, 10 Mar 2026 16:00:00 +0000",
+        "date_updated": format_datetime(created, usegmt=True).replace("GMT", "+0000"),
         "direction": "outbound-api",
         "error_code": None,
         "error_message": None,
@@ -58,6 +65,7 @@ class StubHttpClient(HttpClient):
         self.requests: list[dict] = []
         self.listed: list[dict] = []  # messages returned by GET .../Messages.json
         self.created = 0
+        self.now: datetime | None = None  # Twilio's clock for date_created, if a test sets it
 
     def request(self, method, uri, params=None, data=None, headers=None, auth=None, **kw):
         self.requests.append({"method": method, "uri": uri, "params": params, "data": data})
@@ -81,7 +89,7 @@ class StubHttpClient(HttpClient):
             return answer
         self.created += 1
         sid = f"SM{self.created:032x}"
-        body = message_json(sid, to=data["To"], body=data["Body"])
+        body = message_json(sid, to=data["To"], body=data["Body"], created=self.now)
         self.listed.append(body)
         return Response(201, json.dumps(body))
 

@@ -183,13 +183,17 @@ class TwilioTransport:
         return SendResult(sid=created.sid, status=created.status or "queued")
 
     def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
+        # Not `date_sent_after`: a message still queued at Twilio has no DateSent yet, and
+        # a filter on it would miss exactly the send we are looking for (and send it again).
+        # The newest 50 to the number, filtered on when Twilio accepted them, instead.
         try:
-            found = self.client.messages.list(to=to, date_sent_after=since, limit=50)
+            found = self.client.messages.list(to=to, limit=50)
         except (TwilioRestException, requests.RequestException, OSError) as exc:
             raise TemporaryTransportError(f"lookup failed: {type(exc).__name__}") from None
         return [
             FoundMessage(item.sid, item.to, item.body or "", item.status, item.date_created)
             for item in found
+            if item.date_created is None or item.date_created >= since
         ]
 
     def _classify(self, exc: TwilioRestException) -> TransportError:
