@@ -105,3 +105,26 @@ def test_openapi_declares_the_bearer_scheme_on_api_routes(client):
             for operation in operations.values():
                 assert {"ApiKey": []} in operation.get("security", []), path
     assert client.get("/docs").status_code == 200
+
+
+def test_a_keys_last_use_is_recorded_to_the_hour(client, db, clock):
+    clinic = make_clinic(db)
+    api_key, plaintext = create_api_key(db, clinic_id=clinic.id)
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    assert api_key.last_used_at is None
+
+    def last_used():
+        db.expire_all()
+        return db.get(ApiKey, api_key.id).last_used_at
+
+    assert client.get("/api/v1/patients", headers=headers).status_code == 200
+    first = clock.now()
+    assert last_used() == first
+    clock.advance(minutes=59)
+    client.get("/api/v1/patients", headers=headers)
+    assert last_used() == first  # no write on every request
+    clock.advance(minutes=2)
+    client.get("/api/v1/patients", headers=headers)
+    assert last_used() == clock.now()
+    client.get("/api/v1/patients", headers={"Authorization": f"Bearer {plaintext}x"})
+    assert last_used() == clock.now()  # a refused token records nothing

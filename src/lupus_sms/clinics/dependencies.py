@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lupus_sms.clinics import service
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import DbSession
 
 # auto_error=False: our own AuthenticationError gives the one JSON error shape (and a 401,
@@ -25,9 +26,13 @@ bearer_scheme = HTTPBearer(
 def current_clinic(
     db: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    clock: Annotated[Clock, Depends(get_clock)],
 ) -> Clinic:
     token = credentials.credentials if credentials else None
-    return service.authenticate(db, token=token)
+    api_key = service.authenticate_key(db, token=token)
+    if service.record_key_use(api_key, now=clock.now()):
+        db.commit()
+    return service.get_clinic(db, clinic_id=api_key.clinic_id)
 
 
 CurrentClinic = Annotated[Clinic, Depends(current_clinic)]

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -122,9 +122,11 @@ def revoke_api_key(db: Session, *, prefix: str, now: datetime) -> ApiKey:
 def list_api_keys(db: Session, *, clinic_id: int) -> list[ApiKey]:
     return list(db.scalars(select(ApiKey).where(ApiKey.clinic_id == clinic_id)).all())
 
+KEY_USE_RESOLUTION = timedelta(hours=1)
 
-def authenticate(db: Session, *, token: str | None) -> Clinic:
-    """The clinic a bearer key belongs to; AuthenticationError if missing, unknown or revoked."""
+
+def authenticate_key(db: Session, *, token: str | None) -> ApiKey:
+    """The live key a bearer token is; AuthenticationError if missing, unknown or revoked."""
     match = _KEY_SHAPE.match(token or "")
     if match is None:
         raise AuthenticationError("missing or malformed API key")
@@ -133,4 +135,14 @@ def authenticate(db: Session, *, token: str | None) -> Clinic:
         raise AuthenticationError("unknown API key")
     if api_key.revoked_at is not None:
         raise AuthenticationError("this API key has been revoked")
-    return get_clinic(db, clinic_id=api_key.clinic_id)
+    return api_key
+
+
+def record_key_use(api_key: ApiKey, *, now: datetime) -> bool:
+    """Sets `last_used_at` to the hour: enough to tell a key in use from a forgotten one
+    before revoking it, without a write on every API request. True when it changed."""
+    last = api_key.last_used_at
+    if last is not None and now - last < KEY_USE_RESOLUTION:
+        return False
+    api_key.last_used_at = now
+    return True
