@@ -40,6 +40,9 @@ class Message(Base, TimestampMixin):
         Index("ix_messages_outbox_due", "status", "next_attempt_at"),
         Index("ix_messages_phone_created", "phone", "created_at"),
         Index("ix_messages_patient_created", "patient_id", "created_at"),
+        # The no_response scan of every tick reads the check-ins sent in the last few days:
+        # a range on sent_at, so its cost follows recent traffic, not the table's history.
+        Index("ix_messages_sent_checkin", "sent_at", "checkin_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

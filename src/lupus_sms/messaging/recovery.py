@@ -5,9 +5,9 @@ before its commit leaves a row in `sending` whose lease (`claimed_until`) runs o
 step takes such rows over (with a new claim, so only one worker does it) and asks the
 transport what happened: Twilio's newest messages to `to`, created since a little before
 the claim (queued ones included: they have no DateSent yet), hold one with the same body ->
-it is recorded as sent with that SID; none found -> the row goes back to `queued` and is sent again. If the lookup keeps
-failing, the row ends `unknown` after `send_max_attempts` tries, rather than risk a
-duplicate. Transports that keep no record (console) simply send again.
+it is recorded as sent with that SID; none found -> the row goes back to `queued` and is
+sent again. If the lookup keeps failing, the row ends `unknown` after `send_max_attempts`
+tries, rather than risk a duplicate. Transports that keep no record (console) simply send again.
 """
 
 from __future__ import annotations

@@ -1,0 +1,22 @@
+"""messages: index for the no_response scan (check-ins sent in a recent window)
+
+Revision ID: 0003_checkin_scan_index
+Revises: 0002_clinic_portal
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0003_checkin_scan_index"
+down_revision: str | None = "0002_clinic_portal"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_messages_sent_checkin", "messages", ["sent_at", "checkin_key"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_messages_sent_checkin", table_name="messages")
