@@ -122,6 +122,7 @@ def revoke_api_key(db: Session, *, prefix: str, now: datetime) -> ApiKey:
 def list_api_keys(db: Session, *, clinic_id: int) -> list[ApiKey]:
     return list(db.scalars(select(ApiKey).where(ApiKey.clinic_id == clinic_id)).all())
 
+
 KEY_USE_RESOLUTION = timedelta(hours=1)
 
 
