@@ -2,8 +2,10 @@
 
 For each database and worker count: closed-loop max throughput and open-loop latency at a
 fixed offered rate, for the baseline and for the real app (signed requests, a topic
-keyword, distinct MessageSids), then the ratio. After each real-app run the inbound rows
-are counted: every 200 answer must have its message stored.
+keyword, distinct MessageSids), then the ratio. The floor (bench/floor_app.py: signature,
+form and TwiML, no storage) is measured too: the ceiling any handler reaches here. After
+each real-app run the inbound rows are counted: every 200 answer must have its message
+stored.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from lupus_sms.messaging.models import Message
 
 REAL_APP = "lupus_sms.main:app"
 BASELINE_APP = "bench.baseline_app:app"
+FLOOR_APP = "bench.floor_app:app"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +77,8 @@ def run_one(kind: str, workers: int, args: argparse.Namespace) -> dict:
         if not args.skip_baseline:
             with uvicorn_server(BASELINE_APP, workers=workers, env=env) as server:
                 result["baseline"] = measure(server, args)
+            with uvicorn_server(FLOOR_APP, workers=workers, env=env) as server:
+                result["floor"] = measure(server, args)
         with uvicorn_server(REAL_APP, workers=workers, env=env) as server:
             result["app"] = measure(server, args)
         answered = sum(run["ok"] for run in result["app"].values()) + args.phones
@@ -86,6 +91,7 @@ def run_one(kind: str, workers: int, args: argparse.Namespace) -> dict:
         result["cpu_per_request_ratio"] = ratio(
             base["server_cpu_ms_per_request"], app["server_cpu_ms_per_request"]
         )
+        result["floor_ratio"] = ratio(result["floor"]["closed"]["rps"], base["rps"])
     return result
 
 
@@ -97,6 +103,7 @@ def summary_line(result: dict) -> str:
         f"app={app['closed']['rps']:>7.1f} req/s "
         f"baseline={base['closed'].get('rps', 0):>7.1f} req/s "
         f"ratio={result.get('throughput_ratio')} "
+        f"(floor: signature+form+TwiML only, ratio={result.get('floor_ratio')}) "
         f"(CPU/request: app {app['closed']['server_cpu_ms_per_request']} ms, "
         f"baseline {base['closed'].get('server_cpu_ms_per_request')} ms, "
         f"ratio {result.get('cpu_per_request_ratio')}) | at {app['open']['mode']}: "

@@ -58,6 +58,8 @@ def test_webhook_bench_stores_every_answered_message(tmp_path, kind):
     (run,) = result["runs"]
     assert run["app"]["closed"]["ok"] > 0
     assert run["baseline"]["closed"]["ok"] > 0
+    # The floor verifies signatures: a 403 there would mean it measured the wrong path.
+    assert run["floor"]["closed"]["statuses"] == {"200": run["floor"]["closed"]["requests"]}
     assert run["app"]["open"]["statuses"] == {"200": run["app"]["open"]["requests"]}
     assert run["all_answered_stored"]
 
