@@ -48,3 +48,47 @@ def test_the_dashboard_draws_svg_plots_without_patient_details(browser_for, twil
     assert "Messages per day" in page
     assert "+12025550131" not in page and "0123" not in page and "Jane" not in page
     assert "my name is [name] and my number is #" in page
+
+
+def test_the_dashboard_counts_the_window_by_utc_day_and_status(browser_for, db, clock):
+    """Counted by the database: per UTC day, failures over what left the outbox, topics by
+    keyword; a text older than the window counts nowhere."""
+    from datetime import timedelta
+
+    now = clock.now()  # 2026-03-10 15:00 UTC
+    late_on_the_9th = now.replace(day=9, hour=23, minute=30)
+    early_on_the_10th = now.replace(hour=1)
+
+    def add(when, direction, status, body="Hello", error_code=None):
+        db.add(
+            Message(
+                direction=direction,
+                phone="+12025550140",
+                kind="inbound" if direction == "inbound" else "notice",
+                body=body,
+                status=status,
+                error_code=error_code,
+                created_at=when,
+            )
+        )
+
+    add(late_on_the_9th, "inbound", "received", "LUPUS")
+    add(late_on_the_9th, "inbound", "received", "lupus")
+    add(late_on_the_9th, "outbound", "delivered")
+    add(early_on_the_10th, "inbound", "received", "Lupus ")
+    add(early_on_the_10th, "outbound", "failed", error_code="30003")
+    add(early_on_the_10th, "outbound", "delivered")
+    add(early_on_the_10th, "outbound", "delivered")
+    add(early_on_the_10th, "outbound", "queued")
+    add(now - timedelta(days=40), "outbound", "failed", error_code="30007")
+    db.commit()
+
+    page = browser_for("owner@example.org").get("/admin/dashboard").text
+
+    assert "1 of 4 outbound texts failed." in page
+    assert "25.0%" in page
+    assert "30003" in page and "30007" not in page
+    assert "<title>2026-03-09: 2</title>" in page  # the two texts late on the 9th, UTC
+    assert "<title>2026-03-10: 2</title>" in page  # delivered on the 10th
+    assert '<text x="4" y="' in page and ">LUPUS</text>" in page
+    assert 'class="lbl">3</text>' in page  # LUPUS asked three times, however typed

@@ -1,4 +1,6 @@
-"""Dashboard figures, aggregated in Python over a bounded window (portable across databases).
+"""Dashboard figures over the last 28 days, counted by the database (GROUP BY on the
+`ix_messages_created` range), so the page costs what the distinct groups cost, not what
+the programme's message volume costs.
 
 Nothing here identifies a patient: unknown texts are shown with digits, emails and
 capitalised names blanked, and counts never name a sender.
@@ -31,41 +33,52 @@ _NAME = re.compile(r"(?<=\s)[A-Z][a-z]+")
 def build(db: Session, *, now: datetime) -> dict:
     start = (now - timedelta(days=DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     days = [(start + timedelta(days=i)).date().isoformat() for i in range(DAYS)]
-    rows = db.execute(
-        select(Message.created_at, Message.direction, Message.status, Message.error_code)
+    day = _utc_day(db, Message.created_at)
+    groups = db.execute(
+        select(day, Message.direction, Message.status, Message.error_code, func.count())
         .where(Message.created_at >= start)
-        .limit(MAX_ROWS)
+        .group_by(day, Message.direction, Message.status, Message.error_code)
     ).all()
     return {
-        "messages_chart": _messages_chart(rows, days),
-        "failures": _failures(rows),
+        "messages_chart": _messages_chart(groups, days),
+        "failures": _failures(groups),
         "optouts_chart": _optouts_chart(db, start, days),
         "keywords_chart": charts.hbars(_keywords(db, start), title="Most-asked topics"),
         "unknown": _unknown_texts(db, start),
         "alerts": _open_alerts(db),
-        "totals": {"messages": len(rows), "days": DAYS},
+        "totals": {"messages": sum(group[-1] for group in groups), "days": DAYS},
     }
 
 
-def _messages_chart(rows, days: list[str]):
+def _utc_day(db: Session, column):
+    """The UTC calendar day of a timestamp as YYYY-MM-DD, computed by the database."""
+    if db.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)  # SQLite keeps UTC as ISO text (core/db.UTCDateTime)
+
+
+def _messages_chart(groups, days: list[str]):
     series: dict[str, list[int]] = {}
     index = {day: i for i, day in enumerate(days)}
-    for created_at, direction, status, _ in rows:
+    for day, direction, status, _code, count in groups:
         name = "inbound" if direction == "inbound" else f"out: {status}"
-        series.setdefault(name, [0] * len(days))[index.get(created_at.date().isoformat(), 0)] += 1
+        series.setdefault(name, [0] * len(days))[index.get(day, 0)] += count
     return charts.stacked_bars(days, dict(sorted(series.items())), title="Messages per day")
 
 
-def _failures(rows) -> dict:
-    outbound = [r for r in rows if r.direction == "outbound" and r.status != "queued"]
-    failed = [r for r in outbound if r.status in FAILED]
-    rate = len(failed) / len(outbound) if outbound else 0.0
-    codes = Counter(r.error_code or "none" for r in failed).most_common(5)
+def _failures(groups) -> dict:
+    outbound = [g for g in groups if g.direction == "outbound" and g.status != "queued"]
+    failed = [g for g in outbound if g.status in FAILED]
+    sent, lost = sum(g[-1] for g in outbound), sum(g[-1] for g in failed)
+    rate = lost / sent if sent else 0.0
+    codes: Counter[str] = Counter()
+    for group in failed:
+        codes[group.error_code or "none"] += group[-1]
     return {
         "rate": f"{rate:.1%}",
-        "failed": len(failed),
-        "outbound": len(outbound),
-        "chart": charts.hbars(codes, title="Top error codes"),
+        "failed": lost,
+        "outbound": sent,
+        "chart": charts.hbars(codes.most_common(5), title="Top error codes"),
     }
 
 
@@ -77,32 +90,37 @@ def _optouts_chart(db: Session, start: datetime, days: list[str]):
 
 def _keywords(db: Session, start: datetime) -> list[tuple[str, int]]:
     content = get_content()
-    bodies = db.scalars(
-        select(Message.body)
+    # Texts repeat (keywords, menu numbers): each distinct body is read once, with its count.
+    bodies = db.execute(
+        select(Message.body, func.count())
         .where(Message.direction == "inbound", Message.created_at >= start)
+        .group_by(Message.body)
         .limit(MAX_ROWS)
     )
     counts: Counter[str] = Counter()
-    for body in bodies:
+    for body, count in bodies:
         word = normalise(body).replace(" ", "")
         topic = content.by_word.get(word) or (
             content.by_number.get(int(word)) if word.isdigit() and len(word) < 3 else None
         )
         if topic is not None:
-            counts[topic.keyword] += 1
+            counts[topic.keyword] += count
     return counts.most_common(8)
 
 
 def _unknown_texts(db: Session, start: datetime) -> list[tuple[str, int]]:
     """What people asked that the content did not cover (answered with the hint)."""
     reply = aliased(Message)
-    bodies = db.scalars(
-        select(Message.body)
+    bodies = db.execute(
+        select(Message.body, func.count())
         .join(reply, reply.in_reply_to_id == Message.id)
         .where(reply.kind == "hint", Message.created_at >= start)
+        .group_by(Message.body)
         .limit(5000)
     )
-    counts = Counter(deidentify(body or "") for body in bodies)
+    counts: Counter[str] = Counter()
+    for body, count in bodies:
+        counts[deidentify(body or "")] += count
     return [(text, n) for text, n in counts.most_common(15) if text]
 
 

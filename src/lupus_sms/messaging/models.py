@@ -43,6 +43,8 @@ class Message(Base, TimestampMixin):
         # The no_response scan of every tick reads the check-ins sent in the last few days:
         # a range on sent_at, so its cost follows recent traffic, not the table's history.
         Index("ix_messages_sent_checkin", "sent_at", "checkin_key"),
+        # The admin dashboard counts the last 28 days of all messages.
+        Index("ix_messages_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
