@@ -153,9 +153,11 @@ def test_keys_are_created_shown_once_and_revoked(db, portal_client, client):
 
     plaintext = re.search(r'id="secret">(lsk_[^<]+)<', page.text)[1]
     headers = {"Authorization": f"Bearer {plaintext}"}
+    assert "never" in admin.get("/portal/keys").text  # not used yet
     assert client.get("/api/v1/alerts", headers=headers).status_code == 200
     listing = admin.get("/portal/keys").text
     assert "EHR sync" in listing and plaintext not in listing
+    assert "2026-03-10 15:00 UTC" in listing  # its last use, to the hour
     prefix = plaintext[:12]
     assert admin.post(f"/portal/keys/{prefix}/revoke").status_code == 303
     assert client.get("/api/v1/alerts", headers=headers).status_code == 401
