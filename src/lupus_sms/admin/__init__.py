@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from lupus_sms.core.signed_cookies import CookieSession
+
 # No inline script or style anywhere: the policy forbids them.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,7 +36,7 @@ def mount(app: FastAPI) -> None:
         routes_oversight,
         routes_patients,
     )
-    from lupus_sms.admin.auth import CSRF_COOKIE, AdminPageError, LoginRequired
+    from lupus_sms.admin.auth import COOKIES, AdminPageError, LoginRequired
     from lupus_sms.admin.pages import render
     from lupus_sms.content.service import read_only_session, use_database_content
 
@@ -59,16 +61,22 @@ def mount(app: FastAPI) -> None:
             link="/admin",
         )
 
-    async def _admin_headers(request: Request, call_next):
+    add_console_middleware(app, COOKIES)
+
+
+def add_console_middleware(app: FastAPI, cookies: CookieSession) -> None:
+    """Security headers, and the CSRF cookie a request made, on one console's paths only."""
+
+    async def dispatch(request: Request, call_next):
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
-        new_cookie = getattr(request.state, "new_csrf_cookie", None)
+        new_cookie = getattr(request.state, cookies.new_cookie_key, None)
         if new_cookie:
             value, options = new_cookie
-            response.set_cookie(CSRF_COOKIE, value, **options)
+            response.set_cookie(cookies.csrf_cookie, value, **options)
         return response
 
-    app.add_middleware(AdminPathsOnly, dispatch=_admin_headers)
+    app.add_middleware(AdminPathsOnly, dispatch=dispatch, prefix=cookies.path)
 
 
 class AdminPathsOnly:

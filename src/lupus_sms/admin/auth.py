@@ -1,31 +1,32 @@
 """Admin sign-in state: a signed session cookie, CSRF tokens and role checks.
 
 The session cookie carries the user id and their `session_generation`, so deactivating a
-user or changing a password ends every session at once. CSRF uses a signed double-submit
-token: a random value in an HttpOnly cookie that every form and fetch must echo.
+user or changing a password ends every session at once. Cookies and CSRF tokens are
+core/signed_cookies.py's, with the admin's own names, path and salts.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
+from lupus_sms.core.signed_cookies import SESSION_MAX_AGE, CookieSession
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 
-SESSION_COOKIE = "lupus_admin_session"
-CSRF_COOKIE = "lupus_admin_csrf"
-SESSION_MAX_AGE = 12 * 3600
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
+COOKIES = CookieSession(
+    name="admin",
+    session_cookie="lupus_admin_session",
+    csrf_cookie="lupus_admin_csrf",
+    path="/admin",
+    state_key="csrf_token",
+)
+SESSION_COOKIE, CSRF_COOKIE = COOKIES.session_cookie, COOKIES.csrf_cookie
 
 
 class AdminPageError(Exception):
@@ -41,59 +42,28 @@ class LoginRequired(Exception):
     """Redirects to the sign-in page."""
 
 
-def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.session_secret, salt=f"lupus-admin-{purpose}")
-
-
 def cookie_options(settings: Settings, *, max_age: int | None = SESSION_MAX_AGE) -> dict:
-    return {
-        "httponly": True,
-        "samesite": "lax",
-        "secure": settings.public_base_url.startswith("https://"),
-        "path": "/admin",
-        "max_age": max_age,
-    }
+    return COOKIES.cookie_options(settings, max_age=max_age)
 
 
 def session_cookie_value(settings: Settings, user: User) -> str:
-    payload = {"uid": user.id, "gen": user.session_generation}
-    return _serializer(settings, "session").dumps(payload)
+    return COOKIES.session_value(settings, {"uid": user.id, "gen": user.session_generation})
 
 
 def read_session(settings: Settings, raw: str | None) -> dict | None:
-    if not raw:
-        return None
-    try:
-        return _serializer(settings, "session").loads(raw, max_age=SESSION_MAX_AGE)
-    except BadSignature:
-        return None
+    return COOKIES.read_session(settings, raw)
 
 
 def csrf_token(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
     """This browser's CSRF token; a new one is set as a cookie by the admin middleware."""
-    token = getattr(request.state, "csrf_token", None)
-    if token:
-        return token
-    try:
-        token = _serializer(settings, "csrf").loads(request.cookies.get(CSRF_COOKIE, ""))
-    except BadSignature:
-        token = secrets.token_urlsafe(24)
-        value = _serializer(settings, "csrf").dumps(token)
-        request.state.new_csrf_cookie = (value, cookie_options(settings, max_age=None))
-    request.state.csrf_token = token
-    return token
+    return COOKIES.csrf_token(request, settings)
 
 
 async def verify_csrf(
     request: Request, settings: Annotated[Settings, Depends(get_settings)]
 ) -> None:
     """Every state-changing admin request echoes the token (form field or header)."""
-    expected = csrf_token(request, settings)
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None:
-        form = await request.form()
-        sent = str(form.get(CSRF_FIELD, ""))
-    if "new_csrf_cookie" in request.state._state or not hmac.compare_digest(sent, expected):
+    if not await COOKIES.csrf_matches(request, settings):
         raise AdminPageError(403, "This form has expired. Go back, reload the page and retry.")
 
 

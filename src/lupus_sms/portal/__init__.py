@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from lupus_sms.admin import SECURITY_HEADERS, AdminPathsOnly
+from lupus_sms.admin import add_console_middleware
 
 
 def mount(app: FastAPI) -> None:
@@ -22,7 +22,7 @@ def mount(app: FastAPI) -> None:
         routes_settings,
         routes_users,
     )
-    from lupus_sms.portal.auth import CSRF_COOKIE, PortalLoginRequired, PortalPageError
+    from lupus_sms.portal.auth import COOKIES, PortalLoginRequired, PortalPageError
     from lupus_sms.portal.pages import message_page
 
     modules = (routes_auth, routes_users, routes_settings, routes_keys)
@@ -40,13 +40,4 @@ def mount(app: FastAPI) -> None:
         title = "Not allowed" if exc.status_code == 403 else "Not done"
         return message_page(request, title, exc.message, exc.status_code, link="/portal")
 
-    async def _portal_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        new_cookie = getattr(request.state, "new_portal_csrf_cookie", None)
-        if new_cookie:
-            value, options = new_cookie
-            response.set_cookie(CSRF_COOKIE, value, **options)
-        return response
-
-    app.add_middleware(AdminPathsOnly, dispatch=_portal_headers, prefix="/portal")
+    add_console_middleware(app, COOKIES)

@@ -9,28 +9,28 @@ path /portal, so neither session can be used in the other place.
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
+from lupus_sms.core.signed_cookies import SESSION_MAX_AGE, CookieSession
 from lupus_sms.users import service as users
 from lupus_sms.users.models import CLINIC_ROLES, User
 
-SESSION_COOKIE = "lupus_portal_session"
-CSRF_COOKIE = "lupus_portal_csrf"
-SESSION_MAX_AGE = 12 * 3600
-COOKIE_PATH = "/portal"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
+COOKIES = CookieSession(
+    name="portal",
+    session_cookie="lupus_portal_session",
+    csrf_cookie="lupus_portal_csrf",
+    path="/portal",
+    state_key="portal_csrf_token",
+)
+SESSION_COOKIE, CSRF_COOKIE, COOKIE_PATH = COOKIES.session_cookie, COOKIES.csrf_cookie, COOKIES.path
 # The admin permission that lets a service admin open (and act in) any clinic's portal.
 SERVICE_ADMIN_PERMISSION = "clinics.manage"
 
@@ -72,18 +72,8 @@ class PortalContext:
         return permission in PERMISSIONS.get(self.role, frozenset())
 
 
-def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.session_secret, salt=f"lupus-portal-{purpose}")
-
-
 def cookie_options(settings: Settings, *, max_age: int | None = SESSION_MAX_AGE) -> dict:
-    return {
-        "httponly": True,
-        "samesite": "lax",
-        "secure": settings.public_base_url.startswith("https://"),
-        "path": COOKIE_PATH,
-        "max_age": max_age,
-    }
+    return COOKIES.cookie_options(settings, max_age=max_age)
 
 
 def session_cookie_value(settings: Settings, user: User, *, clinic_id: int | None = None) -> str:
@@ -91,7 +81,7 @@ def session_cookie_value(settings: Settings, user: User, *, clinic_id: int | Non
     payload = {"uid": user.id, "gen": user.session_generation}
     if clinic_id is not None:
         payload["cid"] = clinic_id
-    return _serializer(settings, "session").dumps(payload)
+    return COOKIES.session_value(settings, payload)
 
 
 def set_session_cookie(response, settings: Settings, user: User, *, clinic_id=None) -> None:
@@ -106,27 +96,12 @@ def clear_cookies(response, settings: Settings) -> None:
 
 
 def _read_session(settings: Settings, raw: str | None) -> dict | None:
-    if not raw:
-        return None
-    try:
-        return _serializer(settings, "session").loads(raw, max_age=SESSION_MAX_AGE)
-    except BadSignature:
-        return None
+    return COOKIES.read_session(settings, raw)
 
 
 def portal_csrf_token(request: Request, settings: Settings) -> str:
     """This browser's portal CSRF token; a new one is set as a cookie by the portal middleware."""
-    token = getattr(request.state, "portal_csrf_token", None)
-    if token:
-        return token
-    try:
-        token = _serializer(settings, "csrf").loads(request.cookies.get(CSRF_COOKIE, ""))
-    except BadSignature:
-        token = secrets.token_urlsafe(24)
-        value = _serializer(settings, "csrf").dumps(token)
-        request.state.new_portal_csrf_cookie = (value, cookie_options(settings, max_age=None))
-    request.state.portal_csrf_token = token
-    return token
+    return COOKIES.csrf_token(request, settings)
 
 
 def csrf_token_dependency(
@@ -139,13 +114,7 @@ async def verify_portal_csrf(
     request: Request, settings: Annotated[Settings, Depends(get_settings)]
 ) -> None:
     """Every state-changing portal request echoes the token (form field or header)."""
-    expected = portal_csrf_token(request, settings)
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None:
-        form = await request.form()
-        sent = str(form.get(CSRF_FIELD, ""))
-    fresh = getattr(request.state, "new_portal_csrf_cookie", None) is not None
-    if fresh or not hmac.compare_digest(sent, expected):
+    if not await COOKIES.csrf_matches(request, settings):
         raise PortalPageError(403, "This form has expired. Go back, reload the page and retry.")
 
 
