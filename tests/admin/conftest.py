@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from lupus_sms.users import service as users
+from tests.helpers import PASSWORD, ConsoleBrowser
 
-PASSWORD = "correct horse battery staple"
 
+class AdminClient(ConsoleBrowser):
+    """An admin browser."""
 
-class AdminClient:
-    def __init__(self, client: TestClient):
-        self.client = client
-
-    def csrf(self, path: str = "/admin/login") -> str:
-        page = self.client.get(path)
-        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert match, page.text[:500]
-        return match.group(1)
-
-    def login(self, email: str, password: str = PASSWORD):
-        token = self.csrf()
-        return self.client.post(
-            "/admin/login",
-            data={"email": email, "password": password, "csrf_token": token},
-            follow_redirects=False,
-        )
-
-    def post(self, path: str, data: dict | None = None, *, page: str = "/admin/dashboard"):
-        token = self.csrf(page)
-        return self.client.post(
-            path, data={**(data or {}), "csrf_token": token}, follow_redirects=False
-        )
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(path, **kwargs)
+    console = "/admin"
+    default_page = "/admin/dashboard"
 
 
 @pytest.fixture

@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 from lupus_sms.users.passwords import hash_password
+from tests.helpers import PASSWORD, ConsoleBrowser
 
-PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
 
 
-class PortalClient:
-    """One browser: its own cookies, a CSRF token added to every post."""
+class PortalClient(ConsoleBrowser):
+    """A clinic portal browser."""
 
-    def __init__(self, client: TestClient):
-        self.client = client
-
-    def csrf(self, path: str = "/portal/login") -> str:
-        page = self.client.get(path)
-        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert match, page.text[:500]
-        return match.group(1)
-
-    def login(self, email: str, password: str = PASSWORD):
-        token = self.csrf()
-        return self.client.post(
-            "/portal/login",
-            data={"email": email, "password": password, "csrf_token": token},
-            follow_redirects=False,
-        )
-
-    def post(self, path: str, data: dict | None = None, *, page: str = "/portal/login"):
-        token = self.csrf(page)
-        return self.client.post(
-            path, data={**(data or {}), "csrf_token": token}, follow_redirects=False
-        )
-
-    def get(self, path: str, **kwargs):
-        kwargs.setdefault("follow_redirects", False)
-        return self.client.get(path, **kwargs)
+    console = "/portal"
+    default_page = "/portal/login"
 
 
 @pytest.fixture
