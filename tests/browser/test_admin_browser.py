@@ -8,14 +8,12 @@ test-artifacts/.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, free_port, serving
+
 PASSWORD = "correct horse battery staple"
 
 pytestmark = [
@@ -26,14 +24,11 @@ pytestmark = [
 
 @pytest.fixture
 def live_server(cli_env, monkeypatch):
-    import uvicorn
-
     from lupus_sms.admin.demo import fill
     from lupus_sms.core.clock import system_clock
     from lupus_sms.core.config import get_settings
     from lupus_sms.core.db import get_sessionmaker
     from lupus_sms.core.migrations import upgrade
-    from lupus_sms.main import create_app
     from lupus_sms.users import service as users
 
     monkeypatch.setenv("CONTENT_REVIEW_REQUIRED", "false")
@@ -44,48 +39,15 @@ def live_server(cli_env, monkeypatch):
         # The demo data gives the dashboard screenshot something to show.
         fill(db, now=system_clock.now(), content_dir=get_settings().content_dir)
         db.commit()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        thread.join(0.02)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    with serving(free_port()) as base_url:
+        yield base_url
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def test_edit_preview_simulate_restore_logout(live_server, page):

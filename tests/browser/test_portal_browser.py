@@ -10,8 +10,6 @@ test-artifacts/ and the README's two to docs/screenshots/.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -20,10 +18,9 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, free_port, serving
 from tests.conftest import TEST_AUTH_TOKEN
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"
 NURSE = "nurse@riverside.example.org"
@@ -38,17 +35,14 @@ pytestmark = [
 
 @pytest.fixture
 def live_server(cli_env, monkeypatch):
-    import uvicorn
-
     from lupus_sms.clinics.models import Clinic
     from lupus_sms.core.config import get_settings
     from lupus_sms.core.db import get_sessionmaker
     from lupus_sms.core.migrations import upgrade
-    from lupus_sms.main import create_app
     from lupus_sms.users.models import User
     from lupus_sms.users.passwords import hash_password
 
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     # Webhooks are verified against the test token and this URL, as Twilio's would be.
     for name, value in {
@@ -66,39 +60,8 @@ def live_server(cli_env, monkeypatch):
         db.add(User(email=NURSE, password_hash=hash_password(PASSWORD), role="nurse",
                     clinic_id=clinic.id))  # fmt: skip
         db.commit()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        thread.join(0.02)
-    assert server.started
-    yield base_url
-    server.should_exit = True
-    thread.join(10)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--no-first-run"],
-        )  # fmt: skip
-        yield chromium
-        chromium.close()
+    with serving(port):
+        yield base_url
 
 
 def patient_texts(base_url: str, body: str) -> None:
@@ -111,13 +74,13 @@ def patient_texts(base_url: str, body: str) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_enrol_consent_red_flag_and_acknowledge(live_server, browser):
+def test_enrol_consent_red_flag_and_acknowledge(live_server, chromium):
     from playwright.sync_api import expect
 
     from lupus_sms.core.clock import system_clock
 
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{live_server}/portal/login")
     page.fill("#email", NURSE)
@@ -172,7 +135,7 @@ def test_enrol_consent_red_flag_and_acknowledge(live_server, browser):
     expect(page.locator("#closed-alerts")).to_contain_text("Called Ada; she is on her way")
     expect(page.locator("#open-alert-count")).to_have_text("0")
 
-    phone = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True,
+    phone = chromium.new_context(viewport={"width": 375, "height": 812}, is_mobile=True,
                                 storage_state=context.storage_state())  # fmt: skip
     small = phone.new_page()
     for url in (patient_url, f"{live_server}/portal/patients", f"{live_server}/portal/alerts"):
