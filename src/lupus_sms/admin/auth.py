@@ -26,7 +26,7 @@ COOKIES = CookieSession(
     path="/admin",
     state_key="csrf_token",
 )
-SESSION_COOKIE, CSRF_COOKIE = COOKIES.session_cookie, COOKIES.csrf_cookie
+SESSION_COOKIE = COOKIES.session_cookie
 
 
 class AdminPageError(Exception):

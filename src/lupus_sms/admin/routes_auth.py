@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from lupus_sms.admin.auth import (
-    CSRF_COOKIE,
+    COOKIES,
     SESSION_COOKIE,
     Csrf,
     CurrentUser,
@@ -71,11 +71,7 @@ def login(
 @router.post("/logout", dependencies=[Csrf])
 def logout(user: CurrentUser, settings: SettingsDep) -> object:
     response = redirect("/admin/login")
-    options = cookie_options(settings, max_age=None)
-    for name in (SESSION_COOKIE, CSRF_COOKIE):
-        response.delete_cookie(
-            name, path="/admin", secure=options["secure"], httponly=True, samesite="lax"
-        )
+    COOKIES.clear(response, settings)
     return response
 
 

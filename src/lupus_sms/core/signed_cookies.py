@@ -47,6 +47,14 @@ class CookieSession:
             "max_age": max_age,
         }
 
+    def clear(self, response, settings: Settings) -> None:
+        """Sign out: both cookies gone from the browser."""
+        options = self.cookie_options(settings)
+        for name in (self.session_cookie, self.csrf_cookie):
+            response.delete_cookie(
+                name, path=self.path, secure=options["secure"], httponly=True, samesite="lax"
+            )
+
     def session_value(self, settings: Settings, payload: dict) -> str:
         return self.serializer(settings, "session").dumps(payload)
 

@@ -30,7 +30,7 @@ COOKIES = CookieSession(
     path="/portal",
     state_key="portal_csrf_token",
 )
-SESSION_COOKIE, CSRF_COOKIE, COOKIE_PATH = COOKIES.session_cookie, COOKIES.csrf_cookie, COOKIES.path
+SESSION_COOKIE = COOKIES.session_cookie
 # The admin permission that lets a service admin open (and act in) any clinic's portal.
 SERVICE_ADMIN_PERMISSION = "clinics.manage"
 
@@ -90,9 +90,7 @@ def set_session_cookie(response, settings: Settings, user: User, *, clinic_id=No
 
 
 def clear_cookies(response, settings: Settings) -> None:
-    secure = cookie_options(settings)["secure"]
-    for name in (SESSION_COOKIE, CSRF_COOKIE):
-        response.delete_cookie(name, path=COOKIE_PATH, secure=secure, httponly=True, samesite="lax")
+    COOKIES.clear(response, settings)
 
 
 def _read_session(settings: Settings, raw: str | None) -> dict | None:
