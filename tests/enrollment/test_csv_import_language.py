@@ -69,7 +69,7 @@ def test_an_unknown_language_is_a_row_error_and_creates_nothing_for_it(api, db):
     assert db.scalar(select(func.count()).select_from(Patient)) == 1
 
 
-def test_a_blank_language_keeps_the_numbers_language_and_english_otherwise(api, twilio):
+def test_a_blank_language_keeps_the_numbers_language_and_english_otherwise(api, twilio, db):
     # The number's first keyword was Spanish (enrollment/service.py: set_language keeps it).
     assert "celulas madre" in twilio.sms("RIESGOS", from_="+12025550145").text
     result = _upload(
@@ -81,6 +81,8 @@ def test_a_blank_language_keeps_the_numbers_language_and_english_otherwise(api, 
     assert SPANISH_INVITATION in _invitation(api, eva)
     assert api.get(f"/api/v1/patients/{fe}").json()["language"] == "en"
     assert ENGLISH_INVITATION in _invitation(api, fe)
+    db.expire_all()  # the stored patient rows agree with their numbers
+    assert [db.get(Patient, pid).language for pid in (eva, fe)] == ["es", "en"]
 
 
 def test_a_file_without_the_column_enrols_in_english(api):

@@ -262,7 +262,18 @@ def _set_languages(db: Session, rows: list[_Row], values: list[dict], ids: list[
         query = select(PhoneNumber.id, PhoneNumber.language).where(PhoneNumber.id.in_(chunk))
         spoken.update({number_id: language for number_id, language in db.execute(query)})
     by_number = dict(zip(number_ids, ids, strict=True))
-    return {by_number[number_id]: language or "en" for number_id, language in spoken.items()}
+    languages = {by_number[number_id]: language or "en" for number_id, language in spoken.items()}
+    # The patient row mirrors its number's language, as `service.set_language` leaves it.
+    inserted = {value["phone_number_id"]: value["language"] for value in values}
+    differ: dict[str, list[int]] = {}
+    for number_id, patient_id in by_number.items():
+        if languages[patient_id] != inserted[number_id]:
+            differ.setdefault(languages[patient_id], []).append(patient_id)
+    for language, patient_ids in differ.items():
+        for start in range(0, len(patient_ids), CHUNK):
+            chunk = patient_ids[start : start + CHUNK]
+            db.execute(update(Patient).where(Patient.id.in_(chunk)).values(language=language))
+    return languages
 
 
 def _new_patient_ids(db: Session, clinic: Clinic, number_ids: list[int]) -> list[int]:
