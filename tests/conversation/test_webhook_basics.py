@@ -51,6 +51,14 @@ def test_missing_fields_get_a_clear_4xx(twilio, missing):
     assert missing in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("blank", ["", "  ", "\x00", "\x00 \x00"])
+def test_a_blank_sender_after_cleaning_is_a_clear_4xx(twilio, blank):
+    """NUL is removed from every field (PostgreSQL cannot store it): what is left must count."""
+    response = twilio.sms("AHSCT", from_=blank)
+    assert response.status_code == 422
+    assert "From" in response.json()["error"]["message"]
+
+
 def test_inbound_and_reply_are_stored_with_sid_status_and_time(twilio, db, clock):
     twilio.sms("LUPUS", from_="(202) 555-0123", sid="SMstored1")
     rows = db.scalars(select(Message).order_by(Message.id)).all()

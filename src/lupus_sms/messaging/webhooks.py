@@ -40,7 +40,7 @@ async def inbound_sms(request: Request) -> Response:
 
 
 def _inbound_from_form(form: dict[str, str]) -> InboundSms:
-    missing = [name for name in REQUIRED_FIELDS if not form.get(name, "").strip()]
+    missing = [name for name in REQUIRED_FIELDS if not _clean(form.get(name, "")).strip()]
     if missing:
         raise HTTPException(422, f"missing required Twilio field(s): {', '.join(missing)}")
     sid = _clean(form["MessageSid"]).strip()
