@@ -120,6 +120,9 @@ PAGES = {
 # The clinic portal, signed in as a coordinator of the clinic (its own session cookie).
 PORTAL_PAGES = {
     "portal patient list": "/portal/patients",
+    # Searches read the whole clinic (a name substring, a phone's last digits): no index.
+    "portal search, name": "/portal/patients?q=ada",
+    "portal search, phone digits": "/portal/patients?q=2000042",
     "portal patient": "/portal/patients/{p}",
 }
 

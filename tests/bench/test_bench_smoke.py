@@ -102,6 +102,6 @@ def test_pages_bench_answers_every_page(tmp_path, kind):
     (run,) = result["runs"]
     assert run["loaded"]["patients"] == 50
     assert run["loaded"]["messages"] == 200
-    assert len(run["pages"]) == 9
+    assert len(run["pages"]) == 11
     for page in run["pages"].values():
         assert page["statuses"] == {"200": 3}
