@@ -128,3 +128,20 @@ def test_a_keys_last_use_is_recorded_to_the_hour(client, db, clock):
     assert last_used() == clock.now()
     client.get("/api/v1/patients", headers={"Authorization": f"Bearer {plaintext}x"})
     assert last_used() == clock.now()  # a refused token records nothing
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/api/v1/patients/{patient_id}/appointments/{appointment_id}", "patch"),
+        ("/api/v1/patients/{patient_id}/milestones/{milestone_id}", "patch"),
+        ("/api/v1/patients/{patient_id}/appointments", "post"),
+        ("/api/v1/patients/{patient_id}/milestones", "post"),
+        ("/api/v1/alerts/{alert_id}/acknowledge", "post"),
+        ("/api/v1/patients/import", "post"),
+    ],
+)
+def test_conflicts_the_services_raise_are_documented(client, path, method):
+    """Clients generated from the schema must expect the 409s these operations can answer."""
+    operation = client.get("/openapi.json").json()["paths"][path][method]
+    assert "409" in operation["responses"]

@@ -92,3 +92,19 @@ def test_another_clinics_patient_is_not_found(api, db):
 def test_the_schedule_needs_an_api_key(client, db, clinic):
     patient = make_patient(db, clinic)
     assert client.get(f"/api/v1/patients/{patient.id}/schedule").status_code == 401
+
+
+def test_moving_a_deleted_milestone_is_a_documented_conflict(api, db, clinic, client):
+    patient = make_patient(db, clinic, program="msc")
+    base = f"/api/v1/patients/{patient.id}/milestones"
+    milestone = api.post(base, json={"kind": "treatment", "date": "2026-04-01"}).json()
+    assert api.delete(f"{base}/{milestone['id']}").status_code == 204
+
+    moved = api.patch(f"{base}/{milestone['id']}", json={"date": "2026-04-02"})
+
+    assert moved.status_code == 409
+    assert "deleted" in moved.json()["error"]["message"]
+    operation = client.get("/openapi.json").json()["paths"][
+        "/api/v1/patients/{patient_id}/milestones/{milestone_id}"
+    ]["patch"]
+    assert "409" in operation["responses"]

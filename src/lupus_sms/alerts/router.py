@@ -51,7 +51,7 @@ def get_alert(db: DbSession, clinic: CurrentClinic, alert_id: AlertId) -> AlertO
 @router.post(
     "/alerts/{alert_id}/acknowledge",
     summary="A person at the clinic has seen it",
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, 409: {"description": "Someone acknowledged it already"}},
 )
 def acknowledge_alert(
     db: DbSession,

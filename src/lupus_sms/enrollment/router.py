@@ -94,7 +94,11 @@ def list_patients(
     return page_of(PatientOut, rows, cursor)
 
 
-@router.post("/import", summary="Enrol or update patients from a CSV file", responses=ERRORS)
+@router.post(
+    "/import",
+    summary="Enrol or update patients from a CSV file",
+    responses=ERRORS | {409: {"description": "The patients changed during the import: retry"}},
+)
 async def import_patients(
     db: DbSession,
     clinic: CurrentClinic,
@@ -205,7 +209,12 @@ def get_appointment(appointment: ValidAppointment) -> AppointmentOut:
     return AppointmentOut.model_validate(appointment)
 
 
-@router.patch("/{patient_id}/appointments/{appointment_id}", summary="Reschedule", responses=ERRORS)
+@router.patch(
+    "/{patient_id}/appointments/{appointment_id}",
+    summary="Reschedule",
+    responses=ERRORS
+    | {409: {"description": "The appointment was cancelled, or the patient is unenrolled"}},
+)
 def update_appointment(
     patient: ValidPatient,
     appointment: ValidAppointment,

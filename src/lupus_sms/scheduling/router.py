@@ -54,7 +54,9 @@ def create_milestone(
 
 
 @router.patch(
-    "/{patient_id}/milestones/{milestone_id}", summary="Move a milestone", responses=ERRORS
+    "/{patient_id}/milestones/{milestone_id}",
+    summary="Move a milestone",
+    responses={**ERRORS, 409: {"description": "The milestone was deleted"}},
 )
 def move_milestone(
     db: DbSession,
