@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from lupus_sms.admin.auth import COOKIES
 from lupus_sms.users.service import can
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -16,7 +17,7 @@ templates.env.globals["can"] = can
 
 def render(request: Request, template: str, status_code: int = 200, /, **context) -> HTMLResponse:
     context.setdefault("user", getattr(request.state, "user", None))
-    context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
+    context.setdefault("csrf_token", getattr(request.state, COOKIES.state_key, ""))
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 

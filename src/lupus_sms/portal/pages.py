@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from lupus_sms.alerts.service import count_open
-from lupus_sms.portal.auth import PortalContext
+from lupus_sms.portal.auth import COOKIES, PortalContext
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -25,7 +25,7 @@ def render(
     """A portal page; for a signed-in person the layout shows their clinic's open alerts."""
     portal = portal or getattr(request.state, "portal", None)
     context["portal"] = portal
-    context.setdefault("csrf_token", getattr(request.state, "portal_csrf_token", ""))
+    context.setdefault("csrf_token", getattr(request.state, COOKIES.state_key, ""))
     if portal is not None and "open_alert_count" not in context:
         db = getattr(request.state, "portal_db", None)
         context["open_alert_count"] = count_open(db, clinic_id=portal.clinic.id) if db else 0
