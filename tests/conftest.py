@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
+import argon2.profiles
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -34,6 +35,7 @@ from lupus_sms.core.clock import FixedClock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_db, make_engine
 from lupus_sms.core.migrations import upgrade
+from lupus_sms.users import passwords
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://sms.example.test"
@@ -51,6 +53,19 @@ def pytest_configure(config) -> None:
     scratch = tempfile.mkdtemp(prefix="lupus-sms-tests-")
     os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/process-default.db"
     os.environ["SPOOL_DIR"] = f"{scratch}/spool"
+    # Argon2 at its real cost takes a fifth of a second per hash; the suite signs in thousands
+    # of times. Tests marked `real_password_cost` (the login-security tests) keep the real one.
+    passwords.use_cost(argon2.profiles.CHEAPEST)
+
+
+@pytest.fixture(autouse=True)
+def _password_cost(request):
+    if request.node.get_closest_marker("real_password_cost") is None:
+        yield
+        return
+    passwords.use_cost(None)
+    yield
+    passwords.use_cost(argon2.profiles.CHEAPEST)
 
 
 @pytest.fixture(scope="session")

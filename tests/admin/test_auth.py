@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lupus_sms.users import service as users
 from tests.admin.conftest import PASSWORD, AdminClient
 
@@ -34,6 +36,7 @@ def test_wrong_password_is_refused_and_audited(admin_http, make_user):
     assert "user.login_failed" in admin.get("/admin/audit").text
 
 
+@pytest.mark.real_password_cost
 def test_repeated_failures_lock_the_account(admin_http, make_user, clock):
     make_user("owner@example.org")
     admin = AdminClient(admin_http)

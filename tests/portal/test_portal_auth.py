@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from lupus_sms.alerts.models import Alert
@@ -54,6 +55,7 @@ def test_wrong_password_is_refused_and_audited(db, portal_user, new_browser):
     assert browser.get("/portal/settings").headers["location"] == "/portal/login"
 
 
+@pytest.mark.real_password_cost
 def test_five_failures_lock_the_account_even_for_the_right_password(
     db, portal_user, new_browser, clock
 ):

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
 MIN_LENGTH = 12
+_DUMMY_PASSWORD = "not-a-real-password-0000"  # noqa: S105 - verified when no account matches
+_hasher = PasswordHasher()
 # Verified when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+_dummy_hash = _hasher.hash(_DUMMY_PASSWORD)
+
+
+def use_cost(parameters: Parameters | None) -> None:
+    """Hash with these Argon2 parameters from now on (None: the production defaults).
+
+    For the test suite only, which signs in thousands of times: a stored hash carries its own
+    parameters, so a cheap one verifies cheaply. Login-security tests keep the real cost.
+    """
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher() if parameters is None else PasswordHasher.from_parameters(parameters)
+    _dummy_hash = _hasher.hash(_DUMMY_PASSWORD)
 
 
 def hash_password(password: str) -> str:
@@ -17,7 +29,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
