@@ -15,7 +15,10 @@ import pytest
 import yaml
 
 SETS = Path(__file__).resolve().parents[2] / "src" / "lupus_sms" / "alerts" / "eval_sets"
-HELD_OUT_SHA256 = "99dd234eaf10b46147fdd2a1f85c86b3ddbd7ea476f5ea8e4ea432d2e227efe1"
+FROZEN = {
+    "heldout": "99dd234eaf10b46147fdd2a1f85c86b3ddbd7ea476f5ea8e4ea432d2e227efe1",
+    "heldout_b": "13c2bbda230885ca758b2f4b673cb9ddd6975f5c11ddac154f39c06419c29d8f",
+}
 CATEGORIES = {
     "fever", "breathing", "chest_pain", "bleeding", "neurological", "allergic_reaction",
     "blood_clot", "central_line", "dehydration", "severe_pain", "emergency", "self_harm",
@@ -29,12 +32,13 @@ def _load(name: str) -> list[dict]:
     return yaml.safe_load((SETS / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
-def test_the_held_out_set_is_frozen():
-    digest = hashlib.sha256((SETS / "heldout.yaml").read_bytes()).hexdigest()
-    assert digest == HELD_OUT_SHA256, "heldout.yaml changed: see its header before touching it"
+@pytest.mark.parametrize("name", sorted(FROZEN))
+def test_the_held_out_sets_are_frozen(name):
+    digest = hashlib.sha256((SETS / f"{name}.yaml").read_bytes()).hexdigest()
+    assert digest == FROZEN[name], f"{name}.yaml changed: see its header before touching it"
 
 
-@pytest.mark.parametrize("name", ["heldout", "development"])
+@pytest.mark.parametrize("name", ["heldout", "heldout_b", "development"])
 def test_each_set_is_well_formed(name):
     cases = _load(name)
     assert len({case["id"] for case in cases}) == len(cases)
