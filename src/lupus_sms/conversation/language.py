@@ -60,3 +60,117 @@ def choose_language(phone_number: PhoneNumber | None, normalised: str, content) 
     if spoken is not None:
         phone_number.language = spoken
     return spoken or ENGLISH
+
+
+# Short words that say which language a sentence is in ("tengo", "que", "the", "my").
+_SPANISH_HINTS = frozenset(
+    [
+        "el",
+        "la",
+        "los",
+        "las",
+        "un",
+        "una",
+        "de",
+        "del",
+        "que",
+        "y",
+        "en",
+        "es",
+        "esta",
+        "estoy",
+        "tengo",
+        "tiene",
+        "me",
+        "mi",
+        "mis",
+        "su",
+        "se",
+        "lo",
+        "le",
+        "por",
+        "para",
+        "con",
+        "sin",
+        "pero",
+        "muy",
+        "mas",
+        "ya",
+        "no",
+        "si",
+        "hoy",
+        "ayer",
+        "anoche",
+        "desde",
+        "cuando",
+        "como",
+        "donde",
+        "porque",
+        "duele",
+        "dolor",
+        "fiebre",
+        "hace",
+        "tiene",
+        "quiero",
+        "puedo",
+        "siento",
+    ]
+)
+_ENGLISH_HINTS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "is",
+        "are",
+        "was",
+        "i",
+        "im",
+        "my",
+        "me",
+        "he",
+        "she",
+        "his",
+        "her",
+        "it",
+        "its",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "but",
+        "not",
+        "no",
+        "have",
+        "has",
+        "had",
+        "today",
+        "yesterday",
+        "since",
+        "when",
+        "how",
+        "what",
+        "because",
+        "pain",
+        "fever",
+        "hurts",
+        "cant",
+        "dont",
+        "feel",
+    ]
+)
+
+
+def text_language(words: list[str]) -> str | None:
+    """The language most of a text's short words belong to: "es", "en", or None (unclear)."""
+    spanish = sum(word in _SPANISH_HINTS for word in words)
+    english = sum(word in _ENGLISH_HINTS for word in words)
+    if spanish >= 2 and spanish > english:
+        return SPANISH
+    if english >= 2 and english > spanish:
+        return ENGLISH
+    return None
