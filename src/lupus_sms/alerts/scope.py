@@ -295,7 +295,8 @@ _NUMBER_WORDS = (
 _COUNTED_PAST = re.compile(
     rf"\b(?:\d*[3-9]|\d{{2,}}|{_NUMBER_WORDS})\s+days?\s+ago\b"
     rf"|\bhace\s+(?:como\s+|unos\s+|unas\s+|mas\s+de\s+)?(?:\d*[3-9]|\d{{2,}}|{_NUMBER_WORDS})\s+dias\b"
-    r"|\b(?:\d+|a|one|two|a couple|couple of|several|few|a few)\s+(?:weeks?|months?|years?)\s+(?:ago|back)\b"
+    r"|\b(?:\d+|a|one|two|a couple|couple of|several|few|a few)\s+"
+    r"(?:weeks?|months?|years?)\s+(?:ago|back)\b"
     r"|\bhace\s+(?:como\s+|unos\s+|unas\s+|mas\s+de\s+)?(?:\d+|un|una|dos|tres|varios|varias|"
     r"unos|unas|muchos|muchas)\s+(?:semanas?|mes|meses|anos?)\b"
     r"|\b(?:in|en|since|desde|back in|during)\s+(?:19|20)\d\d\b"
@@ -392,13 +393,43 @@ def _first_person(sentence: Sentence) -> bool:
 
 
 _FIRST_PERSON = frozenset(
-    "i im ive id me my mine myself yo mi mis conmigo tengo estoy quiero puedo voy siento "
-    "mother mom dad father husband wife esposo esposa mama papa hijo hija".split()
+    [
+        "i",
+        "im",
+        "ive",
+        "id",
+        "me",
+        "my",
+        "mine",
+        "myself",
+        "yo",
+        "mi",
+        "mis",
+        "conmigo",
+        "tengo",
+        "estoy",
+        "quiero",
+        "puedo",
+        "voy",
+        "siento",
+        "mother",
+        "mom",
+        "dad",
+        "father",
+        "husband",
+        "wife",
+        "esposo",
+        "esposa",
+        "mama",
+        "papa",
+        "hijo",
+        "hija",
+    ]
 )
 
 
 def _possessive(word: str) -> bool:
-    """"husbands", "moms" (apostrophes are gone): whose something is, not who."""
+    """ "husbands", "moms" (apostrophes are gone): whose something is, not who."""
     return len(word) > 3 and word.endswith("s") and word not in ("his", "hers", "mis", "sus")
 
 

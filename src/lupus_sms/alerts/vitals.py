@@ -88,6 +88,8 @@ def repeated_episodes(plain_text: str) -> int | None:
     """How many times someone vomited or had diarrhoea, when it is three or more."""
     if not _EPISODE_WORDS.search(plain_text):
         return None
-    counts = [_number(m["count"] or m["after"] or m["lost"]) for m in _EPISODES.finditer(plain_text)]
+    counts = [
+        _number(m["count"] or m["after"] or m["lost"]) for m in _EPISODES.finditer(plain_text)
+    ]
     most = max(counts, default=0)
     return most if most >= REPEATED_EPISODES else None

@@ -14,6 +14,8 @@ only decides which texts answer.
 
 from __future__ import annotations
 
+from wordfreq import zipf_frequency
+
 from lupus_sms.content.snapshot import ENGLISH, ContentSnapshot
 from lupus_sms.content.translation import SPANISH
 from lupus_sms.conversation.text import compact
@@ -62,115 +64,24 @@ def choose_language(phone_number: PhoneNumber | None, normalised: str, content) 
     return spoken or ENGLISH
 
 
-# Short words that say which language a sentence is in ("tengo", "que", "the", "my").
-_SPANISH_HINTS = frozenset(
-    [
-        "el",
-        "la",
-        "los",
-        "las",
-        "un",
-        "una",
-        "de",
-        "del",
-        "que",
-        "y",
-        "en",
-        "es",
-        "esta",
-        "estoy",
-        "tengo",
-        "tiene",
-        "me",
-        "mi",
-        "mis",
-        "su",
-        "se",
-        "lo",
-        "le",
-        "por",
-        "para",
-        "con",
-        "sin",
-        "pero",
-        "muy",
-        "mas",
-        "ya",
-        "no",
-        "si",
-        "hoy",
-        "ayer",
-        "anoche",
-        "desde",
-        "cuando",
-        "como",
-        "donde",
-        "porque",
-        "duele",
-        "dolor",
-        "fiebre",
-        "hace",
-        "tiene",
-        "quiero",
-        "puedo",
-        "siento",
-    ]
-)
-_ENGLISH_HINTS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "of",
-        "and",
-        "is",
-        "are",
-        "was",
-        "i",
-        "im",
-        "my",
-        "me",
-        "he",
-        "she",
-        "his",
-        "her",
-        "it",
-        "its",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "but",
-        "not",
-        "no",
-        "have",
-        "has",
-        "had",
-        "today",
-        "yesterday",
-        "since",
-        "when",
-        "how",
-        "what",
-        "because",
-        "pain",
-        "fever",
-        "hurts",
-        "cant",
-        "dont",
-        "feel",
-    ]
-)
+# How much more Spanish than English a text's words must be (wordfreq's Zipf scale, summed
+# over the words) before it counts as Spanish, and the other way round.
+LANGUAGE_MARGIN = 2.0
 
 
 def text_language(words: list[str]) -> str | None:
-    """The language most of a text's short words belong to: "es", "en", or None (unclear)."""
-    spanish = sum(word in _SPANISH_HINTS for word in words)
-    english = sum(word in _ENGLISH_HINTS for word in words)
-    if spanish >= 2 and spanish > english:
+    """The language a text is mostly written in, "es" or "en", or None when it is unclear.
+
+    Each word votes by how much more often it is used in one language than in the other
+    (wordfreq), so "mejor me muero" is Spanish and "my mom tiene dolor en el pecho" leans
+    Spanish, while "ok" or "38.5" decide nothing.
+    """
+    score = 0.0
+    for word in words[:60]:
+        if word.isalpha():
+            score += zipf_frequency(word, "es") - zipf_frequency(word, "en")
+    if score >= LANGUAGE_MARGIN:
         return SPANISH
-    if english >= 2 and english > spanish:
+    if score <= -LANGUAGE_MARGIN:
         return ENGLISH
     return None
