@@ -8,6 +8,7 @@ import typer
 
 from lupus_sms.admin.cli import register as register_admin
 from lupus_sms.admin.cli import register_demo
+from lupus_sms.alerts.cli import register as register_safety
 from lupus_sms.clinics.cli import register as register_clinics
 from lupus_sms.content.cli import register as register_content
 from lupus_sms.conversation.cli import register as register_conversation
@@ -27,6 +28,7 @@ register_patients(app)
 register_content(app)
 register_scheduling(app)
 register_spool(app)
+register_safety(app)
 
 
 @db_app.command("upgrade")

@@ -43,11 +43,29 @@ def test_extending_the_terms_is_accepted(shipped):
     _rebuild(shipped, "safety", document)
 
 
-def test_removing_a_floor_term_is_refused(shipped):
+def test_no_longer_reading_a_floor_term_is_refused(shipped):
     def drop_chills(document):
-        document["red_flags"]["chills"]["terms"].remove("chills")
+        document["red_flags"]["fever"]["terms"].remove("chills")
 
-    assert "cannot remove floor term(s) ['chills']" in _problems(shipped, "safety", drop_chills)
+    problems = _problems(shipped, "safety", drop_chills)
+    assert "red_flags.fever: cannot stop reading floor term(s) ['chills']" in problems
+
+
+def test_a_category_needs_a_severity_label_and_alert_text(shipped):
+    def vague(document):
+        document["red_flags"]["breathing"]["severity"] = "meh"
+        del document["red_flags"]["breathing"]["alert"]
+
+    problems = _problems(shipped, "safety", vague)
+    assert "red_flags.breathing.severity must be one of critical, urgent" in problems
+    assert "red_flags.breathing.alert is required" in problems
+
+
+def test_a_malformed_near_rule_is_named(shipped):
+    def broken(document):
+        document["red_flags"]["fever"]["near"] = [{"all": ["@NO_SUCH_GROUP", "fever"]}]
+
+    assert "fever: near rule ['@NO_SUCH_GROUP', 'fever']" in _problems(shipped, "safety", broken)
 
 
 def test_removing_a_category_is_refused(shipped):
@@ -60,12 +78,11 @@ def test_raising_the_fever_threshold_is_refused(shipped):
     assert "cannot be above 38.0" in problems
 
 
-def test_a_change_that_breaks_the_corpus_is_refused(shipped):
-    def alert_on_everything(document):  # "feeling ok" and "never felt better" would alert
-        document["red_flags"]["confusion"]["terms"].append("feeling")
+def test_the_safety_net_reply_must_name_the_urgent_line_911_and_988(shipped):
+    def no_988(document):
+        document["replies"]["safety_net"] = "Thanks. Urgent? {urgent_phone}. Emergency: 911."
 
-    problems = _problems(shipped, "safety", alert_on_everything)
-    assert "red-flag corpus" in problems and "'feeling ok'" in problems
+    assert "replies.safety_net must mention 988" in _problems(shipped, "safety", no_988)
 
 
 def test_replies_must_keep_911_and_988(shipped):

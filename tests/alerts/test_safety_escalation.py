@@ -24,7 +24,7 @@ def test_red_flag_out_of_the_blue_replies_with_the_clinic_urgent_line(twilio, db
     assert "Riverside Lupus Clinic" in reply
     [alert] = _alerts(db)
     assert (alert.kind, alert.status, alert.patient_id) == ("red_flag", "open", patient.id)
-    assert alert.categories == "fever,chills"
+    assert (alert.categories, alert.category, alert.severity) == ("fever", "fever", "urgent")
     assert alert.text == "I have chills and my temp is 38.6"
     stored = db.scalar(select(Message).where(Message.kind == "safety"))
     assert stored is not None and stored.status == "sent"  # tracked like any other message

@@ -178,7 +178,7 @@ def test_the_whole_journey_in_spanish(api, twilio, db, clock, tick, fake_transpo
     assert safety.startswith("URGENTE") and "(617) 555-0199" in safety
     db.expire_all()
     [alert] = db.scalars(select(Alert).where(Alert.kind == "red_flag")).all()
-    assert set(alert.categories.split(",")) == {"chills", "breathing"}
+    assert set(alert.categories.split(",")) == {"fever", "breathing"}
     assert alert.patient_id == patient["id"]
 
 
@@ -187,4 +187,5 @@ def test_an_unanswerable_text_from_a_spanish_patient_goes_to_the_clinic_in_spani
     api.post("/api/v1/patients", json=body)
     assert "Ya esta inscrito" in _reply(twilio, "SI")
     reply = _reply(twilio, "cuando es mi proxima visita")
-    assert "Pasamos su mensaje" in reply and "(617) 555-0199" in reply
+    assert "leera su mensaje" in reply and "(617) 555-0199" in reply
+    assert "Emergencia: 911" in reply and "988" in reply

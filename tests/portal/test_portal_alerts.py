@@ -20,32 +20,41 @@ def clinic(db):
 
 def _alert(db, clinic, *, kind="red_flag", minutes_ago=0, status="open", text="help", **extra):
     at = DEFAULT_NOW - timedelta(minutes=minutes_ago)
-    alert = Alert(clinic_id=clinic.id, kind=kind, status=status,
-                  priority="high" if kind == "red_flag" else "low", text=text,
+    extra.setdefault("severity", "urgent" if kind == "red_flag" else "routine")
+    extra.setdefault("priority", "high" if kind == "red_flag" else "low")
+    alert = Alert(clinic_id=clinic.id, kind=kind, status=status, text=text,
                   created_at=at, updated_at=at, **extra)  # fmt: skip
     db.add(alert)
     db.commit()
     return alert
 
 
-def test_open_red_flags_first_then_the_rest_newest_first(portal_client, clinic, db):
+def test_open_items_by_severity_then_the_longest_waiting_first(portal_client, clinic, db):
     patient = make_patient(db, clinic, name="Ada Moreno")
     _alert(db, clinic, kind="needs_review", minutes_ago=1, text="review newest")
     _alert(db, clinic, kind="red_flag", minutes_ago=90, text="red older", patient_id=patient.id)
     _alert(db, clinic, kind="no_response", minutes_ago=30, text="quiet middle")
     _alert(db, clinic, kind="red_flag", minutes_ago=5, text="red newest", categories="fever")
+    _alert(db, clinic, kind="red_flag", minutes_ago=1, text="cant breathe", severity="critical",
+           category="breathing", categories="breathing")  # fmt: skip
+    _alert(db, clinic, kind="needs_review", minutes_ago=3, text="my back hurts", severity="high",
+           priority="high")  # fmt: skip
     _alert(db, clinic, kind="red_flag", minutes_ago=2, status="acknowledged", text="closed one",
            acknowledged_by="nurse@example.org", acknowledged_at=DEFAULT_NOW)  # fmt: skip
     page = portal_client(clinic, "nurse").get("/portal/alerts")
     assert page.status_code == 200
     open_list = re.search(r'<ol class="alerts" id="open-alerts">(.*?)</ol>', page.text, re.S)
     words = re.findall(r"<blockquote>([^<]+)</blockquote>", open_list.group(1))
-    assert words == ["red newest", "red older", "review newest", "quiet middle"]
+    assert words == [
+        "cant breathe", "red older", "red newest", "my back hurts", "quiet middle", "review newest"
+    ]  # fmt: skip
     assert "waiting 1 h 30 min" in page.text and "waiting 5 min" in page.text
     assert "Tue 10 Mar 2026, 10:55 EDT" in page.text and "(America/New_York)" in page.text
     assert "Ada Moreno" in page.text
     assert "closed one" in page.text.split("Recently closed")[1]
-    assert re.search(r'id="open-alert-count"[^>]*>4<', page.text)
+    assert re.search(r'id="open-alert-count"[^>]*>6<', page.text)
+    critical = re.search(r'<li class="alert alert-red_flag sev-critical cat-breathing"', page.text)
+    assert critical and "Breathing problem" in page.text  # the category, as people say it
 
 
 def test_a_nurse_acknowledges_with_a_note(portal_client, clinic, db):

@@ -15,7 +15,15 @@ REPLY_PLACEHOLDERS = {
     "ok_noted": {"clinic_name", "urgent_phone", "office_phone"},
     "temperature_noted": {"clinic_name", "urgent_phone", "office_phone", "temperature"},
     "reask": {"clinic_name", "urgent_phone", "office_phone"},
-    "needs_review": {"clinic_name", "urgent_phone", "office_phone"},
+}
+# A re-ask answers a text that was no answer: like every such reply, it names the way to a
+# person (the safety net: the 24/7 line, 911, 988), within two segments.
+MUST_MENTION = {"reask": ("{urgent_phone}", "911", "988")}
+MAX_REPLY_SEGMENTS = 2
+_REPLY_SAMPLE = {
+    "clinic_name": "X" * 40,
+    "urgent_phone": "(617) 555-0199",
+    "office_phone": "(617) 555-0100",
 }
 MAX_QUESTION_SEGMENTS = 2
 # Question templates are measured with long stand-ins so a real name never tips them over.
@@ -35,6 +43,12 @@ def validate_checkins_document(document: object) -> list[str]:
             problems.append(f"replies.{name} is missing")
         elif unknown := placeholders_in(str(replies[name])) - allowed:
             problems.append(f"replies.{name}: unknown placeholder(s) {sorted(unknown)}")
+    for name, words in MUST_MENTION.items():
+        text = str(replies.get(name) or "")
+        problems += [f"replies.{name} must mention {word}" for word in words if word not in text]
+        sample = {**_REPLY_SAMPLE, "temperature": "38.5 C"}
+        if text and analyze(text.format(**sample)).segments > MAX_REPLY_SEGMENTS:
+            problems.append(f"replies.{name}: longer than {MAX_REPLY_SEGMENTS} SMS segments")
     return problems
 
 

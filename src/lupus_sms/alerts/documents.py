@@ -50,6 +50,18 @@ def safety_rules(content: ContentSnapshot) -> SafetyRules:
         return rules
 
 
+def category_labels(content: ContentSnapshot) -> dict[str, str]:
+    """Each red-flag category's label for people ("Breathing problem")."""
+    flags = safety_document(content).get("red_flags") or {}
+    return {name: str(entry.get("label") or name) for name, entry in flags.items() if entry}
+
+
+def category_alerts(content: ContentSnapshot) -> dict[str, str]:
+    """Each red-flag category's alert text for the clinic."""
+    flags = safety_document(content).get("red_flags") or {}
+    return {name: str(entry.get("alert") or "") for name, entry in flags.items() if entry}
+
+
 def renotify_after(content: ContentSnapshot) -> timedelta:
     alerts = safety_document(content).get("alerts") or {}
     return timedelta(minutes=float(alerts.get("renotify_after_minutes", DEFAULT_RENOTIFY_MINUTES)))

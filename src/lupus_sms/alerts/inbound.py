@@ -1,9 +1,13 @@
 """The alert domain's steps of the inbound order (conversation/inbound_order.py):
 
   checkin_context  an open check-in maps "2" to its meaning (fever) for the safety rules
-  safety           a red flag: the safety reply at once, an alert for every clinic concerned
+  safety           a red flag: the safety reply at once (911 first for critical categories,
+                   988 for self-harm), an alert with its category and severity for every
+                   clinic concerned
   checkin_answer   an answer is stored and acknowledged; an unclear one is re-asked once
-  review           an enrolled patient's text nobody could answer goes to the clinic
+  review           an enrolled patient's text nobody could answer goes to the clinic, with
+                   the safety-net reply (urgent number, 911, 988); symptom-like words that
+                   fall short of a red flag make it a high-priority item
 
   red_flag_opt_out (before compliance) a wish to stop that carries a red flag: both at once
 
@@ -17,13 +21,13 @@ import logging
 
 from lupus_sms.alerts import checkins, documents, service
 from lupus_sms.alerts.checkins import Answer, OpenCheckin
-from lupus_sms.alerts.rules import Reading, read_text
+from lupus_sms.alerts.rules import Reading, plain_words, read_text
 from lupus_sms.alerts.service import Target
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.schemas import RESERVED_WORDS
 from lupus_sms.conversation.compliance import OPT_OUT_WORDS, is_opt_out_wish
 from lupus_sms.conversation.handlers import opt_out
-from lupus_sms.conversation.language import MENU_WORDS, MORE_WORDS, SWITCH_WORDS
+from lupus_sms.conversation.language import MENU_WORDS, MORE_WORDS, SWITCH_WORDS, text_language
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.text import compact
 from lupus_sms.core.phones import mask_phone
@@ -56,6 +60,11 @@ def handle_safety(context: InboundContext) -> Reply | None:
     return Reply(_raise_red_flag(context, reading), "safety", exempt_from_limits=True)
 
 
+def is_red_flag(context: InboundContext) -> bool:
+    """For the steps after safety: whether this text carries a red flag."""
+    return _reading(context).red_flag
+
+
 def handle_red_flag_opt_out(context: InboundContext) -> Reply | None:
     """Runs before compliance: "stop texting me, I want to die" is a wish to stop AND a red flag.
 
@@ -73,8 +82,11 @@ def handle_red_flag_opt_out(context: InboundContext) -> Reply | None:
 
 
 def _reading(context: InboundContext) -> Reading:
-    rules = documents.safety_rules(context.content)
-    return read_text(context.body, rules, meanings=context.meanings)
+    """The text's red-flag reading, read once (red-flag opt-out, safety and review ask)."""
+    if context.safety_reading is None:
+        rules = documents.safety_rules(context.content)
+        context.safety_reading = read_text(context.body, rules, meanings=context.meanings)
+    return context.safety_reading
 
 
 def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
@@ -86,6 +98,7 @@ def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
     if open_checkin is not None:
         answer = checkins.read_answer(open_checkin.checkin, context.body)
         checkins.record_answer(context, open_checkin, answer, red_flag=True)
+    severity = _severity(context, reading)
     for target in targets:
         service.open_alert(
             context.db,
@@ -93,6 +106,7 @@ def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
             kind="red_flag",
             now=context.now,
             content=context.content,
+            severity=severity,
             text=context.body,
             categories=reading.categories,
             message=context.message,
@@ -107,17 +121,34 @@ def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
     return _safety_reply(context, reading, _clinics(targets))
 
 
+def _severity(context: InboundContext, reading: Reading) -> str:
+    severities = documents.safety_rules(context.content).severity
+    found = {severities.get(category, "urgent") for category in reading.categories}
+    return "critical" if "critical" in found else "urgent"
+
+
 def _safety_reply(context: InboundContext, reading: Reading, clinics: list[Clinic]) -> str:
-    name = "self_harm" if reading.self_harm else "red_flag"
+    """988 for self-harm; 911 first when a category may be life-threatening within minutes;
+    otherwise the care team's 24/7 line first. In the language the text was written in."""
+    name = "red_flag"
+    if reading.self_harm:
+        name = "self_harm"
+    elif _severity(context, reading) == "critical":
+        name = "red_flag_critical"
+    content = _answering(context)
     if not clinics:
-        return documents.safety_text(context.content, f"{name}_unknown")
+        return documents.safety_text(content, f"{name}_unknown")
     values = documents.clinic_values(clinics)
     return documents.safety_text(
-        context.content,
-        name,
-        clinic_name=values["clinic_name"],
-        urgent_phone=values["urgent_phone"],
+        content, name, clinic_name=values["clinic_name"], urgent_phone=values["urgent_phone"]
     )
+
+
+def _answering(context: InboundContext):
+    """A safety answer must be understood: a text written in Spanish is answered in Spanish
+    (and one in English in English), whatever the number's language."""
+    written = text_language(plain_words(context.body))
+    return context.content.for_language(written) if written else context.content
 
 
 def handle_checkin_answer(context: InboundContext) -> Reply | None:
@@ -142,7 +173,7 @@ def _acknowledge(context: InboundContext, open_checkin: OpenCheckin, answer: Ans
     if answer.meaning == "other_concern":
         clinic = context.db.get(Clinic, open_checkin.patient.clinic_id)
         _open_reviews(context, [Target(clinic, open_checkin.patient)], open_checkin.checkin.key)
-        return Reply(_checkin_text(context, "needs_review", [open_checkin]), "review")
+        return Reply(safety_net_text(context, [clinic]), "review")
     if answer.temperature is not None:
         body = _checkin_text(
             context, "temperature_noted", [open_checkin], temperature=answer.temperature.describe()
@@ -152,7 +183,8 @@ def _acknowledge(context: InboundContext, open_checkin: OpenCheckin, answer: Ans
 
 
 def handle_review(context: InboundContext) -> Reply | None:
-    """An enrolled patient's text that nothing above could answer reaches their clinic."""
+    """An enrolled patient's text that nothing above could answer reaches their clinic, and
+    the patient gets the safety net: the urgent line, 911 and 988, in two parts at most."""
     targets = [
         target
         for target in service.alert_targets(
@@ -163,11 +195,18 @@ def handle_review(context: InboundContext) -> Reply | None:
     if not targets:
         return None  # an unknown number gets the hint
     _open_reviews(context, targets, None)
-    values = documents.clinic_values(_clinics(targets))
-    return Reply(documents.checkin_text(context.content, "needs_review", **values), "review")
+    return Reply(safety_net_text(context, _clinics(targets)), "review")
+
+
+def safety_net_text(context: InboundContext, clinics: list[Clinic]) -> str:
+    values = documents.clinic_values(clinics)
+    return documents.safety_text(_answering(context), "safety_net", **values)
 
 
 def _open_reviews(context: InboundContext, targets: list[Target], checkin_key: str | None) -> None:
+    """Symptom-like words short of a red flag ("my back hurts", "something is wrong") make
+    the item high priority: re-notified like a red flag until someone acknowledges it."""
+    severity = "high" if _reading(context).concern else "routine"
     for target in targets:
         service.open_alert(
             context.db,
@@ -175,6 +214,7 @@ def _open_reviews(context: InboundContext, targets: list[Target], checkin_key: s
             kind="needs_review",
             now=context.now,
             content=context.content,
+            severity=severity,
             text=context.body,
             message=context.message,
             checkin_key=checkin_key,

@@ -25,12 +25,13 @@ LOOKBACK = timedelta(days=2)  # no_response looks at check-ins whose window clos
 
 
 def renotify_unacknowledged(session_factory: sessionmaker[Session], now: datetime) -> int:
-    """Red flags nobody acknowledged are notified again, at any hour, until someone does."""
+    """Red flags and high-priority review items nobody acknowledged are notified again, at
+    any hour, until someone does."""
     content = get_content()
     with session_factory() as db:
         stmt = (
             select(Alert)
-            .where(Alert.status == "open", Alert.kind == "red_flag", Alert.next_notify_at <= now)
+            .where(Alert.status == "open", Alert.priority == "high", Alert.next_notify_at <= now)
             .order_by(Alert.next_notify_at)
             .limit(BATCH)
         )
@@ -47,13 +48,15 @@ def renotify_unacknowledged(session_factory: sessionmaker[Session], now: datetim
 
 
 def expire_low_priority(session_factory: sessionmaker[Session], now: datetime) -> int:
-    """needs_review and no_response items nobody handled expire; red flags never do."""
+    """Low-priority needs_review and no_response items nobody handled expire; red flags and
+    high-priority items never do."""
     with session_factory() as db:
         result = db.execute(
             update(Alert)
             .where(
                 Alert.status == "open",
                 Alert.kind.in_(("needs_review", "no_response")),
+                Alert.priority == "low",
                 Alert.expires_at <= now,
             )
             .values(status="expired", next_notify_at=None, updated_at=now)

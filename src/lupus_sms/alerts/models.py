@@ -12,14 +12,20 @@ from lupus_sms.core.models import TimestampMixin
 
 ALERT_KINDS = ("red_flag", "no_response", "needs_review")
 ALERT_STATUSES = ("open", "acknowledged", "expired")
+# How urgent an alert is, most urgent first: a red flag is `critical` (breathing, chest,
+# neurological, allergic, self-harm, emergency) or `urgent` (the other categories); a review
+# item with symptom-like words is `high` and re-notified like a red flag; the rest `routine`.
+SEVERITIES = ("critical", "urgent", "high", "routine")
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 class Alert(Base, TimestampMixin):
     """Something a person at the clinic must look at.
 
     A red flag stays `open` until a person acknowledges it; while open and unacknowledged it
-    is notified again every `renotify_after_minutes` (`next_notify_at`). `no_response` and
-    `needs_review` items are low priority and may expire (`expires_at`).
+    is notified again every `renotify_after_minutes` (`next_notify_at`), and so is a `high`
+    review item. Other `no_response` and `needs_review` items are low priority and may expire
+    (`expires_at`).
     """
 
     __tablename__ = "alerts"
@@ -28,6 +34,7 @@ class Alert(Base, TimestampMixin):
         Index("ix_alerts_status_next_notify", "status", "next_notify_at"),
         Index("ix_alerts_status_expires", "status", "expires_at"),
         Index("ix_alerts_patient_kind", "patient_id", "kind"),
+        Index("ix_alerts_clinic_status_severity", "clinic_id", "status", "severity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +45,10 @@ class Alert(Base, TimestampMixin):
     kind: Mapped[str] = mapped_column(String(16))  # red_flag | no_response | needs_review
     status: Mapped[str] = mapped_column(String(16), default="open")
     priority: Mapped[str] = mapped_column(String(8))  # high | low
-    categories: Mapped[str | None] = mapped_column(String(200))  # "fever,chills"
+    severity: Mapped[str] = mapped_column(String(16), default="routine", server_default="routine")
+    # The most dangerous red-flag category found (it decides how the alert looks), and all.
+    category: Mapped[str | None] = mapped_column(String(32))
+    categories: Mapped[str | None] = mapped_column(String(200))  # "fever,breathing"
     text: Mapped[str | None] = mapped_column(Text)  # the patient's words
     checkin_key: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

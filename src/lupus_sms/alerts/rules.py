@@ -1,140 +1,83 @@
-"""Red-flag rules: does a text (or a check-in answer's meaning) signal danger?
+"""Red-flag rules: does a text (or a check-in answer's meaning) signal danger now?
 
-When in doubt, alert: a false alert costs a nurse a minute, a missed one can cost a life. So
-the rules are generous (prefixes, one-letter typos, emoji, Spanish) and the only thing that
-silences a term is a plain negation right before it ("no fever", "not bleeding", "no fever
-or chills", "sin fiebre") or "free" right after it ("fever free"). Self-harm is never
-negated. A temperature at or above the threshold always alerts, whatever the words around it
-("no fever, 38.3"), and so does a fever mentioned in the past ("fever yesterday, 37.2 now").
+When in doubt, alert: a false alert costs a nurse a minute, a missed one can cost a life. The
+rules (content/safety.yaml, compiled by alerts/lexicon.py) are generous: prefixes, typos,
+emoji, Spanish and Spanglish, a symptom and its body part with other words between them. A
+found term is set aside only when the text plainly says it is not about the patient now:
 
-The terms live in content/safety.yaml and admins may extend them; `FLOOR_TERMS` and
-`FLOOR_THRESHOLD_C` are the floor that content can never weaken: they are matched even if
-the content left them out, and the document validator refuses such content anyway.
+  negated     "no fever", "sin fiebre", "no fever or chills" (its own clause only: "no fever
+              but my chest hurts" still alerts for the chest)
+  long past   "had a fever last week, fine since" (older than 48 hours, and nothing says it
+              came back: "a week ago, and again tonight" alerts)
+  not them    a pet, a television show or book, someone plainly outside the household
+  a question  "what are the signs of infection?", "what should I do if I get a fever?"
+
+Self-harm is never set aside by a negation, the past or a question ("not going to hurt
+myself but I think about it", "how many pills would it take"). A temperature at or above the
+threshold, a low oxygen reading or a pain score of 8 or more alert whatever the words around
+them, unless the sentence is about someone else or long past.
+
+The floor kept in code (`FLOOR_TERMS`, `FLOOR_THRESHOLD_C`) is matched even if content left
+it out, and the document validator refuses such content anyway.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import OSA
-
-from lupus_sms.alerts.temperatures import Temperature, find_temperatures
+from lupus_sms.alerts.lexicon import Lexicon, add_terms, compile_lexicon, phrase_end
+from lupus_sms.alerts.scope import (
+    NEGATORS,
+    ScopeRules,
+    asks_in_general,
+    compile_scope,
+    set_aside,
+)
+from lupus_sms.alerts.temperatures import Temperature, find_temperatures, mentions_temperature
+from lupus_sms.alerts.vitals import low_oxygen, repeated_episodes, severe_pain_score
+from lupus_sms.alerts.wording import Sentence, sentences
 
 FLOOR_THRESHOLD_C = 38.0
-# English, then Spanish (matched without accents: "escalofríos" is "escalofrios").
+LOWEST_OXYGEN_OK = 93  # a finger oximeter reading below this alerts (breathing)
+# Severity decides the reply, the inbox order and how an alert looks: critical ones may be
+# life-threatening within minutes, urgent ones need the care team today.
+SEVERITIES = ("critical", "urgent")
+# The categories, in the order a reply and an alert name them (most dangerous first), each
+# with the floor of terms that content can never remove (English, then Spanish).
 FLOOR_TERMS: dict[str, tuple[str, ...]] = {
-    "fever": ("fever", "fiebre"),
-    "chills": ("chills", "shivering", "rigors", "escalofrios"),
-    "bleeding": ("bleeding", "bleed", "bruising", "sangrado", "sangrando"),
-    "breathing": (
-        *("cant breathe", "cannot breathe", "short of breath", "shortness of breath"),
-        *("no puedo respirar", "dificultad para respirar", "falta de aire"),
-    ),
+    "self_harm": ("suicide", "kill myself", "suicidio", "matarme", "quiero morir"),
+    "emergency": ("emergency", "911", "ambulance", "emergencia", "ambulancia"),
+    "breathing": ("cant breathe", "short of breath", "no puedo respirar", "falta de aire"),
     "chest_pain": ("chest pain", "dolor de pecho"),
-    "confusion": ("confusion", "confused", "confundido", "confundida"),
-    "fainting": ("fainting", "fainted", "passed out", "desmayo", "desmaye"),
-    "vomiting": ("vomiting", "vomit", "cant keep fluids down", "vomitos", "vomitando"),
-    "emergency": ("emergency", "911", "emergencia"),
-    "self_harm": (
-        *("suicide", "suicidal", "kill myself", "hurt myself", "self harm"),
-        *("suicidio", "matarme", "quiero morir"),
+    "neurological": ("seizure", "fainted", "confused", "convulsion", "desmayo", "confundido"),
+    "allergic_reaction": ("throat closing", "lips swelling", "garganta cerrada"),
+    "bleeding": ("bleeding", "sangrado", "sangrando"),
+    "fever": ("fever", "chills", "fiebre", "escalofrios"),
+    "blood_clot": ("leg swollen", "pierna hinchada"),
+    "central_line": ("line came out", "se salio el cateter"),
+    "dehydration": (
+        "cant keep fluids down",
+        "vomiting all day",
+        "no puedo retener",
+        "vomitando todo",
     ),
+    "severe_pain": ("unbearable pain", "dolor insoportable"),
 }
-RED_FLAG_CATEGORIES = frozenset(FLOOR_TERMS)
-NEVER_NEGATED = frozenset({"self_harm"})
-WORD_CACHE_SIZE = 50_000
-
-_NEGATORS = frozenset(
-    [
-        "no",
-        "not",
-        "without",
-        "sin",
-        "denies",
-        "deny",
-        "never",
-        "nor",
-        "none",
-        "zero",
-        "dont",
-        "didnt",
-        "doesnt",
-        "havent",
-        "hasnt",
-        "hadnt",
-        "isnt",
-        "arent",
-        "wasnt",
-        "werent",
-        "ningun",
-        "ninguna",
-        "nunca",
-        "tampoco",
-        "negative",
-    ]
-)
-# Words that may stand between a negator and the term: "no signs of fever", "not any chills".
-_FILLER = frozenset(
-    [
-        "a",
-        "an",
-        "any",
-        "have",
-        "had",
-        "has",
-        "having",
-        "got",
-        "get",
-        "getting",
-        "signs",
-        "sign",
-        "of",
-        "more",
-        "longer",
-        "real",
-        "really",
-        "the",
-        "my",
-        "been",
-        "feel",
-        "feeling",
-        "felt",
-        "tengo",
-        "tiene",
-        "tenido",
-        "he",
-        "hay",
-        "un",
-        "una",
-        "la",
-        "el",
-        "los",
-        "las",
-        "mas",
-        "de",
-        "experiencing",
-        "noticed",
-        "seen",
-    ]
-)
-_LISTS = frozenset({"or", "nor", "o", "ni"})
-# "not sure if it's a fever" is doubt, not a negation: when in doubt, alert.
-_DOUBT = re.compile(r"\b(?:not sure|unsure|dont know|dunno|no se|not certain|maybe|might)\b")
-_CLAUSE_BREAK = re.compile(
-    r"[.;!?\n]+|,|\b(?:but|and|though|although|however|except|pero|y|aunque)\b"
-)
-# Words one typo away from a term that are common and harmless.
-_TYPO_STOP_WORDS = frozenset({"never", "fewer", "breeding", "strike", "strode", "blessed"})
+CATEGORIES = tuple(FLOOR_TERMS)
+RED_FLAG_CATEGORIES = frozenset(CATEGORIES)
+NEVER_SET_ASIDE = frozenset({"self_harm"})  # only "not about the patient" applies to it
+CONCERN = "concern"  # symptom-like words that fall short of a red flag
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What the rules found: red-flag categories (empty when none) and temperatures."""
+    """What the rules found: red-flag categories (most dangerous first), temperatures, and
+    whether the text has symptom-like words short of a red flag (`concern`)."""
 
     categories: tuple[str, ...] = ()
     temperatures: tuple[Temperature, ...] = ()
+    concern: bool = False
+    evidence: tuple[str, ...] = ()  # "fever: chills", for the evaluation's list of misses
 
     @property
     def red_flag(self) -> bool:
@@ -147,47 +90,45 @@ class Reading:
 
 @dataclass(frozen=True)
 class SafetyRules:
-    """Compiled red-flag terms: category -> token tuples, and emoji.
-
-    One-word terms are matched through a per-word cache (a word's categories are computed
-    once), phrases by their first word, so a long text costs about one lookup per word.
-    """
-
     threshold_c: float
-    phrases: dict[str, tuple[tuple[str, ...], ...]]
-    emoji: dict[str, str] = field(default_factory=dict)
-    words: tuple[tuple[str, str], ...] = ()  # (category, one-word term)
-    by_first_word: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
-    word_cache: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    lexicon: Lexicon
+    scope: ScopeRules
+    severity: dict[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return CATEGORIES
 
 
-def compile_rules(document: dict) -> SafetyRules:
-    """Build the rules from content/safety.yaml, always including the floor kept in code."""
-    threshold = min(float(document.get("fever_threshold_c", FLOOR_THRESHOLD_C)), FLOOR_THRESHOLD_C)
-    phrases: dict[str, set[tuple[str, ...]]] = {c: set() for c in FLOOR_TERMS}
-    emoji: dict[str, str] = {}
+def compile_rules(document: dict, *, with_floor: bool = True) -> SafetyRules:
+    """Build the rules from content/safety.yaml, including the floor kept in code (the
+    validator compiles without it, to see what the document alone still reads)."""
+    try:
+        threshold = float(document.get("fever_threshold_c", FLOOR_THRESHOLD_C))
+    except (TypeError, ValueError):
+        threshold = FLOOR_THRESHOLD_C
+    categories = [*CATEGORIES, CONCERN]
+    lexicon = compile_lexicon({**document, "red_flags": _with_concern(document)}, categories)
+    for category, terms in FLOOR_TERMS.items() if with_floor else ():
+        add_terms(lexicon, category, list(terms), {})
+    scope = compile_scope(document.get("context") or {})
     flags = document.get("red_flags") or {}
-    for category, terms in FLOOR_TERMS.items():
-        phrases[category].update(tuple(plain_words(t)) for t in terms)
-    for category, entry in flags.items():
-        for term in (entry or {}).get("terms", []):
-            words = tuple(plain_words(str(term)))
-            if words:
-                phrases.setdefault(category, set()).add(words)
-            else:
-                emoji[str(term)] = category
-    by_first_word: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    for category, category_phrases in phrases.items():
-        for phrase in category_phrases:
-            if len(phrase) > 1:
-                by_first_word.setdefault(phrase[0], []).append((category, phrase))
+    severity = {
+        c: str((flags.get(c) or {}).get("severity") or "urgent") if c != "self_harm" else "critical"
+        for c in CATEGORIES
+    }
     return SafetyRules(
-        threshold_c=threshold,
-        phrases={c: tuple(sorted(p)) for c, p in phrases.items()},
-        emoji=emoji,
-        words=tuple((c, p[0]) for c, ps in phrases.items() for p in sorted(ps) if len(p) == 1),
-        by_first_word={word: tuple(found) for word, found in by_first_word.items()},
+        threshold_c=min(threshold, FLOOR_THRESHOLD_C),
+        lexicon=lexicon,
+        scope=scope,
+        severity=severity,
+        problems=tuple(lexicon.problems + scope.problems),
     )
+
+
+def _with_concern(document: dict) -> dict:
+    return {**(document.get("red_flags") or {}), CONCERN: document.get("concern") or {}}
 
 
 def read_text(
@@ -198,95 +139,117 @@ def read_text(
     expect_temperature: bool = False,
 ) -> Reading:
     """The red-flag reading of one message, plus what an open check-in made of it."""
-    found = {m for m in meanings if m in rules.phrases}
-    temperatures = tuple(find_temperatures(text, expect_temperature=expect_temperature))
-    if any(t.celsius >= rules.threshold_c for t in temperatures):
-        found.add("fever")
-    found.update(c for symbol, c in rules.emoji.items() if symbol in text)
-    for clause in _clauses(text):
-        found.update(_categories_in_clause(clause, rules))
-    ordered = tuple(c for c in rules.phrases if c in found)
-    return Reading(categories=ordered, temperatures=temperatures)
+    found: dict[str, str] = {m: f"{m}: check-in answer" for m in meanings if m in CATEGORIES}
+    concern = CONCERN in meanings
+    symbols = {c for symbol, c in rules.lexicon.emoji.items() if symbol in text}
+    concern = concern or CONCERN in symbols
+    for category in sorted(symbols - {CONCERN}):
+        found.setdefault(category, f"{category}: emoji")
+    temperatures: list[Temperature] = []
+    expect_temperature = expect_temperature or mentions_temperature(text)
+    previous_subject = None
+    parts = sentences(text)
+    asking = any(asks_in_general(sentence, rules.scope.lexicon) for sentence in parts)
+    for sentence in parts:
+        context = rules.scope.context_of(sentence, previous_subject, asking=asking)
+        previous_subject = context.subject
+        terms, covered = _matches(sentence, rules)
+        sentence_temperatures, numbers = _numbers(sentence, rules, expect_temperature)
+        temperatures += sentence_temperatures
+        for numeric, matches in ((False, terms), (True, numbers)):
+            for category, evidence, positions in matches:
+                reason = set_aside(
+                    sentence, context, category, positions, terms=covered, numeric=numeric
+                )
+                if reason is None and category == CONCERN:
+                    concern = True
+                elif reason is None:
+                    found.setdefault(category, evidence)
+                elif reason == "question" and category != CONCERN:
+                    concern = True  # a symptom asked about: a person should look, no alarm
+    ordered = tuple(c for c in CATEGORIES if c in found)
+    return Reading(
+        categories=ordered,
+        temperatures=tuple(temperatures),
+        concern=concern and not ordered,
+        evidence=tuple(found[c] for c in ordered),
+    )
+
+
+def _numbers(sentence: Sentence, rules: SafetyRules, expect_temperature: bool):
+    """Temperatures, oxygen and pain scores of one sentence, as matches at their words."""
+    temperatures = find_temperatures(sentence.text, expect_temperature=expect_temperature)
+    matches = []
+    hot = max(temperatures, key=lambda t: t.celsius, default=None)
+    if hot is not None and hot.celsius >= rules.threshold_c - 0.5:
+        category = "fever" if hot.celsius >= rules.threshold_c else CONCERN
+        matches.append((category, f"{category}: {hot.describe()}", hot.written))
+    oxygen = low_oxygen(sentence.text, below=LOWEST_OXYGEN_OK)
+    if oxygen is not None:
+        matches.append(("breathing", f"breathing: oxygen {oxygen}%", str(oxygen)))
+    score = severe_pain_score(sentence.text)
+    if score is not None:
+        matches.append(("severe_pain", f"severe_pain: pain {score}/10", str(score)))
+    episodes = repeated_episodes(sentence.text)
+    if episodes is not None:
+        matches.append(("dehydration", f"dehydration: {episodes} times", str(episodes)))
+    return temperatures, [(c, e, _span_of(sentence, written)) for c, e, written in matches]
+
+
+def _span_of(sentence: Sentence, written: str) -> tuple[int, ...]:
+    """Where a number stands among the sentence's words (its clause decides its time)."""
+    digits = "".join(ch for ch in written if ch.isdigit() or ch in ".,")[:3].strip(".,")
+    for index, word in enumerate(sentence.words):
+        if digits and word.startswith(digits):
+            return (index,)
+    return (0,)
+
+
+def _matches(sentence: Sentence, rules: SafetyRules):
+    """(category, evidence, word positions) of every term and near rule in the sentence, and
+    the positions of every word the lexicon knows (a negation reaches over a list of them:
+    "no cough, fever or chills")."""
+    lexicon = rules.lexicon
+    ids = [lexicon.word_ids(word) for word in sentence.words]
+    symptom_words = frozenset(
+        i
+        for i, word_ids in enumerate(ids)
+        if word_ids & lexicon.content_ids and sentence.words[i] not in NEGATORS
+    )
+    found = []
+    for start, word_ids in enumerate(ids):
+        for first in word_ids:
+            for phrase in lexicon.phrases_by_first.get(first, ()):
+                end = phrase_end(phrase.slots, ids, start)
+                if end is not None:
+                    words = " ".join(sentence.words[start:end])
+                    positions = tuple(range(start, end))
+                    found.append((phrase.category, f"{phrase.category}: {words}", positions))
+    for rule in lexicon.near_rules:
+        positions = _near_positions(rule.groups, ids, rule.within)
+        if positions is not None:
+            words = " ".join(sentence.words[p] for p in positions)
+            found.append((rule.category, f"{rule.category}: {words}", positions))
+    matched = frozenset(p for *_found, positions in found for p in positions)
+    return found, symptom_words | matched
+
+
+def _near_positions(groups, ids: list[frozenset[int]], within: int) -> tuple[int, ...] | None:
+    """The closest words, one of every group, when at most `within` words stand between."""
+    positions = [[i for i, word in enumerate(ids) if word & group] for group in groups]
+    if not all(positions):
+        return None
+    best = None
+    for anchor in positions[0]:
+        chosen = [anchor]
+        for others in positions[1:]:
+            chosen.append(min(others, key=lambda i: abs(i - anchor)))
+        width = max(chosen) - min(chosen)
+        if width - 1 <= within and (best is None or width < max(best) - min(best)):
+            best = chosen
+    return tuple(sorted(set(best))) if best else None
 
 
 def plain_words(text: str) -> list[str]:
     """Lower-case words without accents or apostrophes: "Can't BREATHE!" -> [cant, breathe]."""
-    return [token for token in _tokens(text) if token[0].isalnum()]
-
-
-def _clauses(text: str) -> list[list[str]]:
-    joined = " ".join(_tokens(text))
-    return [plain_words(part) for part in _CLAUSE_BREAK.split(joined) if part.strip()]
-
-
-def _tokens(text: str) -> list[str]:
-    """Words, and clause punctuation as tokens of its own."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = re.sub(r"['’`´]", "", plain)
-    return re.findall(r"[a-z0-9]+|[.,;!?\n]", plain)
-
-
-def _categories_in_clause(words: list[str], rules: SafetyRules) -> set[str]:
-    doubtful = bool(_DOUBT.search(" ".join(words)))
-    matches = _matches(words, rules)
-    found = set()
-    for category, start, end in matches:
-        negatable = category not in NEVER_NEGATED and not doubtful
-        if negatable and _negated(words, start, end, matches):
-            continue
-        found.add(category)
-    return found
-
-
-def _matches(words: list[str], rules: SafetyRules) -> list[tuple[str, int, int]]:
-    """(category, start, end) of every term found in the clause's words."""
-    found = []
-    for start, word in enumerate(words):
-        found += [(category, start, start + 1) for category in _word_categories(word, rules)]
-        for category, phrase in rules.by_first_word.get(word, ()):
-            if tuple(words[start : start + len(phrase)]) == phrase:
-                found.append((category, start, start + len(phrase)))
-    return found
-
-
-def _word_categories(word: str, rules: SafetyRules) -> frozenset[str]:
-    cached = rules.word_cache.get(word)
-    if cached is None:
-        cached = frozenset(c for c, term in rules.words if _word_matches(word, term))
-        if len(rules.word_cache) > WORD_CACHE_SIZE:
-            rules.word_cache.clear()
-        rules.word_cache[word] = cached
-    return cached
-
-
-def _word_matches(word: str, term: str) -> bool:
-    """Exact; a longer word that starts with a 5+ letter term; or one typo in 6+ letters."""
-    if word == term:
-        return True
-    if len(term) >= 5 and word.startswith(term):
-        return True
-    if len(term) >= 6 and len(word) >= 6 and word not in _TYPO_STOP_WORDS:
-        return OSA.distance(word, term) <= 1
-    return False
-
-
-def _negated(words: list[str], start: int, end: int, matches) -> bool:
-    """A negator before the term (over filler words and "or"-lists), or "free" right after."""
-    if end < len(words) and words[end] == "free":
-        return True
-    starts_by_end: dict[int, int] = {}
-    for _category, match_start, match_end in matches:
-        starts_by_end[match_end] = min(match_start, starts_by_end.get(match_end, match_start))
-    index = start - 1
-    while index >= 0:
-        word = words[index]
-        if word in _NEGATORS:
-            return True
-        if word in _FILLER:
-            index -= 1
-        elif word in _LISTS and index in starts_by_end:  # "no fever or chills"
-            index = starts_by_end[index] - 1
-        else:
-            return False
-    return False
+    return [word for sentence in sentences(text) for word in sentence.words]

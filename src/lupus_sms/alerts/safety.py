@@ -1,42 +1,65 @@
 """The safety document (content/safety.yaml): its validator, which keeps the floor in code.
 
-Admins may extend the red-flag terms and lower the fever threshold; they can never remove a
-floor term, raise the threshold above 38.0 C, drop 911 or 988 from the replies, or save a
-change that breaks the red-flag test corpus.
+Admins may extend the red-flag terms, groups, near rules and context markers and lower the
+fever threshold. They can never drop a category or a floor term (each must still be read as
+its category by the document's own rules), raise the threshold above 38.0 C, drop 911, 988
+or the urgent number from the replies, or save a change whose recall or false alarms on the
+frozen held-out set fall below the bar (alerts/evaluation.py).
 """
 
 from __future__ import annotations
 
-from lupus_sms.alerts.corpus import failures
-from lupus_sms.alerts.rules import FLOOR_TERMS, FLOOR_THRESHOLD_C, compile_rules, plain_words
+from lupus_sms.alerts.evaluation import HELD_OUT, evaluate, load_cases, rules_decider
+from lupus_sms.alerts.rules import (
+    FLOOR_TERMS,
+    FLOOR_THRESHOLD_C,
+    SEVERITIES,
+    compile_rules,
+    read_text,
+)
 from lupus_sms.content.schemas import placeholders_in
 from lupus_sms.content.segments import analyze
-from lupus_sms.content.snapshot import register_document_validator
+from lupus_sms.content.snapshot import register_document_save_check, register_document_validator
 
+CLINIC = {"clinic_name", "urgent_phone"}
 REPLY_RULES = {
-    # name: (allowed placeholders, words it must contain)
-    "red_flag": ({"clinic_name", "urgent_phone"}, ("911",)),
-    "red_flag_unknown": (set(), ("911",)),
-    "self_harm": ({"clinic_name", "urgent_phone"}, ("988", "911")),
-    "self_harm_unknown": (set(), ("988", "911")),
+    # name: (allowed placeholders, what it must contain, most segments)
+    "red_flag": (CLINIC, ("911", "{urgent_phone}"), 3),
+    "red_flag_unknown": (set(), ("911",), 3),
+    "red_flag_critical": (CLINIC, ("911", "{urgent_phone}"), 3),
+    "red_flag_critical_unknown": (set(), ("911",), 3),
+    "self_harm": (CLINIC, ("988", "911"), 3),
+    "self_harm_unknown": (set(), ("988", "911"), 3),
+    # The reply to any other text from an enrolled patient: the way to a person, in 2 parts.
+    "safety_net": (CLINIC, ("{urgent_phone}", "911", "988"), 2),
 }
-MAX_REPLY_SEGMENTS = 3
 _SAMPLE = {"clinic_name": "X" * 40, "urgent_phone": "(617) 555-0199 or (617) 555-0188"}
 LOWEST_THRESHOLD_C = 37.0  # below this nearly every reading would alert
 MAX_RENOTIFY_MINUTES = 240
 MAX_RETRY_SECONDS = 3600
+ON_CALL_PLACEHOLDERS = {"program_name", "clinic_name", "patient", "what", "severity"}
 
 
 def validate_safety_document(document: object) -> list[str]:
     if not isinstance(document, dict):
         return ["must be a mapping"]
     problems = _threshold_problems(document)
-    problems += _floor_problems(document.get("red_flags"))
-    problems += _reply_problems(document.get("replies"))
+    problems += _category_problems(document.get("red_flags"))
+    problems += reply_problems(document.get("replies"), REPLY_RULES)
     problems += _alert_setting_problems(document.get("alerts"))
-    if not problems:
-        problems += [f"red-flag corpus: {line}" for line in failures(compile_rules(document))]
-    return problems
+    if problems:
+        return problems
+    own_rules = compile_rules(document, with_floor=False)
+    return list(own_rules.problems) + _floor_problems(own_rules)
+
+
+def held_out_problems(document: object) -> list[str]:
+    """Run on an admin's save: the rules of this document must keep the bar on the frozen
+    held-out set (recall, self-harm recall, false alarms)."""
+    if not isinstance(document, dict) or validate_safety_document(document):
+        return []  # the plain validator has already said what is wrong
+    report = evaluate(load_cases(HELD_OUT), rules_decider(compile_rules(document)))
+    return [f"held-out evaluation: {problem}" for problem in report.problems()]
 
 
 def _threshold_problems(document: dict) -> list[str]:
@@ -51,28 +74,43 @@ def _threshold_problems(document: dict) -> list[str]:
     return []
 
 
-def _floor_problems(red_flags: object) -> list[str]:
+def _category_problems(red_flags: object) -> list[str]:
     if not isinstance(red_flags, dict):
-        return ["red_flags must be a mapping of categories to terms"]
+        return ["red_flags must be a mapping of categories"]
     problems = []
-    for category, floor in FLOOR_TERMS.items():
+    for category in FLOOR_TERMS:
         entry = red_flags.get(category)
-        terms = entry.get("terms") if isinstance(entry, dict) else None
-        if not isinstance(terms, list):
+        if not isinstance(entry, dict):
             problems.append(f"red_flags.{category}: the category is required (safety floor)")
             continue
-        present = {tuple(plain_words(str(term))) for term in terms}
-        missing = [term for term in floor if tuple(plain_words(term)) not in present]
-        if missing:
-            problems.append(f"red_flags.{category}: cannot remove floor term(s) {missing}")
+        if entry.get("severity") not in SEVERITIES:
+            problems.append(f"red_flags.{category}.severity must be one of {', '.join(SEVERITIES)}")
+        for field in ("label", "alert"):
+            if not isinstance(entry.get(field), str) or not entry[field].strip():
+                problems.append(f"red_flags.{category}.{field} is required")
+        if not isinstance(entry.get("terms", []), list) or not isinstance(
+            entry.get("near", []), list
+        ):
+            problems.append(f"red_flags.{category}: terms and near must be lists")
     return problems
 
 
-def _reply_problems(replies: object) -> list[str]:
+def _floor_problems(own_rules) -> list[str]:
+    """Every floor term must still be read as its category by the document's own rules."""
+    problems = []
+    for category, terms in FLOOR_TERMS.items():
+        missing = [t for t in terms if category not in read_text(t, own_rules).categories]
+        if missing:
+            problems.append(f"red_flags.{category}: cannot stop reading floor term(s) {missing}")
+    return problems
+
+
+def reply_problems(replies: object, rules: dict) -> list[str]:
+    """Each reply present, with only its placeholders, what it must say, and short enough."""
     if not isinstance(replies, dict):
         return ["replies must be a mapping"]
     problems = []
-    for name, (allowed, required) in REPLY_RULES.items():
+    for name, (allowed, required, most_segments) in rules.items():
         text = replies.get(name)
         if not isinstance(text, str) or not text.strip():
             problems.append(f"replies.{name} is missing")
@@ -81,8 +119,8 @@ def _reply_problems(replies: object) -> list[str]:
             problems.append(f"replies.{name}: unknown placeholder(s) {sorted(unknown)}")
             continue
         problems += [f"replies.{name} must mention {word}" for word in required if word not in text]
-        if analyze(text.format(**_SAMPLE)).segments > MAX_REPLY_SEGMENTS:
-            problems.append(f"replies.{name}: longer than {MAX_REPLY_SEGMENTS} SMS segments")
+        if analyze(text.format(**_SAMPLE)).segments > most_segments:
+            problems.append(f"replies.{name}: longer than {most_segments} SMS segments")
     return problems
 
 
@@ -103,10 +141,10 @@ def _alert_setting_problems(alerts: object) -> list[str]:
     ):
         problems.append(f"alerts.webhook_retry_seconds must list waits of 1 to {MAX_RETRY_SECONDS}")
     sms = alerts.get("on_call_sms")
-    allowed = {"program_name", "clinic_name", "patient", "what"}
-    if sms is not None and (unknown := placeholders_in(str(sms)) - allowed):
+    if sms is not None and (unknown := placeholders_in(str(sms)) - ON_CALL_PLACEHOLDERS):
         problems.append(f"alerts.on_call_sms: unknown placeholder(s) {sorted(unknown)}")
     return problems
 
 
 register_document_validator("safety", validate_safety_document)
+register_document_save_check("safety", held_out_problems)

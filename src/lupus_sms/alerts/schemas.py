@@ -16,7 +16,15 @@ class AlertOut(BaseModel):
     kind: Literal["red_flag", "no_response", "needs_review"]
     status: Literal["open", "acknowledged", "expired"]
     priority: Literal["high", "low"]
-    categories: list[str] = Field(description="Red-flag categories found, e.g. fever, chills.")
+    severity: Literal["critical", "urgent", "high", "routine"] = Field(
+        description="critical and urgent are red flags (critical: breathing, chest, "
+        "neurological, allergic, self-harm, emergency); high: a review item with symptom-like "
+        "words, re-notified until acknowledged; routine: the rest."
+    )
+    category: str | None = Field(
+        description="The most dangerous red-flag category found, e.g. self_harm, breathing."
+    )
+    categories: list[str] = Field(description="Every red-flag category found, e.g. fever.")
     text: str | None = Field(description="The patient's words.")
     checkin_key: str | None
     created_at: datetime

@@ -74,24 +74,28 @@ def open_alert(
     kind: str,
     now: datetime,
     content: ContentSnapshot,
+    severity: str = "routine",
     text: str | None = None,
     categories: tuple[str, ...] = (),
     message: Message | None = None,
     checkin_key: str | None = None,
 ) -> Alert:
-    """Open an alert and notify its clinic. Red flags never expire and are re-notified."""
-    red_flag = kind == "red_flag"
+    """Open an alert and notify its clinic. Red flags and `high` review items never expire
+    and are re-notified until a person acknowledges them."""
+    pressing = kind == "red_flag" or severity == "high"
     alert = Alert(
         clinic_id=target.clinic.id,
         patient_id=target.patient.id if target.patient else None,
         message_id=message.id if message else None,
         kind=kind,
         status="open",
-        priority="high" if red_flag else "low",
+        priority="high" if pressing else "low",
+        severity=severity,
+        category=categories[0] if categories else None,
         categories=",".join(categories) or None,
         text=text,
         checkin_key=checkin_key,
-        expires_at=None if red_flag else now + documents.expire_after(content),
+        expires_at=None if pressing else now + documents.expire_after(content),
         created_at=now,
         updated_at=now,
     )
@@ -117,7 +121,7 @@ def notify(
     is queued with kind "alert", which the dispatcher sends at any hour.
     """
     alert.notify_count += 1
-    if alert.kind == "red_flag":
+    if alert.priority == "high":
         alert.next_notify_at = now + documents.renotify_after(content)
     if clinic.alert_webhook_url:
         db.add(
@@ -152,17 +156,19 @@ def on_call_sms_number(clinic: Clinic) -> str | None:
 
 
 def _on_call_text(content: ContentSnapshot, alert: Alert, clinic: Clinic) -> str:
-    """No patient words in an SMS to a phone: the id and the kind of danger only."""
+    """No patient words in an SMS to a phone: the id, the kind of danger and how urgent."""
     template = (documents.safety_document(content).get("alerts") or {}).get("on_call_sms") or (
-        "{program_name} ALERT for {clinic_name}: patient {patient} reported {what}."
+        "{program_name} {severity} ALERT for {clinic_name}: patient {patient} reported {what}."
     )
-    what = (alert.categories or "a red flag").replace(",", ", ").replace("_", " ")
+    labels = documents.category_labels(content)
+    what = ", ".join(labels.get(c, c) for c in (alert.categories or "").split(",") if c)
     patient = f"#{alert.patient_id}" if alert.patient_id else "(unknown number)"
     return template.format(
         program_name=content.messages.get("program_name", ""),
         clinic_name=clinic.name,
         patient=patient,
-        what=what,
+        what=(what or "a red flag").lower(),
+        severity=alert.severity.upper(),
     )
 
 

@@ -23,7 +23,9 @@ _NUMBER = re.compile(
     r"(?P<after>\s*[a-z%]+)?",
 )
 _TEMPERATURE_WORDS = re.compile(
-    r"\b(?:temp\w*|fever\w*|fevr|feaver|fiebre|febril|calentura|thermometer|termometro)\b"
+    r"\b(?:temp\w*|fever\w*|fevr|feaver|fiebre|febril|calentura|thermometer|termometro|"
+    r"grados|degrees|spiked|spiking|running|hot|caliente|fiebr\w*|tengo|tiene|tenia|tuve|"
+    r"tuvo|marca|marco|salio|hit|reached|exacto|exactly)\b"
 )
 _OTHER_UNITS = {
     "%",
@@ -64,6 +66,11 @@ class Temperature:
     def describe(self) -> str:
         """ "38.4 C (101.1 F)": both scales, as a care team reads it back."""
         return f"{self.celsius:.1f} C ({self.fahrenheit:.1f} F)"
+
+
+def mentions_temperature(text: str) -> bool:
+    """Whether a text speaks of temperature anywhere (so a bare "38.2" in it is one)."""
+    return bool(_TEMPERATURE_WORDS.search(_plain(text)))
 
 
 def find_temperatures(text: str, *, expect_temperature: bool = False) -> list[Temperature]:

@@ -169,9 +169,23 @@ DocumentValidator = Callable[[object], list[str]]
 _document_validators: dict[str, DocumentValidator] = {}
 
 
+_save_checks: dict[str, DocumentValidator] = {}
+
+
 def register_document_validator(name: str, validator: DocumentValidator) -> None:
     """A domain checks its own document (unknown placeholders, thresholds) on every load/edit."""
     _document_validators[name] = validator
+
+
+def register_document_save_check(name: str, check: DocumentValidator) -> None:
+    """A slower check a domain runs only when an admin saves or approves its document (the
+    red-flag evaluation), not on every load."""
+    _save_checks[name] = check
+
+
+def save_check_problems(name: str, document: object) -> list[str]:
+    check = _save_checks.get(name)
+    return [f"{name}: {problem}" for problem in check(document)] if check else []
 
 
 def validate_documents(documents: dict[str, object]) -> list[str]:

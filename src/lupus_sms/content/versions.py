@@ -24,11 +24,12 @@ from lupus_sms.content.models import (
     ContentState,
     ContentVersion,
 )
-from lupus_sms.content.snapshot import ContentError
+from lupus_sms.content.snapshot import ContentError, save_check_problems
 from lupus_sms.content.store import draft_versions, live_texts, parse_texts
 from lupus_sms.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
 
 ALWAYS_REVIEWED = frozenset({"document:safety"})
+DOCUMENT_PREFIX = "document:"  # English documents; "es/document:..." hold only their words
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,14 @@ def validate_change(db: Session, *, key: str, body: str) -> None:
     if not body and not key.startswith("topic:"):
         raise ValidationFailed("only topics can be deleted")
     try:
-        parse_texts(texts, version=0)
+        snapshot = parse_texts(texts, version=0)
     except ContentError as exc:
         raise ValidationFailed("; ".join(exc.problems)) from exc
+    if key.startswith(DOCUMENT_PREFIX):
+        name = key.removeprefix(DOCUMENT_PREFIX)
+        problems = save_check_problems(name, snapshot.documents.get(name))
+        if problems:
+            raise ValidationFailed("; ".join(problems))
 
 
 def save(

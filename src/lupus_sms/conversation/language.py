@@ -14,6 +14,8 @@ only decides which texts answer.
 
 from __future__ import annotations
 
+from wordfreq import zipf_frequency
+
 from lupus_sms.content.snapshot import ENGLISH, ContentSnapshot
 from lupus_sms.content.translation import SPANISH
 from lupus_sms.conversation.text import compact
@@ -60,3 +62,26 @@ def choose_language(phone_number: PhoneNumber | None, normalised: str, content) 
     if spoken is not None:
         phone_number.language = spoken
     return spoken or ENGLISH
+
+
+# How much more Spanish than English a text's words must be (wordfreq's Zipf scale, summed
+# over the words) before it counts as Spanish, and the other way round.
+LANGUAGE_MARGIN = 2.0
+
+
+def text_language(words: list[str]) -> str | None:
+    """The language a text is mostly written in, "es" or "en", or None when it is unclear.
+
+    Each word votes by how much more often it is used in one language than in the other
+    (wordfreq), so "mejor me muero" is Spanish and "my mom tiene dolor en el pecho" leans
+    Spanish, while "ok" or "38.5" decide nothing.
+    """
+    score = 0.0
+    for word in words[:60]:
+        if word.isalpha():
+            score += zipf_frequency(word, "es") - zipf_frequency(word, "en")
+    if score >= LANGUAGE_MARGIN:
+        return SPANISH
+    if score <= -LANGUAGE_MARGIN:
+        return ENGLISH
+    return None

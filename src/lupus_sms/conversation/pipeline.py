@@ -50,6 +50,8 @@ class InboundContext:
     # paged, a pending "which clinic?" question, and the number's enrolments, so that the
     # handlers do not each query for them. None: not loaded, the handlers query themselves.
     sender: Sender | None = None
+    # The red-flag reading of this text (alerts/inbound.py), read once for every step.
+    safety_reading: object | None = None
 
     def may_have_checkin(self, clinic_id: int | None) -> bool:
         """False when the number has no patient (with that clinic) that a check-in could

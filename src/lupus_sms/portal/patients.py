@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from lupus_sms.alerts.models import Alert, CheckinAnswer
+from lupus_sms.alerts.models import SEVERITIES, SEVERITY_RANK, Alert, CheckinAnswer
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
@@ -34,6 +34,8 @@ MIN_PHONE_DIGITS = 4
 class PatientRow:
     patient: Patient
     next_due_at: datetime | None
+    open_alerts: int = 0
+    worst_severity: str | None = None  # of its open alerts, for the list's marker
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,13 @@ def list_page(
     patients = list(db.scalars(stmt.order_by(Patient.id.desc()).limit(limit + 1)))
     more = len(patients) > limit
     patients = patients[:limit]
-    due = next_due(db, [patient.id for patient in patients])
-    rows = [PatientRow(patient, due.get(patient.id)) for patient in patients]
+    ids = [patient.id for patient in patients]
+    due = next_due(db, ids)
+    alerts = open_alerts(db, ids)
+    rows = [
+        PatientRow(patient, due.get(patient.id), *alerts.get(patient.id, (0, None)))
+        for patient in patients
+    ]
     return PatientPage(rows, patients[-1].id if more else None)
 
 
@@ -92,6 +99,19 @@ def next_due(db: Session, patient_ids: list[int]) -> dict[int, datetime]:
         .group_by(PlannedMessage.patient_id)
     )
     return {patient_id: _aware(due_at) for patient_id, due_at in rows}
+
+
+def open_alerts(db: Session, patient_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each patient's open alerts: how many, and the most urgent severity among them."""
+    if not patient_ids:
+        return {}
+    rank = case(SEVERITY_RANK, value=Alert.severity, else_=len(SEVERITY_RANK))
+    rows = db.execute(
+        select(Alert.patient_id, func.count(), func.min(rank))
+        .where(Alert.patient_id.in_(patient_ids), Alert.status == "open")
+        .group_by(Alert.patient_id)
+    )
+    return {patient_id: (count, SEVERITIES[worst]) for patient_id, count, worst in rows}
 
 
 def _aware(value: datetime) -> datetime:

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 
+from lupus_sms.alerts import documents
 from lupus_sms.alerts import service as alerts
+from lupus_sms.content.service import get_content
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError
 from lupus_sms.portal import alerts as inbox_views
@@ -25,7 +27,8 @@ MAX_BY = 120  # alerts.acknowledged_by
 
 @router.get("")
 def inbox(request: Request, db: DbSession, portal: AlertViewer, clock: ClockDep) -> object:
-    found = inbox_views.inbox(db, clinic_id=portal.clinic.id)
+    labels = documents.category_labels(get_content())
+    found = inbox_views.inbox(db, clinic_id=portal.clinic.id, labels=labels)
     return render(
         request,
         "alerts.html",
