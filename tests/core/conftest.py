@@ -41,15 +41,21 @@ class LiveApp:
         self.clients.append(client)
         return client
 
-    def signed_in(self, console: str, email: str) -> TestClient:
-        """A browser signed in to /admin or /portal, sending its CSRF token with every request."""
+    def with_csrf(self, console: str) -> TestClient:
+        """A browser that has opened /admin or /portal's sign-in page, and sends the CSRF token
+        it was given with every request."""
         client = self.browser()
         page = client.get(f"{console}/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        form = {"email": email, "password": PASSWORD, "csrf_token": token}
+        client.headers[CSRF_HEADER] = token
+        return client
+
+    def signed_in(self, console: str, email: str) -> TestClient:
+        """A browser signed in to /admin or /portal."""
+        client = self.with_csrf(console)
+        form = {"email": email, "password": PASSWORD}
         answer = client.post(f"{console}/login", data=form, follow_redirects=False)
         assert answer.status_code == 303, answer.text[:300]
-        client.headers[CSRF_HEADER] = token
         return client
 
 
