@@ -220,6 +220,14 @@ CASES: dict[tuple[str, str], Case] = {
             None,
         ),
     ),
+    ("POST", "/admin/clinics/{clinic_id}/sender"): Case(
+        "admin",
+        lambda db, w: (
+            f"/admin/clinics/{w.clinic_id}/sender",
+            {"sender": f"+1617555{6000 + w.next():04d}"},
+            None,
+        ),
+    ),
     ("POST", "/admin/clinics/{clinic_id}/keys"): Case(
         "admin", lambda db, w: (f"/admin/clinics/{w.clinic_id}/keys", {"label": "EHR"}, None)
     ),
