@@ -246,8 +246,11 @@ def _release_many(db: Session, deferred: list[tuple[int, datetime | None]], toke
     )
 
 
+UNSENT_STATUS = {"expire": statuses.EXPIRED, "cancel": statuses.CANCELLED}
+
+
 def _finish_unsent(db: Session, candidate: Candidate, decision: Decision, token: str) -> None:
-    status = statuses.EXPIRED if decision.action == "expire" else statuses.SKIPPED
+    status = UNSENT_STATUS.get(decision.action, statuses.SKIPPED)
     released = db.execute(
         update(Message)
         .where(Message.id == candidate.id, Message.claim_token == token)
