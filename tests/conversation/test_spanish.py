@@ -190,3 +190,13 @@ def test_an_unanswerable_text_from_a_spanish_patient_goes_to_the_clinic_in_spani
     assert "Ya esta inscrito" in _reply(twilio, "SI")
     reply = _reply(twilio, "cuando es mi proxima visita")
     assert "Pasamos su mensaje" in reply and "(617) 555-0199" in reply
+
+
+def test_at_the_yes_the_enrolments_language_outranks_the_first_keywords(api, twilio, db):
+    _reply(twilio, "RIESGOS")
+    assert _language(db) == "es"
+    body = {"phone": PHONE, "consent_source": "in_person", "program": "msc", "language": "en"}
+    api.post("/api/v1/patients", json=body)
+    assert _language(db) == "es"  # a clinic the number has not accepted records nothing
+    _reply(twilio, "YES")
+    assert _language(db) == "en"

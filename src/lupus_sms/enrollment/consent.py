@@ -152,14 +152,14 @@ def _invitations_of(db: Session, patient_ids: list[int]) -> dict[int, int]:
 
 def confirm(db: Session, patient: Patient, *, now: datetime, message_id: int | None) -> None:
     """A YES (or another opt-in word) from the patient: reminders may start, and from now on
-    the clinic hears from the number and may record its number-wide settings. The language
-    the enrolment named becomes the number's, unless the number already has one."""
+    the clinic hears from the number and may record its number-wide settings: the language
+    the enrolment named becomes the number's, unless the patient chose one by text."""
     patient.status = "active"
     patient.updated_at = now
     patient.consented_at = patient.consented_at or now
     number = patient.phone_number
-    if not number.language:
-        number.language = patient.language or "en"
+    if patient.language and not chose_language(db, number.id):
+        number.language = patient.language
     record_event(db, patient, kind="confirmed", source="sms", now=now, message_id=message_id)
     db.flush()
     replan(db, patient_id=patient.id, now=now)
@@ -210,6 +210,15 @@ def _end_unconsented(db: Session, patient: Patient, *, source, occurred_at, note
     replan(db, patient_id=patient.id, now=occurred_at)
     db.commit()
     return patient
+
+
+def chose_language(db: Session, phone_number_id: int) -> bool:
+    """Whether the patient switched the number's language by text (ESPANOL / ENGLISH): their
+    own choice outranks any clinic's."""
+    found = select(ConsentEvent.id).where(
+        ConsentEvent.phone_number_id == phone_number_id, ConsentEvent.kind == "language"
+    )
+    return db.scalar(found.limit(1)) is not None
 
 
 def list_events(*, patient_id: int):

@@ -20,7 +20,7 @@ from lupus_sms.core.errors import NotFoundError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent
-from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
+from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.schemas import PatientCreate, PatientUpdate
 from lupus_sms.messaging.service import get_or_create_phone_number
 from lupus_sms.scheduling.planner import replan
@@ -120,16 +120,13 @@ def set_language(db: Session, patient: Patient, language: str | None) -> None:
     if not patient.consented:
         patient.language = language or number.language or "en"
         return
-    if language is not None and number.language != language and not _switched(db, number.id):
+    if (
+        language is not None
+        and number.language != language
+        and not consent.chose_language(db, number.id)  # the patient's own choice wins
+    ):
         number.language = language
     patient.language = number.language or language or "en"
-
-
-def _switched(db: Session, phone_number_id: int) -> bool:
-    found = select(ConsentEvent.id).where(
-        ConsentEvent.phone_number_id == phone_number_id, ConsentEvent.kind == "language"
-    )
-    return db.scalar(found.limit(1)) is not None
 
 
 def update_patient(db: Session, patient: Patient, *, data: PatientUpdate, now: datetime):
