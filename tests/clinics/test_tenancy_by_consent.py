@@ -138,3 +138,15 @@ def test_a_number_that_consented_to_no_clinic_still_alerts_the_clinic_inviting_i
     twilio.sms(UNANSWERABLE, from_=PHONE)
     assert len(_alerts(client, headers)) == 1
     assert [m["direction"] for m in _messages(client, headers, enrolled["id"])] == ["outbound"]
+
+
+def test_without_consent_a_red_flag_alerts_the_invitations_it_answers_by_sender(client, db, twilio):
+    own = make_clinic(db, name="Harbor Clinic", sender="+16175550142")
+    shared = make_clinic(db, name="Amberley Clinic")
+    own_headers, shared_headers = auth_headers(db, own), auth_headers(db, shared)
+    client.post("/api/v1/patients", json=ENROLMENT, headers=own_headers)
+    client.post("/api/v1/patients", json=ENROLMENT, headers=shared_headers)
+    twilio.sms(RED_FLAG, from_=PHONE, to="+16175550142")  # answering Harbor's invitation
+    assert len(_alerts(client, own_headers)) == 1 and _alerts(client, shared_headers) == []
+    twilio.sms(RED_FLAG, from_=PHONE)  # on the shared sender: Amberley's
+    assert len(_alerts(client, own_headers)) == 1 and len(_alerts(client, shared_headers)) == 1

@@ -62,10 +62,15 @@ def _answering(db: Session, patients: list[Patient], clinic_id: int | None) -> l
     """The pending invitations a text to this sender answers: the clinic its `To` named, or
     those on the shared sender; any pending one when none of them fits."""
     pending = [p for p in patients if p.status == "pending_consent"]
+    if not pending:
+        return []
     if clinic_id:
         fitting = [p for p in pending if p.clinic_id == clinic_id]
     else:
-        shared = set(db.scalars(select(Clinic.id).where(Clinic.sender.is_(None))))
+        inviting = {p.clinic_id for p in pending}
+        shared = set(
+            db.scalars(select(Clinic.id).where(Clinic.id.in_(inviting), Clinic.sender.is_(None)))
+        )
         fitting = [p for p in pending if p.clinic_id in shared]
     return fitting or pending
 
