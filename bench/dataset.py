@@ -152,7 +152,8 @@ CLINIC_COLUMNS = ["id", "name", "office_phone", "urgent_phone", "timezone", "cou
                   "created_at", "updated_at"]  # fmt: skip
 PHONE_COLUMNS = ["id", "e164", "phone_hash", "opted_out", "language", "created_at", "updated_at"]
 PATIENT_COLUMNS = ["id", "clinic_id", "phone_number_id", "language", "timezone", "program",
-                   "consent_source", "status", "created_at", "updated_at"]  # fmt: skip
+                   "consent_source", "status", "consented_at", "created_at",
+                   "updated_at"]  # fmt: skip
 ANCHOR_COLUMNS = ["id", "patient_id", "category", "kind", "at", "all_day", "status", "revision",
                   "created_at", "updated_at"]  # fmt: skip
 PLANNED_COLUMNS = ["id", "patient_id", "step_key", "anchor_id", "anchor_revision", "due_at",
@@ -173,7 +174,7 @@ def _phone_row(index: int, now: datetime) -> tuple:
 
 
 def _patient_row(index: int, now: datetime) -> tuple:
-    return (index + 1, 1, index + 1, "en", "UTC", "ahsct", "written", "active", now, now)
+    return (index + 1, 1, index + 1, "en", "UTC", "ahsct", "written", "active", now, now, now)
 
 
 def _anchor_row(index: int, now: datetime) -> tuple:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +11,8 @@ from lupus_sms.clinics.service import create_api_key
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.service import get_or_create_phone_number
+
+CONSENTED_AT = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # before every test's "now"
 
 
 def make_clinic(db: Session, **overrides) -> Clinic:
@@ -48,6 +50,8 @@ def make_patient(
     **overrides,
 ) -> Patient:
     phone_number = get_or_create_phone_number(db, e164=normalise_phone(phone))
+    # A patient made here has replied YES unless it is still waiting to (tenancy by consent).
+    consented_at = None if status == "pending_consent" else CONSENTED_AT
     values = {
         "clinic_id": clinic.id,
         "phone_number_id": phone_number.id,
@@ -56,6 +60,7 @@ def make_patient(
         "procedure_date": procedure_date,
         "consent_source": "in_person",
         "status": status,
+        "consented_at": consented_at,
     }
     patient = Patient(**(values | overrides))
     db.add(patient)

@@ -7,7 +7,6 @@ Revises: 0003_message_indexes
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision: str = "0004_alert_severity"

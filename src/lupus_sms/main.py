@@ -14,8 +14,10 @@ import lupus_sms.models  # noqa: F401 - every mapper must be known before the fi
 from lupus_sms.api import include_routers
 from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.db import get_engine
 from lupus_sms.core.errors import install_error_handlers
 from lupus_sms.core.logging import install_phone_masking
+from lupus_sms.core.request_scope import DatabaseRequestScope, roll_back_handled_errors
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_phone_masking()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     include_routers(app)
+    # Outermost of our middleware, added last: every handler and error page runs inside the
+    # request's database scope, which ends before the response is sent.
+    roll_back_handled_errors(app)
+    app.add_middleware(DatabaseRequestScope, engine=get_engine)
     if not settings.signatures_required:
         logger.warning(
             "UNSIGNED WEBHOOKS ACCEPTED: no TWILIO_AUTH_TOKEN and the console transport. "

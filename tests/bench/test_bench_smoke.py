@@ -45,7 +45,7 @@ def test_help_lists_every_benchmark():
         [sys.executable, "-m", "bench", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0
-    for name in ("webhook", "tick", "burst", "import", "pages"):
+    for name in ("webhook", "tick", "burst", "import", "pages", "request-scope"):
         assert name in done.stdout
 
 
@@ -105,3 +105,15 @@ def test_pages_bench_answers_every_page(tmp_path, kind):
     assert len(run["pages"]) == 11
     for page in run["pages"].values():
         assert page["statuses"] == {"200": 3}
+
+
+@pytest.mark.parametrize("kind", databases())
+def test_request_scope_bench_compares_both_variants(tmp_path, kind):
+    result = run_bench(
+        tmp_path, "request-scope", "--db", kind, "--patients", "5", "--requests", "3",
+        "--rounds", "1",
+    )  # fmt: skip
+    (run,) = result["runs"]
+    assert set(run["pages"]) == {"api patient", "api patient list", "api patient change"}
+    for page in run["pages"].values():
+        assert page["p50_scoped_vs_baseline"] is not None

@@ -119,10 +119,12 @@ def test_ayuda_is_help_in_spanish_and_comenzar_opts_back_in(twilio, db):
     assert not db.scalar(select(PhoneNumber.opted_out).where(PhoneNumber.e164 == PHONE))
 
 
-def test_enrolment_language_sets_the_number_and_the_api_shows_it(api, db):
+def test_enrolment_language_becomes_the_numbers_at_the_yes_and_the_api_shows_it(api, db, twilio):
     body = {"phone": PHONE, "consent_source": "in_person", "program": "msc", "language": "es"}
     patient = api.post("/api/v1/patients", json=body).json()
     assert patient["language"] == "es"
+    assert _language(db) == ""  # not the number's until the patient accepts the clinic
+    assert "Ya esta inscrito" in _reply(twilio, "YES")  # answered in the enrolment's language
     assert _language(db) == "es"
     changed = api.patch(f"/api/v1/patients/{patient['id']}", json={"language": "en"}).json()
     assert changed["language"] == "en" and _language(db) == "en"
@@ -189,3 +191,13 @@ def test_an_unanswerable_text_from_a_spanish_patient_goes_to_the_clinic_in_spani
     reply = _reply(twilio, "cuando es mi proxima visita")
     assert "leera su mensaje" in reply and "(617) 555-0199" in reply
     assert "Emergencia: 911" in reply and "988" in reply
+
+
+def test_at_the_yes_the_enrolments_language_outranks_the_first_keywords(api, twilio, db):
+    _reply(twilio, "RIESGOS")
+    assert _language(db) == "es"
+    body = {"phone": PHONE, "consent_source": "in_person", "program": "msc", "language": "en"}
+    api.post("/api/v1/patients", json=body)
+    assert _language(db) == "es"  # a clinic the number has not accepted records nothing
+    _reply(twilio, "YES")
+    assert _language(db) == "en"

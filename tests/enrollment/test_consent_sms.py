@@ -104,7 +104,8 @@ def test_yes_from_an_opted_out_number_lifts_the_block_and_confirms_in_one_reply(
         select(ConsentEvent.kind).where(ConsentEvent.patient_id == patient["id"])
         .order_by(ConsentEvent.id)
     ).all()  # fmt: skip
-    assert kinds == ["invited", "opted_out", "opted_in"]
+    # STOP before any YES: START lifts the block, and the YES is the invitation's answer.
+    assert kinds == ["invited", "opted_out", "opted_in", "confirmed"]
 
 
 def test_enrolled_while_blocked_then_yes_confirms(api, twilio, db, clinic):

@@ -199,8 +199,9 @@ def test_erase_removes_personal_data_but_stop_survives(api, db):
     assert again["status"] == "opted_out"
 
 
-def test_clinic_records_an_opt_out_that_blocks_the_number(api, db, other_clinic, client):
+def test_clinic_records_an_opt_out_that_blocks_the_number(api, db, other_clinic, twilio):
     patient = enrol(api)
+    twilio.sms("YES", from_="+12025550123")  # the number consented to this clinic
     other_headers = auth_headers(db, other_clinic)
     other = api.post(
         "/api/v1/patients",
@@ -218,7 +219,7 @@ def test_clinic_records_an_opt_out_that_blocks_the_number(api, db, other_clinic,
     other_now = api.get(f"/api/v1/patients/{other['id']}", headers=other_headers).json()
     assert other_now["status"] == "opted_out"
     events = api.get(f"/api/v1/patients/{patient['id']}/consent-events").json()["items"]
-    assert [e["kind"] for e in events] == ["opted_out", "invited"]
+    assert [e["kind"] for e in events] == ["opted_out", "confirmed", "invited"]
     assert events[0]["source"] == "front_desk" and events[0]["note"] == "asked"
     other_events = api.get(
         f"/api/v1/patients/{other['id']}/consent-events", headers=other_headers

@@ -25,8 +25,11 @@ from lupus_sms.messaging.transport import FoundMessage, OutgoingSms, SendResult,
 class FileProvider:
     name = "file-provider"
 
-    def __init__(self, path: Path, *, hang_at: int | None = None) -> None:
+    def __init__(self, path: Path, *, hang_at: int | None = None, forgets: bool = False) -> None:
         self.path, self.hang_at, self.created = path, hang_at, 0
+        # With `forgets` it answers no lookups, like the console transport: a lost send can
+        # only be sent again (FAULT_PROVIDER_FORGETS=1).
+        self.finds_lost_sends = not forgets
 
     def send(self, sms: OutgoingSms) -> SendResult:
         sid = f"SM{uuid.uuid4().hex}"
@@ -41,7 +44,9 @@ class FileProvider:
             threading.Event().wait()  # the reply never comes; the test kills the process
         return SendResult(sid=sid, status="queued")
 
-    def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage]:
+    def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
+        if not self.finds_lost_sends:
+            return None
         return [
             FoundMessage(item["sid"], item["to"], item["body"], "sent", None)
             for item in read_records(self.path)
@@ -61,7 +66,9 @@ def main() -> None:
 
     hang_at = os.environ.get("FAULT_HANG_AT")
     provider = FileProvider(
-        Path(os.environ["FAULT_PROVIDER_FILE"]), hang_at=int(hang_at) if hang_at else None
+        Path(os.environ["FAULT_PROVIDER_FILE"]),
+        hang_at=int(hang_at) if hang_at else None,
+        forgets=os.environ.get("FAULT_PROVIDER_FORGETS") == "1",
     )
     with use_transport(provider):
         cli_main()

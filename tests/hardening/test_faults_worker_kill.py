@@ -172,3 +172,28 @@ def test_killed_run_due_then_ticks_past_the_lease_settle_every_planned_message(
     with database() as db:
         planned = db.scalars(select(PlannedMessage).where(PlannedMessage.step_key == "ahsct_day1"))
         assert {row.status for row in planned} == {statuses.SENT}
+
+
+def test_with_a_transport_that_keeps_no_record_a_kill_repeats_at_most_one_text(
+    database, fresh_database_url, provider_file
+):
+    """The console transport cannot be asked what it sent, so recovery can only send a lost
+    text again: each send's result is committed before the next, and a kill repeats at
+    most the one text that was in flight."""
+    with database() as db:
+        for index in range(12):
+            queue_text(db, now=QUEUED_AT, body=f"Notice {index:02d} from the care team")
+        db.commit()
+    lease = {"SEND_LEASE_SECONDS": "1", "TICK_SECONDS": "0.2", "FAULT_PROVIDER_FORGETS": "1"}
+    first = start(["worker"], fresh_database_url, provider_file, FAULT_HANG_AT="3", **lease)
+    kill_when_hanging(first, provider_file)
+    second = start(["worker"], fresh_database_url, provider_file, **lease)
+    try:
+        wait_for(lambda: statuses_of(database) == Counter({"sent": 12}), second, "every send")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=DEADLINE_SECONDS)
+    created = Counter((record["to"], record["body"]) for record in read_records(provider_file))
+    assert len(created) == 12
+    repeated = [text for text, count in created.items() if count > 1]
+    assert len(repeated) <= 1 and max(created.values()) <= 2, created

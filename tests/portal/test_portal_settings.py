@@ -13,7 +13,6 @@ from tests.factories import make_clinic
 VALID = {
     "office_phone": "(617) 555-0123",
     "urgent_phone": "+1 617 555 0188",
-    "sender": "",
     "timezone": "America/Chicago",
     "send_window_start": "09:00",
     "send_window_end": "19:30",
@@ -114,18 +113,22 @@ def test_invalid_settings_are_422_with_field_messages_and_change_nothing(db, por
     ).all()
 
 
-def test_a_sender_used_by_another_clinic_is_refused(db, portal_client):
-    make_clinic(db, name="Harbor Clinic", sender="+16175550177")
-    clinic = make_clinic(db)
+def test_a_clinic_admin_sees_the_sender_but_cannot_change_it(db, portal_client):
+    """Taking the service's shared sender would file other clinics' patients' replies under
+    this clinic: only service owners assign senders (admin console or CLI)."""
+    clinic = make_clinic(db, sender="+16175550142")
     admin = portal_client(clinic, "clinic_admin")
-
-    page = admin.post("/portal/settings", {**VALID, "sender": "(617) 555-0177"})
-
-    assert page.status_code == 422 and "another clinic already uses this sender" in page.text
-    assert _clinic(db, clinic.id).sender is None
-    sid = "MG" + "a" * 32
-    assert admin.post("/portal/settings", {**VALID, "sender": sid}).status_code == 200
-    assert _clinic(db, clinic.id).sender == sid
+    page = admin.get("/portal/settings").text
+    assert "(617) 555-0142" in page or "+16175550142" in page
+    assert 'name="sender"' not in page
+    shared = portal_client(make_clinic(db, name="Harbor Clinic"), "clinic_admin")
+    for sender in ("+12025550100", "MG" + "a" * 32):  # the default sender, a service
+        assert shared.post("/portal/settings", {**VALID, "sender": sender}).status_code == 200
+    db.expire_all()
+    assert {c.name: c.sender for c in db.scalars(select(Clinic))} == {
+        clinic.name: "+16175550142",
+        "Harbor Clinic": None,
+    }
 
 
 def test_a_webhook_needs_a_secret(db, portal_client):

@@ -21,6 +21,7 @@ from lupus_sms.content.store import draft_versions, live_versions, split_key
 from lupus_sms.content.translation import SPANISH, TRANSLATED_LANGUAGES
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
+from lupus_sms.core.request_scope import after_commit
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 
@@ -134,7 +135,8 @@ async def save(
         note = str(form.get("note", ""))[:200]
         return _resubmitted(request, key, form, settings, error=exc.message, note=note)
     db.commit()
-    reset_content_cache()  # this process at once; the others within content_refresh_seconds
+    # This process once the request's commit is done; the others within content_refresh_seconds.
+    after_commit(db, reset_content_cache)
     state = "saved as a draft for review" if version.status == "draft" else "live now"
     return redirect(f"/admin/content/history/{key}?saved={version.number}&state={state}")
 
@@ -190,7 +192,7 @@ def review(
         db.rollback()
         return not_done(request, exc, back_to="/admin/content")
     db.commit()
-    reset_content_cache()
+    after_commit(db, reset_content_cache)
     return redirect(f"/admin/content/history/{key}?state={action}d")
 
 

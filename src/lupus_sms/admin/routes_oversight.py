@@ -227,6 +227,43 @@ def clinic_create(
     return redirect("/admin/clinics")
 
 
+@router.post("/clinics/{clinic_id}/sender", dependencies=[Csrf])
+def clinic_sender(
+    request: Request,
+    clinic_id: int,
+    user: Annotated[User, require(SERVICE_ADMIN_PERMISSION)],
+    db: DbSession,
+    clock: ClockDep,
+    settings: SettingsDep,
+    sender: Annotated[str, Form(max_length=64)] = "",
+) -> object:
+    """A clinic's own number or Messaging Service: only service owners assign it."""
+    try:
+        clinic = clinics.get_clinic(db, clinic_id=clinic_id)
+        changed = clinics.assign_sender(
+            db,
+            clinic=clinic,
+            sender=sender,
+            service_senders=clinics.default_senders(settings),
+        )
+    except LupusSmsError as exc:
+        db.rollback()
+        return render(
+            request, "clinics.html", exc.status_code, clinics=list_clinics(db), error=exc.message
+        )
+    if changed:
+        audit.record(
+            db,
+            actor=actor_for(user),
+            action="clinic.sender_changed",
+            now=clock.now(),
+            target=f"clinic:{clinic.id}",
+            detail=clinic.sender or "the shared default sender",
+        )
+    db.commit()
+    return redirect("/admin/clinics")
+
+
 @router.post("/clinics/{clinic_id}/keys", dependencies=[Csrf])
 def key_create(
     request: Request,

@@ -92,7 +92,10 @@ def _reading(context: InboundContext) -> Reading:
 def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
     """Alert every clinic concerned, store a check-in answer if one is open; the reply text."""
     targets = service.alert_targets(
-        context.db, phone_number=context.phone_number, clinic_id=context.message.clinic_id
+        context.db,
+        phone_number=context.phone_number,
+        clinic_id=context.message.clinic_id,
+        red_flag=True,
     )
     open_checkin = checkins.find_open_checkin(context)
     if open_checkin is not None:
@@ -118,7 +121,15 @@ def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
         mask_phone(context.message.phone),
         len(targets),
     )
-    return _safety_reply(context, reading, _clinics(targets))
+    return _safety_reply(context, reading, _clinics(_nameable(targets)))
+
+
+def _nameable(targets: list[Target]) -> list[Target]:
+    """The targets a reply may name: clinics the number consented to, never one whose
+    invitation it has not accepted. A number no clinic enrolled that wrote to a clinic's own
+    number may be given that clinic's line: the addressee is no news to the sender."""
+    consented = [t for t in targets if t.patient is not None and t.patient.consented]
+    return consented or [t for t in targets if t.patient is None]
 
 
 def _severity(context: InboundContext, reading: Reading) -> str:

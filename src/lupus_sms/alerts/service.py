@@ -34,15 +34,21 @@ class Target:
 
 
 def alert_targets(
-    db: Session, *, phone_number: PhoneNumber | None, clinic_id: int | None
+    db: Session, *, phone_number: PhoneNumber | None, clinic_id: int | None, red_flag: bool = False
 ) -> list[Target]:
-    """Every clinic this number is enrolled with, or only the one its `To` named.
+    """Every clinic the number consented to, or only the one its `To` named.
 
-    A number nobody enrolled that texted a clinic's own number still reaches that clinic.
+    A clinic whose invitation the number has not answered hears nothing from it (tenancy by
+    consent), with one exception, safety first: a red flag from a number that consented to
+    no clinic reaches the clinics whose invitation it is answering (`red_flag`). A number
+    nobody enrolled that texted a clinic's own number still reaches that clinic.
     """
     patients = _patients(db, phone_number)
-    named = [p for p in patients if p.clinic_id == clinic_id] if clinic_id else []
-    chosen = named or patients
+    consented = [p for p in patients if p.consented]
+    if not consented and red_flag:
+        consented = _answering(db, patients, clinic_id)
+    named = [p for p in consented if p.clinic_id == clinic_id] if clinic_id else []
+    chosen = named or consented
     clinic_ids = {p.clinic_id for p in chosen} or ({clinic_id} if clinic_id else set())
     if not clinic_ids:
         return []
@@ -50,6 +56,23 @@ def alert_targets(
     if chosen:
         return [Target(clinics[p.clinic_id], p) for p in chosen]
     return [Target(clinic, None) for clinic in clinics.values()]
+
+
+def _answering(db: Session, patients: list[Patient], clinic_id: int | None) -> list[Patient]:
+    """The pending invitations a text to this sender answers: the clinic its `To` named, or
+    those on the shared sender; any pending one when none of them fits."""
+    pending = [p for p in patients if p.status == "pending_consent"]
+    if not pending:
+        return []
+    if clinic_id:
+        fitting = [p for p in pending if p.clinic_id == clinic_id]
+    else:
+        inviting = {p.clinic_id for p in pending}
+        shared = set(
+            db.scalars(select(Clinic.id).where(Clinic.id.in_(inviting), Clinic.sender.is_(None)))
+        )
+        fitting = [p for p in pending if p.clinic_id in shared]
+    return fitting or pending
 
 
 def _patients(db: Session, phone_number: PhoneNumber | None) -> list[Patient]:

@@ -1,4 +1,4 @@
-"""`lupus-sms clinic create|list` and `lupus-sms clinic key create|revoke`."""
+"""`lupus-sms clinic create|list|sender` and `lupus-sms clinic key create|revoke`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import CLI_ACTOR, record
 from lupus_sms.clinics import service
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.clock import system_clock
@@ -75,11 +76,39 @@ def create(
             timezone=timezone,
             country=country,
             sender=sender,
+            service_senders=service.default_senders(get_settings()),
         )
         _api_key, plaintext = service.create_api_key(db, clinic_id=clinic.id, label="initial")
         db.commit()
         typer.echo(f"clinic {clinic.id} created: {clinic.name}")
         _echo_key(plaintext)
+
+
+@clinic_app.command("sender")
+def sender(
+    clinic: str = typer.Argument(..., help="Clinic id or exact name."),
+    value: str | None = typer.Argument(None, help="Its own Twilio number or Messaging Service."),
+    shared: bool = typer.Option(False, "--shared", help="Use the service's default sender."),
+) -> None:
+    """Assign a clinic its own sender (never the service's default; one clinic per sender).
+    Texts already received stay filed under the clinic they were filed under."""
+    if (value is None) == (not shared):
+        typer.echo("error: give a sender, or --shared for the default one", err=True)
+        raise typer.Exit(2)
+    with cli_session() as db:
+        found = find_clinic(db, clinic)
+        changed = service.assign_sender(
+            db,
+            clinic=found,
+            sender=None if shared else value,
+            service_senders=service.default_senders(get_settings()),
+        )
+        shown = found.sender or "the shared default sender"
+        if changed:
+            record(db, actor=CLI_ACTOR, action="clinic.sender_changed", now=system_clock.now(),
+                   target=f"clinic:{found.id}", detail=shown)  # fmt: skip
+        db.commit()
+        typer.echo(f"clinic {found.id} sends from {shown}")
 
 
 @clinic_app.command("list")

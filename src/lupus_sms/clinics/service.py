@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -13,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import ApiKey, Clinic
 from lupus_sms.content.segments import is_gsm7
+from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import (
     AuthenticationError,
     ConflictError,
+    LupusSmsError,
     NotFoundError,
     ValidationFailed,
 )
@@ -39,8 +42,9 @@ def create_clinic(
     country: str = "US",
     sender: str | None = None,
     is_demo: bool = False,
+    service_senders: Iterable[str] = (),
 ) -> Clinic:
-    """Validate and add a clinic."""
+    """Validate and add a clinic (`sender`: see `assign_sender`)."""
     country = (country or "US").upper()
     clinic = Clinic(
         name=validate_clinic_name(name),
@@ -48,14 +52,74 @@ def create_clinic(
         urgent_phone=normalise_phone(urgent_phone, country),
         timezone=validate_timezone(timezone),
         country=country,
-        sender=_validate_sender(sender, country),
+        sender=validate_sender(db, sender, country=country, service_senders=service_senders),
         is_demo=is_demo,
     )
-    if clinic.sender and db.scalar(select(Clinic.id).where(Clinic.sender == clinic.sender)):
-        raise ConflictError("another clinic already uses this sender", field="sender")
     db.add(clinic)
     db.flush()
     return clinic
+
+
+def assign_sender(
+    db: Session, *, clinic: Clinic, sender: str | None, service_senders: Iterable[str]
+) -> bool:
+    """The clinic's own Twilio number or Messaging Service (None: the shared default).
+
+    Only service owners call this (admin console, CLI): the sender decides which clinic an
+    inbound text and a consent reply are filed under, so a clinic taking a sender others use
+    would hear their patients. Texts already received keep the clinic they were filed under.
+    True when it changed."""
+    value = validate_sender(
+        db, sender, country=clinic.country, service_senders=service_senders, clinic_id=clinic.id
+    )
+    changed = clinic.sender != value
+    clinic.sender = value
+    db.flush()
+    return changed
+
+
+def validate_sender(
+    db: Session,
+    sender: str | None,
+    *,
+    country: str,
+    service_senders: Iterable[str],
+    clinic_id: int | None = None,
+) -> str | None:
+    """A sender belongs to at most one clinic and is never the service's default sender
+    (`TWILIO_FROM_NUMBER`, `TWILIO_MESSAGING_SERVICE_SID`), which every clinic without its
+    own shares."""
+    value = _validate_sender(sender, country)
+    if value is None:
+        return None
+    if value in _normalised(service_senders, country):
+        raise ValidationFailed(
+            "this is the service's default sender, which clinics without their own share",
+            field="sender",
+        )
+    taken = select(Clinic.id).where(Clinic.sender == value)
+    if clinic_id is not None:
+        taken = taken.where(Clinic.id != clinic_id)
+    if db.scalar(taken):
+        raise ConflictError("another clinic already uses this sender", field="sender")
+    return value
+
+
+def _normalised(senders: Iterable[str], country: str) -> set[str]:
+    found = set()
+    for sender in senders:
+        try:
+            found.add(_validate_sender(sender, country))
+        except LupusSmsError:
+            found.add(sender.strip())  # a malformed setting still matches itself
+    return found
+
+
+def default_senders(settings: Settings) -> tuple[str, ...]:
+    """The service's own senders (settings), which no clinic may take as its own."""
+    return tuple(
+        s for s in (settings.twilio_from_number, settings.twilio_messaging_service_sid) if s
+    )
 
 
 def validate_clinic_name(name: str) -> str:

@@ -1,5 +1,8 @@
 """A clinic's own settings, as its clinic admin edits them: every field checked, all errors at
-once, nothing changed unless everything is valid. Helpers flush; the caller commits."""
+once, nothing changed unless everything is valid. Helpers flush; the caller commits.
+
+The clinic's sender is not among them: only service owners assign it (`service.assign_sender`),
+as it decides which clinic the texts sent to it are filed under."""
 
 from __future__ import annotations
 
@@ -7,11 +10,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
-from lupus_sms.clinics.service import _validate_sender
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
@@ -19,7 +20,6 @@ from lupus_sms.core.timezones import validate_timezone
 EDITABLE = (
     "office_phone",
     "urgent_phone",
-    "sender",
     "timezone",
     "send_window_start",
     "send_window_end",
@@ -43,7 +43,6 @@ class SettingsForm:
 
     office_phone: str = ""
     urgent_phone: str = ""
-    sender: str = ""
     timezone: str = ""
     send_window_start: str = ""
     send_window_end: str = ""
@@ -76,7 +75,6 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
     checks = {
         "office_phone": lambda raw: normalise_phone(raw, clinic.country),
         "urgent_phone": lambda raw: normalise_phone(raw, clinic.country),
-        "sender": lambda raw: _sender(db, clinic, raw),
         "timezone": lambda raw: validate_timezone(raw.strip()),
         "send_window_start": _clock_time,
         "send_window_end": _clock_time,
@@ -101,16 +99,6 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
     if errors:
         raise SettingsInvalid(errors)
     return values
-
-
-def _sender(db: Session, clinic: Clinic, raw: str) -> str | None:
-    sender = _validate_sender(raw.strip() or None, clinic.country)
-    if sender is None:
-        return None
-    taken = select(Clinic.id).where(Clinic.sender == sender, Clinic.id != clinic.id)
-    if db.scalar(taken):
-        raise ValidationFailed("another clinic already uses this sender", field="sender")
-    return sender
 
 
 def _clock_time(raw: str) -> str:

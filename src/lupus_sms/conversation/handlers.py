@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from lupus_sms.content.schemas import Topic
 from lupus_sms.content.snapshot import ContentSnapshot
@@ -89,21 +89,33 @@ def opt_in(context: InboundContext) -> None:
     phone_number.opted_out = False
     phone_number.opted_out_at = None
     context.opted_in_now = True
-    # Texting an opt-in word is itself consent to be texted again.
+    # Texting an opt-in word is itself consent to be texted again by the clinics the number
+    # had consented to; an invitation it never answered goes back to waiting for its YES.
     _record_consent(
         context, kind="opted_in", source="sms_keyword", statuses=("opted_out",), new_status="active"
     )
 
 
 def _record_consent(
-    context, *, kind: str, source: str, statuses, new_status: str | None, note: str | None = None
+    context,
+    *,
+    kind: str,
+    source: str,
+    statuses,
+    new_status: str | None,
+    note: str | None = None,
+    consented_only: bool = False,
 ) -> None:
+    """A consent event for each enrolment of the number in `statuses` (with `consented_only`,
+    only those the number consented to: an unanswered invitation learns nothing but its own
+    answer), and their new status."""
     db = context.db
-    patients = db.scalars(
-        select(Patient).where(
-            Patient.phone_number_id == context.phone_number.id, Patient.status.in_(statuses)
-        )
-    ).all()
+    stmt = select(Patient).where(
+        Patient.phone_number_id == context.phone_number.id, Patient.status.in_(statuses)
+    )
+    if consented_only:
+        stmt = stmt.where(Patient.consented_at.is_not(None))
+    patients = db.scalars(stmt).all()
     for patient in patients:
         db.add(
             ConsentEvent(
@@ -129,10 +141,14 @@ def _record_consent(
             )
         )
     if patients and new_status is not None:
+        # `active` only where the number had consented (a YES); elsewhere, pending again.
+        status = new_status
+        if new_status == "active":
+            status = case((Patient.consented_at.is_(None), "pending_consent"), else_="active")
         db.execute(
             update(Patient)
             .where(Patient.id.in_([p.id for p in patients]))
-            .values(status=new_status, updated_at=context.now)
+            .values(status=status, updated_at=context.now)
         )
 
 
@@ -169,6 +185,7 @@ def _switch_language(context: InboundContext, language: str) -> Reply:
             statuses=ACTIVE_STATUSES,
             new_status=None,
             note=language,
+            consented_only=True,
         )
     context.content = context.content.for_language(language)
     return Reply(context.content.text("language_changed"), "language")

@@ -5,7 +5,8 @@ known and "" while nobody chose (English is spoken then). It is set, in order of
 
 1. by the patient's own switch word (ESPANOL / ESPAÑOL, ENGLISH), which a clinic's
    enrolment never overrides (enrollment/service.py looks for the recorded switch);
-2. by an enrolment that names a `language`;
+2. by an enrolment that names a `language`, once the number consented to that clinic (the
+   YES; until then the texts to the number use it while the number has none);
 3. by the language of the number's first keyword, while no language is set.
 
 Every word of every language routes whatever the number's language; the number's language
@@ -54,10 +55,16 @@ def word_language(normalised: str, content: ContentSnapshot) -> str | None:
     return content.word_languages.get(word)
 
 
-def choose_language(phone_number: PhoneNumber | None, normalised: str, content) -> str:
-    """The language to answer in; a number with none yet takes its first keyword's."""
+def choose_language(
+    phone_number: PhoneNumber | None, normalised: str, content, *, enrolled_in: str | None = None
+) -> str:
+    """The language to answer in. A number with none yet answers in the language its
+    enrolments named (`enrolled_in`: the YES makes it the number's), else takes its first
+    keyword's."""
     if phone_number is None or phone_number.language:
         return effective_language(phone_number)
+    if enrolled_in:
+        return enrolled_in
     spoken = word_language(normalised, content)
     if spoken is not None:
         phone_number.language = spoken

@@ -27,6 +27,8 @@ class Enrolment:
     patient_id: int
     clinic_id: int
     status: str
+    consented: bool  # the number said YES to this clinic (tenancy: it may hear from it)
+    language: str  # the language the enrolment named
 
 
 @dataclass
@@ -48,8 +50,10 @@ def load_sender(db: Session, *, e164: str, senders: list[str]) -> Sender | None:
     if not rows:
         return None
     phone_number, conversation, choice = rows[0][0], rows[0][1], rows[0][2]
-    enrolments = [Enrolment(r[3], r[4], r[5]) for r in rows if r[3] is not None]
-    return Sender(phone_number, conversation, choice, enrolments, rows[0][6])
+    enrolments = [
+        Enrolment(r[3], r[4], r[5], r[6] is not None, r[7]) for r in rows if r[3] is not None
+    ]
+    return Sender(phone_number, conversation, choice, enrolments, rows[0][8])
 
 
 def remember_topic(db: Session, sender: Sender, *, topic_key: str | None, next_part: int, now):
@@ -73,7 +77,8 @@ def _sender_statement(clinic):
     """Built once with bound parameters: building it per text cost more than running it."""
     columns = [PhoneNumber, Conversation, PendingConsentChoice]
     return (
-        select(*columns, Patient.id, Patient.clinic_id, Patient.status, clinic)
+        select(*columns, Patient.id, Patient.clinic_id, Patient.status)
+        .add_columns(Patient.consented_at, Patient.language, clinic)
         .outerjoin(Conversation, Conversation.phone_number_id == PhoneNumber.id)
         .outerjoin(PendingConsentChoice, PendingConsentChoice.phone_number_id == PhoneNumber.id)
         .outerjoin(Patient, Patient.phone_number_id == PhoneNumber.id)

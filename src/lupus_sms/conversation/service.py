@@ -81,8 +81,11 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
     if message is None:  # this MessageSid was stored before (a retry, or a concurrent copy)
         return _replay(db, messaging.find_inbound_by_sid(db, message_sid=sms.message_sid))
     normalised = normalise(message.body)
-    # The number's language (its first keyword's, if it has none yet): no query of its own.
-    language = choose_language(sender.phone_number, normalised, content)
+    # The number's language (the language its enrolments named, or its first keyword's, if
+    # it has none yet): no query of its own.
+    language = choose_language(
+        sender.phone_number, normalised, content, enrolled_in=_enrolments_language(sender)
+    )
     context = InboundContext(
         db=db,
         settings=settings,
@@ -167,14 +170,23 @@ def _normalise_sender(raw: str, default_country: str) -> str | None:
 def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
     """The patient a text belongs to when the number has exactly one enrolment that could be
     meant (with that clinic, when the `To` named one), so the clinic sees it in the
-    conversation view. With several, handlers that learn which one set it themselves.
-    Returns (patient_id, clinic_id)."""
+    conversation view. Only a clinic the number consented to hears from it: an invitation
+    not yet answered is not a conversation. With several, handlers that learn which one set
+    it themselves. Returns (patient_id, clinic_id)."""
     clinic_id = sender.clinic_id
     enrolments = [
         e
         for e in sender.enrolments
-        if e.status != "unenrolled" and clinic_id in (None, e.clinic_id)
+        if e.consented and e.status != "unenrolled" and clinic_id in (None, e.clinic_id)
     ]
     if len(enrolments) != 1:
         return None, clinic_id
     return enrolments[0].patient_id, enrolments[0].clinic_id
+
+
+def _enrolments_language(sender: Sender) -> str | None:
+    """For a number with no language of its own: the one its consented enrolments named, else
+    the one its invitations went out in."""
+    live = [e for e in sender.enrolments if e.status != "unenrolled"]
+    chosen = [e for e in live if e.consented] or [e for e in live if not e.consented]
+    return chosen[0].language if chosen else None

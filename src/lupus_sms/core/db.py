@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from lupus_sms.core.config import get_settings
+from lupus_sms.core.request_scope import request_session
 
 # Stable constraint names so Alembic migrations do not depend on the database's defaults.
 NAMING_CONVENTION = {
@@ -132,9 +132,10 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_db() -> Iterator[Session]:
-    with get_sessionmaker()() as session:
-        yield session
+def get_db(request: Request) -> Session:
+    """The request's session (core/request_scope.py): the request, not this dependency,
+    ends it, after every handler and error page, on every path."""
+    return request_session(request)
 
 
 DbSession = Annotated[Session, Depends(get_db)]

@@ -55,7 +55,7 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
         patient.status = "opted_out"
         return
     patient.status = "pending_consent"
-    content = get_content().for_language(patient.phone_number.language)
+    content = get_content().for_language(patient.spoken_language)
     body = content.text("consent_invitation", clinic_name=clinic.name)
     message = enqueue(
         db,
@@ -83,7 +83,7 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
             patient.status = "opted_out"
             continue
         patient.status = "pending_consent"
-        language_content = content.for_language(patient.phone_number.language)
+        language_content = content.for_language(patient.spoken_language)
         body = language_content.text("consent_invitation", clinic_name=clinic.name)
         info = analyze(body)
         message = Message(
@@ -151,9 +151,15 @@ def _invitations_of(db: Session, patient_ids: list[int]) -> dict[int, int]:
 
 
 def confirm(db: Session, patient: Patient, *, now: datetime, message_id: int | None) -> None:
-    """A YES (or another opt-in word) from the patient: reminders may start."""
+    """A YES (or another opt-in word) from the patient: reminders may start, and from now on
+    the clinic hears from the number and may record its number-wide settings: the language
+    the enrolment named becomes the number's, unless the patient chose one by text."""
     patient.status = "active"
     patient.updated_at = now
+    patient.consented_at = patient.consented_at or now
+    number = patient.phone_number
+    if patient.language and not chose_language(db, number.id):
+        number.language = patient.language
     record_event(db, patient, kind="confirmed", source="sms", now=now, message_id=message_id)
     db.flush()
     replan(db, patient_id=patient.id, now=now)
@@ -168,7 +174,12 @@ def record_opt_out(
     note: str | None,
     now: datetime,
 ) -> Patient:
-    """An opt-out given by phone or at the front desk blocks the number like a texted STOP."""
+    """An opt-out given by phone or at the front desk blocks the number like a texted STOP,
+    for every clinic: a patient may withdraw by any reasonable means. A clinic the number has
+    not consented to knows nothing of the number beyond its own enrolment, so its word ends
+    only that enrolment."""
+    if not patient.consented:
+        return _end_unconsented(db, patient, source=source, occurred_at=occurred_at, note=note)
     phone_number = patient.phone_number
     if not phone_number.opted_out:
         phone_number.opted_out = True
@@ -189,6 +200,25 @@ def record_opt_out(
         replan(db, patient_id=other.id, now=now)
     db.commit()
     return patient
+
+
+def _end_unconsented(db: Session, patient: Patient, *, source, occurred_at, note) -> Patient:
+    if patient.status in OPT_OUT_FROM:
+        patient.status = "opted_out"
+    record_event(db, patient, kind="opted_out", source=source, now=occurred_at, note=note)
+    db.flush()
+    replan(db, patient_id=patient.id, now=occurred_at)
+    db.commit()
+    return patient
+
+
+def chose_language(db: Session, phone_number_id: int) -> bool:
+    """Whether the patient switched the number's language by text (ESPANOL / ENGLISH): their
+    own choice outranks any clinic's."""
+    found = select(ConsentEvent.id).where(
+        ConsentEvent.phone_number_id == phone_number_id, ConsentEvent.kind == "language"
+    )
+    return db.scalar(found.limit(1)) is not None
 
 
 def list_events(*, patient_id: int):

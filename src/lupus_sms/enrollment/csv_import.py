@@ -31,7 +31,7 @@ from lupus_sms.core.errors import ConflictError, LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import phone_hash
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent, service
-from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
+from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.schemas import ImportResultOut, ImportRowOut, PatientCreate
 from lupus_sms.messaging.models import PhoneNumber
 
@@ -239,36 +239,24 @@ def _create_fresh(db, clinic, rows: list[_Row], numbers, now) -> list[ImportRowO
 
 
 def _set_languages(db: Session, rows: list[_Row], values: list[dict], ids: list[int]):
-    """The rows' `language` goes to their numbers (as `service.set_language` does; a new
-    number has no switch of its own to respect, and an older one keeps it). Returns the
-    language of each new patient's number, by patient id."""
-    given: dict[str, list[int]] = {}
-    for row, value in zip(rows, values, strict=True):
-        if "language" in row.data.model_fields_set:
-            given.setdefault(row.data.language, []).append(value["phone_number_id"])
-    for language, number_ids in given.items():
-        for start in range(0, len(number_ids), CHUNK):
-            switched = select(ConsentEvent.phone_number_id).where(ConsentEvent.kind == "language")
-            db.execute(
-                update(PhoneNumber)
-                .where(PhoneNumber.id.in_(number_ids[start : start + CHUNK]))
-                .where(PhoneNumber.id.not_in(switched))
-                .values(language=language)
-            )
+    """The language each new patient is invited in, by patient id: its number's, else the
+    one its row named (as `service.set_language` leaves a new enrolment). A new enrolment
+    has no consent yet, so it never records the number's language; a row without one takes
+    the number's."""
     spoken: dict[int, str] = {}
     number_ids = [value["phone_number_id"] for value in values]
     for start in range(0, len(number_ids), CHUNK):
         chunk = number_ids[start : start + CHUNK]
         query = select(PhoneNumber.id, PhoneNumber.language).where(PhoneNumber.id.in_(chunk))
         spoken.update({number_id: language for number_id, language in db.execute(query)})
-    by_number = dict(zip(number_ids, ids, strict=True))
-    languages = {by_number[number_id]: language or "en" for number_id, language in spoken.items()}
-    # The patient row mirrors its number's language, as `service.set_language` leaves it.
-    inserted = {value["phone_number_id"]: value["language"] for value in values}
+    languages: dict[int, str] = {}
     differ: dict[str, list[int]] = {}
-    for number_id, patient_id in by_number.items():
-        if languages[patient_id] != inserted[number_id]:
-            differ.setdefault(languages[patient_id], []).append(patient_id)
+    for row, value, patient_id in zip(rows, values, ids, strict=True):
+        named = row.data.language if "language" in row.data.model_fields_set else None
+        own = named or spoken[value["phone_number_id"]] or "en"
+        languages[patient_id] = spoken[value["phone_number_id"]] or own
+        if own != value["language"]:
+            differ.setdefault(own, []).append(patient_id)
     for language, patient_ids in differ.items():
         for start in range(0, len(patient_ids), CHUNK):
             chunk = patient_ids[start : start + CHUNK]

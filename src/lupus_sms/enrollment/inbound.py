@@ -21,6 +21,9 @@ from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import ConsentEvent, Patient, PendingConsentChoice
 
 LETTERS = string.ascii_uppercase
+# The words that accept an invitation, as it asks ("Reply YES"); the other opt-in words
+# (START, UNSTOP...) lift a STOP.
+CONSENT_WORDS = frozenset({"YES", "SI", "SÍ"})
 # "A for X or B for Y", "X and Y", in the number's language.
 JOINING_WORDS = {"en": ("for", "or", "and"), "es": ("para", "o", "y")}
 
@@ -38,10 +41,12 @@ def _is_opt_in(context: InboundContext) -> bool:
 
 
 def _on_yes(context: InboundContext) -> Reply | None:
-    # START after STOP has already made the number's enrolments active (compliance step);
-    # they are confirmed in the same reply.
+    # START after STOP has already made the enrolments the number had consented to active
+    # again (compliance step); they are confirmed in the same reply. A number resuming its
+    # clinics that way has not answered another clinic's invitation: only YES (SI) does.
     reactivated = _reactivated_now(context) if context.opted_in_now else []
-    pending = _pending(context)
+    joining = context.normalised in CONSENT_WORDS or not reactivated
+    pending = _pending(context) if joining else []
     if len(pending) <= 1:
         _forget_choice(context)
         for patient in pending:
@@ -92,11 +97,20 @@ def _pending(context: InboundContext) -> list[Patient]:
         )
         .order_by(Patient.id)
     )
-    if context.message.clinic_id is not None:
-        stmt = stmt.where(Patient.clinic_id == context.message.clinic_id)
+    addressed = _addressed_clinic_id(context)
+    if addressed is not None:
+        stmt = stmt.where(Patient.clinic_id == addressed)
     else:
         stmt = stmt.where(Clinic.sender.is_(None))
     return list(context.db.scalars(stmt).all())
+
+
+def _addressed_clinic_id(context: InboundContext) -> int | None:
+    """The clinic whose own number the text was sent to (None: the shared sender). The
+    message's `clinic_id` may instead name the one clinic the number consented to."""
+    if context.sender is not None:
+        return context.sender.clinic_id
+    return context.message.clinic_id
 
 
 def _reactivated_now(context: InboundContext) -> list[Patient]:

@@ -47,14 +47,22 @@ class Patient(Base, TimestampMixin):
     status: Mapped[str] = mapped_column(String(20), default="pending_consent")
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the number consented to this clinic (its YES). Until then the clinic learns and
+    # changes nothing about the number beyond this enrolment (SECURITY.md, "Tenancy").
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Loaded with the patient (one query): the API shows the phone with every patient.
     phone_number: Mapped[PhoneNumber] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def spoken_language(self) -> str:
-        """The language texts go out in: the number's, as language belongs to the number."""
+        """The language texts go out in: the number's, as language belongs to the number
+        (while it has none, the one this enrolment named)."""
         return self.phone_number.language or self.language or "en"
+
+    @property
+    def consented(self) -> bool:
+        return self.consented_at is not None
 
     @property
     def phone(self) -> str | None:

@@ -65,7 +65,8 @@ class PatientOut(BaseModel):
     language: str = Field(
         validation_alias=AliasChoices("spoken_language", "language"),
         description="The language texts go out in: the phone number's (the patient's own "
-        "ESPANOL / ENGLISH, else the enrolment's, else the first keyword's), en or es.",
+        "ESPANOL / ENGLISH, else the language of an enrolment the patient said YES to, else "
+        "the first keyword's), en or es; while the number has none, the enrolment's.",
     )
     timezone: str
     program: Program

@@ -20,7 +20,7 @@ from lupus_sms.core.errors import NotFoundError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent
-from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
+from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.schemas import PatientCreate, PatientUpdate
 from lupus_sms.messaging.service import get_or_create_phone_number
 from lupus_sms.scheduling.planner import replan
@@ -103,25 +103,30 @@ def fill_new_patient(patient: Patient, data: PatientCreate, *, timezone: str, no
     patient.consent_source = data.consent_source
     patient.paused_until = None
     patient.erased_at = None
+    patient.consented_at = None  # a new enrolment waits for its own YES
     patient.created_at = patient.created_at or now
     patient.updated_at = now
 
 
 def set_language(db: Session, patient: Patient, language: str | None) -> None:
-    """A clinic's choice of language (None: none given) goes to the patient's number, unless
-    the patient chose one by text (ESPANOL / ENGLISH): the patient's own choice wins. Without
-    one, the patient takes the number's language."""
+    """A clinic's choice of language (None: none given).
+
+    Language belongs to the number, so a clinic the number consented to sets the number's,
+    unless the patient chose one by text (ESPANOL / ENGLISH): the patient's own choice wins.
+    A clinic still waiting for the patient's YES records it on its own enrolment only (its
+    invitation goes out in it while the number has none; the YES makes it the number's).
+    Without one, the patient takes the number's language."""
     number = patient.phone_number
-    if language is not None and number.language != language and not _switched(db, number.id):
+    if not patient.consented:
+        patient.language = language or number.language or "en"
+        return
+    if (
+        language is not None
+        and number.language != language
+        and not consent.chose_language(db, number.id)  # the patient's own choice wins
+    ):
         number.language = language
     patient.language = number.language or language or "en"
-
-
-def _switched(db: Session, phone_number_id: int) -> bool:
-    found = select(ConsentEvent.id).where(
-        ConsentEvent.phone_number_id == phone_number_id, ConsentEvent.kind == "language"
-    )
-    return db.scalar(found.limit(1)) is not None
 
 
 def update_patient(db: Session, patient: Patient, *, data: PatientUpdate, now: datetime):
@@ -250,21 +255,24 @@ def unenroll(db: Session, patient: Patient, *, erase: bool, now: datetime) -> No
 
 def messages_query(patient: Patient, clinic: Clinic) -> Select:
     """The patient's texts both ways: those tied to the enrolment, and inbound texts from the
-    number to this clinic (its own sender, or the shared one when it has none) that the
-    inbound pipeline could not tie to one enrolment."""
+    number that the inbound pipeline could not tie to one enrolment (several clinics consented
+    on a shared sender), sent to this clinic's own number or to the shared one.
+
+    Only a clinic the number consented to sees texts it did not send: an untied text counts
+    from the patient's YES to this clinic on. Which sender the clinic has today does not
+    matter, so assigning one never re-files history."""
     from sqlalchemy import and_, or_
 
     from lupus_sms.messaging.models import Message
 
-    to_this_clinic = Message.clinic_id == clinic.id
-    if clinic.sender is None:
-        to_this_clinic = or_(to_this_clinic, Message.clinic_id.is_(None))
+    own = select(Message).where(Message.patient_id == patient.id)
+    if patient.phone is None or patient.consented_at is None:
+        return own
     untied_inbound = and_(
         Message.direction == "inbound",
         Message.patient_id.is_(None),
         Message.phone == patient.phone,
-        to_this_clinic,
+        or_(Message.clinic_id == clinic.id, Message.clinic_id.is_(None)),
+        Message.created_at >= patient.consented_at,
     )
-    if patient.phone is None:
-        return select(Message).where(Message.patient_id == patient.id)
     return select(Message).where(or_(Message.patient_id == patient.id, untied_inbound))

@@ -10,13 +10,16 @@
    lock is held after that.
 2. Call the transport per message, outside any transaction, each at its reserved slot.
 3. One transaction records the batch's outcomes (a slow, rate-limited batch: those of each
-   second): the accepted sends with executemany UPDATEs
+   second; with a transport that keeps no record of what it sent, such as the console, each
+   send's own, before the next send): the accepted sends with executemany UPDATEs
    (`sent` with Twilio's SID); a temporary error -> back to `queued` with exponential
    backoff and jitter, up to `send_max_attempts`; a permanent error -> `failed` and the
    patient's status changes (21610 -> opted out, 21211/21614 -> undeliverable). Error
    outcomes are guarded by the claim token.
 A worker killed between 2's call and 3's commit leaves `sending` rows whose lease runs out;
-messaging/recovery.py settles them.
+messaging/recovery.py settles them: Twilio is asked which went out, so none is sent twice. A
+transport that cannot be asked (console) has them sent again, so its results are committed
+one send at a time: a kill repeats at most the one text that was in flight.
 """
 
 from __future__ import annotations
@@ -108,12 +111,14 @@ def _dispatch_batch(session_factory, tick: _Tick, settings, transport) -> tuple[
         db.commit()  # the lease and the reservations; the transaction ends before any call
     sent, pending = 0, []
     last_recorded = tick.pacer.time()
+    # A lost send of a transport that keeps no record can only be repeated: keep it to one.
+    each_send = not getattr(transport, "finds_lost_sends", True)
     for index, send in enumerate(sends):
         pending.append(_call(send, tick, transport))
         # A paced batch can take seconds: record at least every RECORD_EVERY_SECONDS, so a
         # crash leaves recovery only the last few sends to look up, not the whole batch.
         last = index == len(sends) - 1
-        if last or tick.pacer.time() - last_recorded >= RECORD_EVERY_SECONDS:
+        if last or each_send or tick.pacer.time() - last_recorded >= RECORD_EVERY_SECONDS:
             with session_factory() as db:
                 _record(db, pending, token=token, now=tick.now, settings=settings)
                 db.commit()
@@ -246,8 +251,11 @@ def _release_many(db: Session, deferred: list[tuple[int, datetime | None]], toke
     )
 
 
+UNSENT_STATUS = {"expire": statuses.EXPIRED, "cancel": statuses.CANCELLED}
+
+
 def _finish_unsent(db: Session, candidate: Candidate, decision: Decision, token: str) -> None:
-    status = statuses.EXPIRED if decision.action == "expire" else statuses.SKIPPED
+    status = UNSENT_STATUS.get(decision.action, statuses.SKIPPED)
     released = db.execute(
         update(Message)
         .where(Message.id == candidate.id, Message.claim_token == token)

@@ -31,7 +31,7 @@ from lupus_sms.conversation.service import (
 )
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import get_db
+from lupus_sms.core.db import get_db, get_sessionmaker
 from lupus_sms.messaging.spool import DATABASE_UNAVAILABLE
 from lupus_sms.metrics import observe_inbound_batch
 
@@ -160,7 +160,14 @@ def _resolve(app: FastAPI, dependency: Callable):
 
 @contextmanager
 def _session(app: FastAPI) -> Iterator[Session]:
-    provided = _resolve(app, get_db)
+    """A session of its own per batch (not a request's: one batch serves many requests),
+    or the one a test put in place of `get_db`."""
+    override = app.dependency_overrides.get(get_db)
+    if override is None:
+        with get_sessionmaker()() as db:
+            yield db
+        return
+    provided = override()
     if not inspect.isgenerator(provided):
         yield provided
         return

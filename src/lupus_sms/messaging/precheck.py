@@ -2,8 +2,18 @@
 waits (STOP, unenrolment, a pause, the night), so they are checked at the last moment.
 
 A claimed batch is checked with one query (`load_candidates`: the message, its number's
-opt-out, the patient's status, pause and time zone, the clinic's send window), then each
-message is decided in memory (`decide`).
+opt-out, the patient's status, pause and time zone, the clinic's send window, and what the
+message was queued for), then each message is decided in memory (`decide`).
+
+Every queued text was queued for a reason, and a reason can go while the text waits (a
+backlog, the night, a rate limit). Such a text is `cancelled`, never sent (`reason_gone`):
+
+  consent invitation   its enrolment still waits for the patient's YES (not answered by a
+                       YES already, not unenrolled, erased or ended by the clinic)
+  planned reminder     its appointment or milestone is still scheduled at the time it was
+  or check-in          planned for (the same revision)
+  reply to a text      `valid_until` (expired instead when too late)
+  alert SMS            none: a red flag's on-call text always goes
 """
 
 from __future__ import annotations
@@ -16,19 +26,21 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.config import Settings
-from lupus_sms.enrollment.models import Patient
+from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message, PhoneNumber
+from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.quiet_hours import SendWindow
 
 # Safety and alert texts, and answers to a text the patient just sent, are not held for the
 # night. Every other kind is.
 QUIET_HOURS_EXEMPT_PREFIXES = ("alert", "safety", "urgent", "red_flag")
 BLOCKING_PATIENT_STATUSES = ("opted_out", "unenrolled", "undeliverable")
+INVITATION = "consent_invitation"
 
 
 @dataclass(frozen=True)
 class Decision:
-    action: str  # send | skip | expire | defer
+    action: str  # send | skip | expire | cancel | defer
     reason: str | None = None
     not_before: datetime | None = None
     validity_seconds: int | None = None
@@ -59,6 +71,7 @@ class Candidate:
     valid_until: datetime | None
     opted_out: bool
     patient: PatientState | None
+    reason_gone: str | None = None  # why it is no longer wanted (module docstring)
 
 
 _COLUMNS = (
@@ -79,12 +92,17 @@ _COLUMNS = (
     Patient.timezone,
     Clinic.send_window_start,
     Clinic.send_window_end,
+    PlannedMessage.anchor_revision.label("planned_revision"),
+    Anchor.status.label("anchor_status"),
+    Anchor.revision.label("anchor_revision"),
 )
 _CANDIDATES = (
     select(*_COLUMNS)
     .outerjoin(PhoneNumber, PhoneNumber.e164 == Message.phone)
     .outerjoin(Patient, Patient.id == Message.patient_id)
     .outerjoin(Clinic, Clinic.id == Patient.clinic_id)
+    .outerjoin(PlannedMessage, PlannedMessage.id == Message.planned_message_id)
+    .outerjoin(Anchor, Anchor.id == PlannedMessage.anchor_id)
     .order_by(Message.next_attempt_at, Message.id)
 )
 
@@ -120,7 +138,21 @@ def _candidate(row) -> Candidate:
         row.valid_until,
         bool(row.opted_out),
         patient,
+        _reason_gone(row),
     )
+
+
+def _reason_gone(row) -> str | None:
+    if row.kind == INVITATION and row.patient_row is not None:
+        if row.erased_at is not None or row.patient_status == "unenrolled":
+            return "enrolment_ended"
+        if row.patient_status in ("active", "paused"):
+            return "consent_answered"
+    if row.planned_message_id is not None and (
+        row.anchor_status != "scheduled" or row.anchor_revision != row.planned_revision
+    ):
+        return "rescheduled"
+    return None
 
 
 def decide(candidate: Candidate, *, now: datetime, settings: Settings) -> Decision:
@@ -128,6 +160,8 @@ def decide(candidate: Candidate, *, now: datetime, settings: Settings) -> Decisi
         return Decision("expire", "stale")
     if candidate.opted_out:
         return Decision("skip", "opted_out")
+    if candidate.reason_gone:
+        return Decision("cancel", candidate.reason_gone)
     patient = candidate.patient
     if patient is not None:
         refusal = _patient_refusal(patient, candidate, now)

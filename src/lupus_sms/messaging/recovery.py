@@ -7,7 +7,9 @@ transport what happened: Twilio's newest messages to `to`, created since a littl
 the claim (queued ones included: they have no DateSent yet), hold one with the same body ->
 it is recorded as sent with that SID; none found -> the row goes back to `queued` and is
 sent again. If the lookup keeps failing, the row ends `unknown` after `send_max_attempts`
-tries, rather than risk a duplicate. Transports that keep no record (console) simply send again.
+tries, rather than risk a duplicate. Transports that keep no record (console) simply send
+again; their results are committed one send at a time (messaging/dispatch.py), so that is at
+most the one text that was in flight when the worker died.
 """
 
 from __future__ import annotations

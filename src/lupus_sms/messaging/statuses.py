@@ -11,7 +11,9 @@ Terminal states (every planned message ends in one of these, nothing disappears)
 - sent         handed to Twilio and no later status callback came.
 - expired      too late to be useful: past its appointment, far behind after downtime, or
                Twilio's validity period ran out (error 30036).
-- cancelled    its appointment or milestone moved or was cancelled before it went out.
+- cancelled    what it was queued for went before it did: its appointment or milestone
+               moved or was cancelled, or a consent invitation was already answered or its
+               enrolment ended (messaging/precheck.py).
 - skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment.
 - unknown      a send whose outcome could not be learned (see messaging/recovery.py).
 """

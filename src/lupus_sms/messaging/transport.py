@@ -88,6 +88,9 @@ class UncertainTransportError(TransportError):
 
 class SmsTransport(Protocol):
     name: str
+    # Whether `find_sent` can tell what went out: if not, a send whose result was lost (a
+    # killed worker) can only be sent again, and the dispatcher records each send at once.
+    finds_lost_sends: bool
 
     def send(self, sms: OutgoingSms) -> SendResult: ...
 
@@ -100,6 +103,7 @@ class ConsoleTransport:
     """Development: prints the text on stdout (never through logging)."""
 
     name = "console"
+    finds_lost_sends = False
 
     def send(self, sms: OutgoingSms) -> SendResult:
         sid = f"CONSOLE{uuid.uuid4().hex}"  # unique across processes, like Twilio's SIDs
@@ -115,6 +119,7 @@ class FakeTransport:
     """Records what would be sent; `fail_with` queues errors raised by the next sends."""
 
     name: str = "fake"
+    finds_lost_sends: bool = True
     sent: list[OutgoingSms] = field(default_factory=list)
     fail_with: list[Exception] = field(default_factory=list)
     remote: list[FoundMessage] = field(default_factory=list)
@@ -142,6 +147,7 @@ class TwilioTransport:
     number and the body) at INFO, so its logger is raised to WARNING."""
 
     name = "twilio"
+    finds_lost_sends = True  # Twilio's message list (messaging/recovery.py)
 
     def __init__(self, client: Client, *, default_sender: str | None):
         self.client = client

@@ -59,7 +59,9 @@ def refused(request: Request, error: LupusSmsError, *, back_to: str) -> HTMLResp
 
 def audited(db, portal: PortalContext, *, action: str, target: str, now) -> None:
     """Every change made in the portal is in the audit log under the person who made it
-    (a service admin's marked as such). Called after the service committed the change."""
+    (a service admin's marked as such). The service's commit inside a request is provisional
+    (core/request_scope.py): the change and this entry are committed together, at the end
+    of the request, or neither is."""
     record(db, actor=portal.actor, action=action, now=now, target=target,
            detail=f"clinic:{portal.clinic.id}")  # fmt: skip
     db.commit()

@@ -1,4 +1,5 @@
-"""The clinic's settings (clinic_admin): phones, sender, time zone, send window, alert webhook."""
+"""The clinic's settings (clinic_admin): phones, time zone, send window, alert webhook; the
+sender is shown, and only service owners change it (admin console or CLI)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,6 @@ def settings_save(
     settings: Annotated[Settings, Depends(get_settings)],
     office_phone: Field = "",
     urgent_phone: Field = "",
-    sender: Field = "",
     timezone: Field = "",
     send_window_start: Field = "",
     send_window_end: Field = "",
@@ -47,7 +47,6 @@ def settings_save(
     form = clinic_settings.SettingsForm(
         office_phone=office_phone,
         urgent_phone=urgent_phone,
-        sender=sender,
         timezone=timezone,
         send_window_start=send_window_start,
         send_window_end=send_window_end,

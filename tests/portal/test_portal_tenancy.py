@@ -1,0 +1,52 @@
+"""Tenancy by knowledge in the portal, from the attacker's side: clinic A's staff, whose
+enrolment of clinic B's patient's number was never answered, see nothing of that number's
+texts, alerts or settings, and cannot change them."""
+
+from __future__ import annotations
+
+import html
+
+from tests.helpers import reply_text
+from tests.tenancy import PHONE, consented_to_b_then_enrolled_by_a
+
+RED_FLAG = "I have a fever of 39.4 and chills"
+UNANSWERABLE = "my left knee has hurt since Tuesday afternoon"
+
+
+def _texts_of_the_patient(twilio) -> None:
+    twilio.sms(RED_FLAG, from_=PHONE)
+    twilio.sms(UNANSWERABLE, from_=PHONE)
+    twilio.sms("ESPANOL", from_=PHONE)
+
+
+def test_a_pending_clinics_portal_shows_no_alert_text_or_timeline_entry(
+    client, db, twilio, portal_client
+):
+    shared = consented_to_b_then_enrolled_by_a(client, db, twilio)
+    _texts_of_the_patient(twilio)
+    attacker = portal_client(shared.a, "clinic_admin")
+    inbox = html.unescape(attacker.get("/portal/alerts").text)
+    assert "fever" not in inbox and "knee" not in inbox
+    assert attacker.get("/portal/alerts/open-count").json()["open"] == 0
+    page = html.unescape(attacker.get(f"/portal/patients/{shared.a_patient_id}").text)
+    assert "fever" not in page and "knee" not in page and "ESPANOL" not in page
+    assert "Patient texted" not in page and "Alert:" not in page
+    # B's staff see their patient's texts and alerts.
+    owner = portal_client(shared.b, "nurse")
+    assert "fever" in html.unescape(owner.get("/portal/alerts").text)
+    theirs = html.unescape(owner.get(f"/portal/patients/{shared.b_patient_id}").text)
+    assert "knee" in theirs and "ESPANOL" in theirs
+
+
+def test_an_enrolment_in_the_portal_does_not_change_the_numbers_language(
+    client, db, twilio, portal_client
+):
+    shared = consented_to_b_then_enrolled_by_a(client, db, twilio)
+    from tests.factories import make_clinic
+
+    third = portal_client(make_clinic(db, name="Cedar Clinic"), "coordinator")
+    form = {"phone": PHONE, "program": "msc", "consent_source": "in_person", "language": "es"}
+    assert third.post("/portal/patients/new", form).status_code == 303
+    view = client.get(f"/api/v1/patients/{shared.b_patient_id}", headers=shared.b_headers)
+    assert view.json()["language"] == "en"
+    assert "RISKS" in reply_text(twilio.sms("MENU", from_=PHONE))
