@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lupus_sms.alerts.corpus import failures
 from lupus_sms.alerts.rules import FLOOR_TERMS, FLOOR_THRESHOLD_C, compile_rules, plain_words
+from lupus_sms.content.limits import LONG_VALUES, limit
 from lupus_sms.content.schemas import placeholders_in
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.snapshot import register_document_validator
@@ -20,8 +21,8 @@ REPLY_RULES = {
     "self_harm": ({"clinic_name", "urgent_phone"}, ("988", "911")),
     "self_harm_unknown": (set(), ("988", "911")),
 }
-MAX_REPLY_SEGMENTS = 3
-_SAMPLE = {"clinic_name": "X" * 40, "urgent_phone": "(617) 555-0199 or (617) 555-0188"}
+MAX_REPLY_SEGMENTS = limit("safety_reply")  # the table in content/limits.py
+_SAMPLE = LONG_VALUES
 LOWEST_THRESHOLD_C = 37.0  # below this nearly every reading would alert
 MAX_RENOTIFY_MINUTES = 240
 MAX_RETRY_SECONDS = 3600
