@@ -2,8 +2,8 @@
 waits (STOP, unenrolment, a pause, the night), so they are checked at the last moment.
 
 A claimed batch is checked with one query (`load_candidates`: the message, its number's
-opt-out, the patient's status, pause and time zone, the clinic's send window), then each
-message is decided in memory (`decide`).
+opt-out and carrier block, the patient's status, pause and time zone, the clinic's send
+window), then each message is decided in memory (`decide`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class Candidate:
     valid_until: datetime | None
     opted_out: bool
     patient: PatientState | None
+    # Twilio blocks the number (messaging/carrier_block.py): nothing planned goes to it.
+    carrier_blocked: bool = False
 
 
 _COLUMNS = (
@@ -72,6 +74,7 @@ _COLUMNS = (
     Message.in_reply_to_id,
     Message.valid_until,
     PhoneNumber.opted_out,
+    PhoneNumber.carrier_blocked_at,
     Patient.id.label("patient_row"),
     Patient.status.label("patient_status"),
     Patient.paused_until,
@@ -120,6 +123,7 @@ def _candidate(row) -> Candidate:
         row.valid_until,
         bool(row.opted_out),
         patient,
+        row.carrier_blocked_at is not None,
     )
 
 
@@ -128,6 +132,8 @@ def decide(candidate: Candidate, *, now: datetime, settings: Settings) -> Decisi
         return Decision("expire", "stale")
     if candidate.opted_out:
         return Decision("skip", "opted_out")
+    if candidate.carrier_blocked and candidate.planned_message_id is not None:
+        return Decision("skip", "carrier_blocked")
     patient = candidate.patient
     if patient is not None:
         refusal = _patient_refusal(patient, candidate, now)

@@ -12,7 +12,8 @@ Terminal states (every planned message ends in one of these, nothing disappears)
 - expired      too late to be useful: past its appointment, far behind after downtime, or
                Twilio's validity period ran out (error 30036).
 - cancelled    its appointment or milestone moved or was cancelled before it went out.
-- skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment.
+- skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment, or
+               blocked by the carrier (Twilio would refuse it with error 21610).
 - unknown      a send whose outcome could not be learned (see messaging/recovery.py).
 """
 
