@@ -21,7 +21,6 @@ REPLY_RULES = {
     "self_harm": ({"clinic_name", "urgent_phone"}, ("988", "911")),
     "self_harm_unknown": (set(), ("988", "911")),
 }
-MAX_REPLY_SEGMENTS = limit("safety_reply")  # the table in content/limits.py
 _SAMPLE = LONG_VALUES
 LOWEST_THRESHOLD_C = 37.0  # below this nearly every reading would alert
 MAX_RENOTIFY_MINUTES = 240
@@ -82,8 +81,8 @@ def _reply_problems(replies: object) -> list[str]:
             problems.append(f"replies.{name}: unknown placeholder(s) {sorted(unknown)}")
             continue
         problems += [f"replies.{name} must mention {word}" for word in required if word not in text]
-        if analyze(text.format(**_SAMPLE)).segments > MAX_REPLY_SEGMENTS:
-            problems.append(f"replies.{name}: longer than {MAX_REPLY_SEGMENTS} SMS segments")
+        if analyze(text.format(**_SAMPLE)).segments > limit("safety_reply"):
+            problems.append(f"replies.{name}: longer than {limit('safety_reply')} SMS segments")
     return problems
 
 

@@ -119,3 +119,22 @@ def sized_for_every_name(where: str, template: str, values: dict, *, kind: str) 
         if problem := segments_over(filled, kind):
             return [f"{where}: {problem} (with the first name {name!r})"]
     return []
+
+
+def accent_cost(templates: list[str]) -> tuple[int, int]:
+    """The most segments any of these clinic-initiated texts takes with the longest values,
+    (first names folded, first names with their accents kept): what keeping accents costs."""
+
+    def most(keep: bool) -> int:
+        sizes = (_segments(t, name, keep) for t in templates for name in SAMPLE_FIRST_NAMES)
+        return max(sizes, default=0)
+
+    return most(False), most(True)
+
+
+def _segments(template: str, name: str, keep_accents: bool) -> int:
+    first_name = first_name_for_text(name, keep_accents=keep_accents)
+    try:
+        return analyze(template.format(**(ONE_CLINIC_VALUES | {"first_name": first_name}))).segments
+    except (KeyError, IndexError, ValueError):
+        return 0

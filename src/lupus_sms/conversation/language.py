@@ -6,13 +6,17 @@ known and "" while nobody chose (English is spoken then). It is set, in order of
 1. by the patient's own switch word (ESPANOL / ESPAÑOL, ENGLISH), which a clinic's
    enrolment never overrides (enrollment/service.py looks for the recorded switch);
 2. by an enrolment that names a `language`;
-3. by the language of the number's first keyword, while no language is set.
+3. by the language of the number's first keyword, while no language is set, or, when the
+   first text is no keyword, by how it reads: "hola", "informacion" and "ayuda por favor"
+   are answered in Spanish (`looks_spanish`).
 
 Every word of every language routes whatever the number's language; the number's language
 only decides which texts answer.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from lupus_sms.content.snapshot import ENGLISH, ContentSnapshot
 from lupus_sms.content.translation import SPANISH
@@ -30,6 +34,38 @@ MORE_WORDS = frozenset({"MORE", "MAS", "MÁS"})
 # Compliance words are added by conversation/compliance.py's families.
 _SPANISH_ONLY = frozenset({"MAS", "MÁS", "MENÚ", "AYUDA", "SI", "SÍ"})
 _ENGLISH_ONLY = frozenset({"MORE", "YES", "HELP"})
+
+
+# Everyday words of a first text, without accents: greetings, asking for information or
+# help, and the small words of a sentence. A text reads as Spanish when more of its words are
+# on the Spanish list than on the English one.
+SPANISH_MARKERS = frozenset(
+    {
+        *("HOLA", "BUENOS", "BUENAS", "DIAS", "TARDES", "NOCHES", "GRACIAS", "FAVOR"),
+        *("INFORMACION", "AYUDA", "AYUDEME", "QUIERO", "NECESITO", "TENGO", "ESTOY", "SIENTO"),
+        *("PUEDO", "PUEDE", "QUE", "COMO", "CUANDO", "DONDE", "CUAL", "QUIEN", "POR", "PARA"),
+        *("SOBRE", "DE", "LA", "EL", "LOS", "LAS", "UN", "UNA", "MI", "ES", "Y", "CON"),
+        *("SALUD", "TRATAMIENTO", "CITA", "PREGUNTA", "MEDICO", "SENOR", "SENORA", "DUELE"),
+        *("DOLOR", "FIEBRE", "MAL", "BIEN", "SE", "LO", "ESTA", "HAY", "MUY"),
+    }
+)
+ENGLISH_MARKERS = frozenset(
+    {
+        *("HI", "HELLO", "HEY", "THANKS", "THANK", "YOU", "PLEASE", "INFORMATION", "NEED"),
+        *("WANT", "WHAT", "HOW", "WHEN", "WHERE", "WHO", "I", "IS", "THE", "A", "MY", "IT"),
+        *("ABOUT", "OF", "TO", "AND", "WITH", "CAN", "DO", "HAVE", "APPOINTMENT", "QUESTION"),
+        *("PAIN", "FEVER", "FEEL", "BAD", "GOOD", "NOT", "AM", "ARE", "VERY", "THIS"),
+    }
+)
+
+
+def looks_spanish(normalised: str) -> bool:
+    """Whether a text that is no keyword reads as Spanish ("hola", "ayuda por favor")."""
+    plain = unicodedata.normalize("NFKD", normalised)
+    words = "".join(ch for ch in plain if not unicodedata.combining(ch)).split()
+    spanish = sum(word in SPANISH_MARKERS for word in words)
+    english = sum(word in ENGLISH_MARKERS for word in words)
+    return spanish > english
 
 
 def effective_language(phone_number: PhoneNumber | None) -> str:
@@ -57,6 +93,8 @@ def choose_language(phone_number: PhoneNumber | None, normalised: str, content) 
     if phone_number is None or phone_number.language:
         return effective_language(phone_number)
     spoken = word_language(normalised, content)
+    if spoken is None and looks_spanish(normalised):
+        spoken = SPANISH
     if spoken is not None:
         phone_number.language = spoken
     return spoken or ENGLISH

@@ -121,6 +121,14 @@ _parsed: dict[int, tuple[object, PlanDocument]] = {}
 MAX_CACHED_PLANS = 4
 
 
+def clinic_texts(content: ContentSnapshot) -> list[str]:
+    """Every template a clinic sends on its own (reminders, prompts, check-in questions)."""
+    texts = [step.text for step in plans_of(content).steps if step.text]
+    checkins = (content.documents.get("checkins") or {}).get("checkins") or {}
+    texts += [str(entry["question"]) for entry in checkins.values() if "question" in entry]
+    return texts
+
+
 def render(template: str, values: dict[str, str]) -> str:
     """Fill a template. Without a first name, "Hi {first_name}," reads "Hi,"."""
     if not values.get("first_name"):
