@@ -164,3 +164,18 @@ def test_the_command_with_credentials_reports_and_fails_on_a_problem(migrated, m
     )
     result = runner.invoke(app, ["twilio", "check"])
     assert result.exit_code == 1 and "FAIL" in result.output
+
+
+def test_the_readme_setup_names_the_spanish_words_the_check_and_the_live_texts():
+    from lupus_sms.content.service import get_content
+    from lupus_sms.core.config import get_settings
+
+    readme = (get_settings().content_dir.parent / "README.md").read_text(encoding="utf-8")
+    setup = readme[readme.index("### Twilio") : readme.index("## Admin console")]
+    assert "lupus-sms twilio check" in setup
+    for word in SPANISH_SETUP_WORDS:
+        assert f"`{word}`" in setup, word
+    for language in ("en", "es"):
+        view = get_content().for_language(language)
+        for name in ("help", "opt_out_confirmation", "opt_in_confirmation"):
+            assert view.text(name) in setup, (language, name)
