@@ -94,3 +94,10 @@ def test_message_and_topic_editors_carry_the_limit_of_the_table(editor):
     assert 'name="msg_menu"' in messages and 'data-limit="2" name="msg_menu"' not in messages
     topic = editor.get("/admin/content/edit/topic:lupus").text
     assert 'data-limit="2" name="part"' in topic
+
+
+def test_the_spanish_safety_replies_always_need_a_second_person_too(editor):
+    safety = (get_settings().content_dir / "es" / "safety.yaml").read_text(encoding="utf-8")
+    body = safety.replace("Avisamos a su clinica.", "Le avisamos a su clinica.", 1)
+    assert body != safety
+    assert state_after(save(editor, "es/document:safety", body)) == "saved as a draft for review"
