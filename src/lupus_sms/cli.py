@@ -15,6 +15,7 @@ from lupus_sms.conversation.cli import register as register_conversation
 from lupus_sms.core.config import get_settings
 from lupus_sms.enrollment.cli import register as register_patients
 from lupus_sms.messaging.spool_cli import register as register_spool
+from lupus_sms.messaging.twilio_cli import register as register_twilio
 from lupus_sms.scheduling.cli import register as register_scheduling
 
 app = typer.Typer(help="lupus-sms: SMS education and recovery support.", no_args_is_help=True)
@@ -29,6 +30,7 @@ register_content(app)
 register_scheduling(app)
 register_spool(app)
 register_safety(app)
+register_twilio(app)
 
 
 @db_app.command("upgrade")

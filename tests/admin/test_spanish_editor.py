@@ -23,7 +23,7 @@ def test_the_content_list_says_nothing_is_missing_in_spanish(owner):
 def test_english_messages_show_spanish_beside_them_each_with_a_counter(owner):
     page = owner.get("/admin/content/edit/messages").text
     assert page.count("data-counter") == 2 * len(get_content().messages)
-    assert "Canceló su suscripción" in page and "edit es/messages" in page
+    assert "Su suscripcion fue cancelada" in page and "edit es/messages" in page
 
 
 def test_a_spanish_topic_shows_the_english_one_beside_it(owner):

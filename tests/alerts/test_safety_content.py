@@ -110,7 +110,7 @@ def test_checkin_question_must_fit_two_gsm_segments(shipped):
     def long(document):
         document["checkins"]["symptoms"]["question"] = "How are you? " * 30
 
-    assert "at most 2 segments" in _problems(shipped, "checkins", long)
+    assert "at most 2 (with the first name" in _problems(shipped, "checkins", long)
 
 
 def test_the_yaml_files_parse_as_documented():

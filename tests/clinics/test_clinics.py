@@ -64,6 +64,14 @@ def test_cli_refuses_bad_clinic_input_cleanly(cli_env, args, message):
     assert message in result.output
 
 
+def test_cli_refuses_a_clinic_name_longer_than_texts_are_checked_with(cli_env):
+    _cli("db", "upgrade")
+    options = ["--phone", "6175550100", "--urgent-phone", "6175550199", "--timezone", "UTC"]
+    result = _cli("clinic", "create", "Riverside Lupus and Rheumatology Clinics2", *options)
+    assert result.exit_code == 1
+    assert "1 to 40 characters" in result.output and "short name" in result.output
+
+
 def test_clinic_name_must_be_gsm7(db):
     with pytest.raises(ValidationFailed):
         create_clinic(

@@ -51,6 +51,19 @@ def test_chat_honours_stop_then_start(cli_env):
     assert "Risks" in replies[3] or "risk" in replies[3].lower()
 
 
+def test_chat_says_what_help_after_stop_gets(cli_env):
+    result = runner.invoke(app, ["chat"], input="STOP\nHELP\n")
+    assert re.findall(r"bot> (.*)", result.output) == ["(no reply)", "(no reply)"]
+    assert "HELP after STOP: Twilio's own HELP answer is the only one" in result.output
+
+
+def test_chat_says_when_twilio_would_still_block_a_reply(cli_env):
+    result = runner.invoke(app, ["chat"], input="STOP\nCOMENZAR\n")
+    replies = re.findall(r"bot> (.*)", result.output)
+    assert replies[1] == get_content().for_language("es").text("opt_in_confirmation")
+    assert "Twilio still blocks this number (error 21610)" in result.output
+
+
 def test_an_invalid_from_number_is_a_clear_error(cli_env):
     result = runner.invoke(app, ["text", "MENU", "--from", "+1 555 123"])
     assert result.exit_code == 2

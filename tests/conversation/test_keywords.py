@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lupus_sms.content.limits import limit
 from lupus_sms.content.loader import load_content_dir
+from lupus_sms.content.segments import analyze
 from lupus_sms.core.config import get_settings
 from tests.helpers import reply_text
 
@@ -37,11 +39,29 @@ def test_case_whitespace_punctuation_and_emoji_are_ignored(twilio):
         assert reply_text(twilio.sms(body)) == expected, body
 
 
-def test_menu_lists_every_topic_with_its_number(twilio):
-    text = reply_text(twilio.sms("menu"))
+@pytest.mark.parametrize(("language", "more"), [("en", "MORE"), ("es", "MAS")])
+def test_menu_is_paged_with_more_and_lists_every_topic_with_its_number(twilio, language, more):
+    phone = "+16175550143" if language == "en" else "+16175550144"
+    if language == "es":
+        twilio.sms("ESPANOL", from_=phone)
+    pages = [reply_text(twilio.sms("menu", from_=phone))]
+    while "MORE" in pages[-1] or "MAS" in pages[-1]:
+        pages.append(reply_text(twilio.sms(more.lower(), from_=phone)))
+        assert len(pages) <= 5
+    assert len(pages) >= 2
+    for page in pages:
+        assert analyze(page).segments <= limit("menu_page")
+    text = "\n".join(pages)
     for topic in TOPICS:
-        assert f"{topic.menu_number} {topic.keyword}" in text
-    assert "HELP" in text and "STOP" in text
+        keyword = SHIPPED.for_language(language).by_key[topic.key].keyword
+        assert f"{topic.menu_number} {keyword}" in text
+    assert ("HELP" in pages[-1] and "STOP" in pages[-1]) or "AYUDA" in pages[-1]
+    assert reply_text(twilio.sms(more, from_=phone)) == (
+        SHIPPED.for_language(language).text("no_more")
+    )
+    assert reply_text(twilio.sms("1", from_=phone)) == (
+        SHIPPED.for_language(language).topic_part(SHIPPED.for_language(language).by_number[1], 0)
+    )
 
 
 def test_more_pages_through_to_the_last_part_and_past_it(twilio):

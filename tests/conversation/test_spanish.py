@@ -87,7 +87,8 @@ def test_espanol_switches_and_confirms_in_spanish_english_switches_back(twilio, 
 def test_menu_and_more_in_spanish(twilio, db):
     _reply(twilio, "ESPANOL")
     menu = _reply(twilio, "MENÚ")
-    assert "Temas de" in menu and "RIESGOS" in menu
+    assert "Temas de" in menu and "(1/3) Responda MAS" in menu
+    assert "RIESGOS" in _reply(twilio, "MÁS")
     assert "(1/2) Responda MAS" in _reply(twilio, "PREGUNTAS")
     assert "Pregunte a su equipo" in _reply(twilio, "MAS")
     assert "Eso es todo sobre" in _reply(twilio, "MÁS")  # past the last part
@@ -97,7 +98,7 @@ def test_menu_and_more_in_spanish(twilio, db):
 def test_spanish_opt_out_words_stop_like_stop_and_confirm_in_spanish(twilio, db, word):
     _reply(twilio, "MENU")
     reply = _reply(twilio, word.lower())
-    assert "Canceló su suscripción" in reply
+    assert "Su suscripcion fue cancelada" in reply
     db.expire_all()
     number = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == PHONE))
     assert number.opted_out
@@ -124,7 +125,7 @@ def test_enrolment_language_becomes_the_numbers_at_the_yes_and_the_api_shows_it(
     patient = api.post("/api/v1/patients", json=body).json()
     assert patient["language"] == "es"
     assert _language(db) == ""  # not the number's until the patient accepts the clinic
-    assert "Ya esta inscrito" in _reply(twilio, "YES")  # answered in the enrolment's language
+    assert "Ya forma parte" in _reply(twilio, "YES")  # answered in the enrolment's language
     assert _language(db) == "es"
     changed = api.patch(f"/api/v1/patients/{patient['id']}", json={"language": "en"}).json()
     assert changed["language"] == "en" and _language(db) == "en"
@@ -162,7 +163,7 @@ def test_the_whole_journey_in_spanish(api, twilio, db, clock, tick, fake_transpo
     assert "Le invitamos" in invitation and "Responda SI" in invitation
 
     confirmation = _reply(twilio, "Sí")
-    assert "Ya esta inscrito" in confirmation and api.clinic.name in confirmation
+    assert "Ya forma parte" in confirmation and api.clinic.name in confirmation
 
     # Day 1 after the infusion (2026-03-20), 10:00 in New York: the reminder.
     tick(utc(2026, 3, 21, 14, 0))
@@ -187,7 +188,7 @@ def test_the_whole_journey_in_spanish(api, twilio, db, clock, tick, fake_transpo
 def test_an_unanswerable_text_from_a_spanish_patient_goes_to_the_clinic_in_spanish(api, twilio):
     body = {"phone": PHONE, "consent_source": "in_person", "program": "msc", "language": "es"}
     api.post("/api/v1/patients", json=body)
-    assert "Ya esta inscrito" in _reply(twilio, "SI")
+    assert "Ya forma parte" in _reply(twilio, "SI")
     reply = _reply(twilio, "cuando es mi proxima visita")
     assert "leera su mensaje" in reply and "(617) 555-0199" in reply
     assert "Emergencia: 911" in reply and "988" in reply

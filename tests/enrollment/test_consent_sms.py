@@ -21,7 +21,7 @@ def _status(db, patient_id):
 def test_yes_with_no_pending_clinic_is_left_to_the_opt_in_step(twilio, db):
     response = twilio.sms("YES", from_=PHONE)
     assert response.status_code == 200
-    assert "signed up" not in reply_text(response)
+    assert "You joined" not in reply_text(response)
 
 
 def test_yes_confirms_the_one_pending_clinic(api, twilio, db, clinic):
@@ -52,7 +52,7 @@ def test_two_pending_clinics_ask_which_by_letter(api, twilio, db, clinic, other_
     assert f"A for {clinic.name}" in question and f"B for {other_clinic.name}" in question
     assert _status(db, first["id"]) == _status(db, second["id"]) == "pending_consent"
     answer = reply_text(twilio.sms("b", from_=PHONE))
-    assert other_clinic.name in answer and "signed up" in answer
+    assert other_clinic.name in answer and "You joined" in answer
     assert _status(db, second["id"]) == "active"
     assert _status(db, first["id"]) == "pending_consent"
     # The other clinic is still waiting; a second YES now has only one to confirm.
@@ -95,7 +95,7 @@ def test_yes_from_an_opted_out_number_lifts_the_block_and_confirms_in_one_reply(
     assert _status(db, patient["id"]) == "opted_out"
     response = twilio.sms("YES", from_=PHONE)
     text = reply_text(response)
-    assert clinic.name in text and "signed up" in text
+    assert clinic.name in text and "You joined" in text
     assert response.text.count("<Message") == 1
     assert _status(db, patient["id"]) == "active"
     number = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == PHONE))

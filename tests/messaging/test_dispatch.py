@@ -86,7 +86,9 @@ def test_retries_stop_at_the_limit(db, tick, fake_transport, monkeypatch):
         get_settings.cache_clear()
 
 
-def test_unsubscribed_recipient_is_not_retried_and_opts_the_patient_out(db, tick, fake_transport):
+def test_unsubscribed_recipient_is_not_retried_and_the_number_is_blocked_by_the_carrier(
+    db, tick, fake_transport
+):
     patient = make_patient(db, make_clinic(db))
     fake_transport.fail_with = [PermanentTransportError("unsubscribed", code="21610")]
     message = queue_text(db, now=NOON_NY, patient_id=patient.id)
@@ -94,8 +96,9 @@ def test_unsubscribed_recipient_is_not_retried_and_opts_the_patient_out(db, tick
     failed = reload(db, message)
     assert (failed.status, failed.error_code, failed.attempts) == ("failed", "21610", 1)
     patient = reload(db, patient)
-    assert patient.status == "opted_out"
-    assert patient.phone_number.opted_out
+    # The patient's own consent is unchanged; Twilio's block is recorded beside it.
+    assert patient.status == "active" and not patient.phone_number.opted_out
+    assert patient.phone_number.carrier_blocked_at == NOON_NY
 
 
 def test_invalid_number_marks_the_patient_undeliverable(db, tick, fake_transport):

@@ -66,9 +66,19 @@ class StubHttpClient(HttpClient):
         self.listed: list[dict] = []  # messages returned by GET .../Messages.json
         self.created = 0
         self.now: datetime | None = None  # Twilio's clock for date_created, if a test sets it
+        # GET answers by the end of the URI's path (see `answer`), before the Messages list.
+        self.routes: dict[str, tuple[int, dict]] = {}
+
+    def answer(self, path_end: str, body: dict, status: int = 200) -> None:
+        """Answer GET requests whose path ends with `path_end` with this JSON."""
+        self.routes[path_end] = (status, body)
 
     def request(self, method, uri, params=None, data=None, headers=None, auth=None, **kw):
         self.requests.append({"method": method, "uri": uri, "params": params, "data": data})
+        path = urlparse(uri).path
+        for path_end, (status, body) in self.routes.items():
+            if method == "GET" and path.endswith(path_end):
+                return Response(status, json.dumps(body))
         if method == "GET":
             page = {
                 "messages": self.listed,
@@ -103,3 +113,8 @@ class StubHttpClient(HttpClient):
 
 def query_of(uri: str) -> dict:
     return parse_qs(urlparse(uri).query)
+
+
+def page(key: str, items: list[dict]) -> dict:
+    """A list page as Twilio's v1 APIs answer it."""
+    return {"meta": {"key": key, "next_page_url": None, "page": 0, "page_size": 50}, key: items}

@@ -49,4 +49,4 @@ def test_an_enrolment_in_the_portal_does_not_change_the_numbers_language(
     assert third.post("/portal/patients/new", form).status_code == 303
     view = client.get(f"/api/v1/patients/{shared.b_patient_id}", headers=shared.b_headers)
     assert view.json()["language"] == "en"
-    assert "RISKS" in reply_text(twilio.sms("MENU", from_=PHONE))
+    assert "What lupus is" in reply_text(twilio.sms("MENU", from_=PHONE))

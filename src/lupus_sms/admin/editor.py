@@ -8,6 +8,13 @@ import string
 import yaml
 
 from lupus_sms.admin.readability import grade_level
+from lupus_sms.content.limits import (
+    ONE_CLINIC_VALUES,
+    SAMPLE_FIRST_NAMES,
+    SEGMENT_LIMITS,
+    first_name_for_text,
+    limit,
+)
 from lupus_sms.content.schemas import placeholders_in
 from lupus_sms.content.segments import analyze, describe_non_gsm
 from lupus_sms.content.snapshot import MESSAGE_PLACEHOLDERS
@@ -118,9 +125,15 @@ def message_rows(body: str, *, other: str = "") -> list[dict]:
             "text": data.get(name, ""),
             "other": others.get(name, ""),
             "placeholders": sorted(MESSAGE_PLACEHOLDERS.get(name, ())),
+            "limit": message_limit(name),
         }
         for name in names
     ]
+
+
+def message_limit(name: str) -> int | None:
+    """A system message's segment limit; the menu's is per page (it is sent paged)."""
+    return None if name == "menu" else limit("message")
 
 
 def unknown_placeholders(text: str, allowed: set[str]) -> set[str]:
@@ -129,3 +142,60 @@ def unknown_placeholders(text: str, allowed: set[str]) -> set[str]:
 
 def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def document_sizes(key: str, body: str) -> list[dict]:
+    """The clinic-initiated texts of a plans or check-ins document as sent: segments with the
+    longest clinic name and first names folded to GSM-7, and what a clinic that keeps
+    accents pays (an accent GSM-7 lacks sends the whole text as UCS-2)."""
+    base = key.rpartition("/")[2]
+    try:
+        data = yaml.safe_load(body) or {}
+    except yaml.YAMLError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    if base == "document:plans":
+        texts = data.get("texts") or {
+            s.get("key"): s.get("text") for s in data.get("steps") or () if isinstance(s, dict)
+        }
+        kind = "reminder"
+    elif base == "document:checkins":
+        entries = data.get("checkins") or {}
+        texts = {k: e.get("question") for k, e in entries.items() if isinstance(e, dict)}
+        kind = "checkin_question"
+    else:
+        return []
+    return [_size_row(str(name), str(text), kind) for name, text in texts.items() if text]
+
+
+def _size_row(name: str, template: str, kind: str) -> dict:
+    folded, kept = [], []
+    for sample in SAMPLE_FIRST_NAMES:
+        for keep, found in ((False, folded), (True, kept)):
+            values = ONE_CLINIC_VALUES | {
+                "first_name": first_name_for_text(sample, keep_accents=keep)
+            }
+            try:
+                found.append(analyze(string.Formatter().vformat(template, (), _Blank(values))))
+            except (ValueError, IndexError, KeyError):
+                return {"name": name, "limit": limit(kind), "error": "cannot be filled in"}
+    worst, accented = max(folded, key=_size), max(kept, key=_size)
+    return {
+        "name": name,
+        "limit": limit(kind),
+        "segments": worst.segments,
+        "encoding": worst.encoding,
+        "accents_segments": accented.segments,
+        "accents_encoding": accented.encoding,
+        "over": worst.segments > limit(kind),
+    }
+
+
+def _size(info) -> tuple[int, int]:
+    return info.segments, info.units
+
+
+def limits_table() -> list[tuple[str, int, str]]:
+    """The segment limits every validator uses, for the editor to show."""
+    return [(kind, entry.segments, entry.what) for kind, entry in SEGMENT_LIMITS.items()]

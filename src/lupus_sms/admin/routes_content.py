@@ -14,7 +14,8 @@ from lupus_sms.admin.auth import Csrf, actor_for, require
 from lupus_sms.admin.pages import not_done, redirect, render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
 from lupus_sms.admin.service import content_overview, ensure_content, pending_drafts
-from lupus_sms.content import versions
+from lupus_sms.content import protocol, versions
+from lupus_sms.content.limits import limit
 from lupus_sms.content.service import get_content, reset_content_cache
 from lupus_sms.content.snapshot import MESSAGE_PLACEHOLDERS
 from lupus_sms.content.store import draft_versions, live_versions, split_key
@@ -76,6 +77,7 @@ def edit_form(
         is_draft=bool(current and current.status == "draft"),
         is_new=current is None,
         counterpart=_counterpart(db, key),
+        protocol=versions.protocol_approvals(db, key=key),
     )
 
 
@@ -251,7 +253,11 @@ def _context(key: str, settings, **extra) -> dict:
         "is_draft": False,
         "is_new": False,
         "review": settings.content_review_required or key in versions.ALWAYS_REVIEWED,
+        "protocol_document": protocol.is_protocol_document(key),
+        "protocol": [],
+        "sizes": [],
         "grade_limit": settings.reading_grade_limit,
+        "part_limit": limit("topic_part"),
     } | extra
 
 
@@ -270,6 +276,7 @@ def _resubmitted(request, key, form, settings, *, error: str, note: str) -> obje
                 "name": str(field)[4:],
                 "text": str(value)[:MAX_FORM_TEXT],
                 "placeholders": sorted(MESSAGE_PLACEHOLDERS.get(str(field)[4:], ())),
+                "limit": editor.message_limit(str(field)[4:]),
             }
             for field, value in form.multi_items()
             if str(field).startswith("msg_")
@@ -279,10 +286,13 @@ def _resubmitted(request, key, form, settings, *, error: str, note: str) -> obje
     return render(request, "edit_document.html", 422, body=body, **context)
 
 
-def _editor(request, key, body, settings, *, is_draft=False, is_new=False, counterpart=None):
+def _editor(
+    request, key, body, settings, *, is_draft=False, is_new=False, counterpart=None, protocol=()
+):
     base = split_key(key)[1]
     kind = base.partition(":")[0]
     context = _context(key, settings, is_draft=is_draft, is_new=is_new, counterpart=counterpart)
+    context |= {"protocol": list(protocol), "sizes": editor.document_sizes(key, body)}
     other = counterpart[1] if counterpart else ""
     try:
         if kind == "topic":

@@ -4,34 +4,32 @@ so it can be registered whenever the alerts package is imported."""
 from __future__ import annotations
 
 from lupus_sms.alerts.rules import RED_FLAG_CATEGORIES
+from lupus_sms.content.limits import (
+    LONG_VALUES,
+    ONE_CLINIC_VALUES,
+    segments_over,
+    sized_for_every_name,
+)
 from lupus_sms.content.schemas import placeholders_in
-from lupus_sms.content.segments import analyze
 from lupus_sms.content.snapshot import register_document_validator
+from lupus_sms.content.wording import symptom_call_problem
 
 CALM_MEANINGS = frozenset({"ok", "other_concern"})
 KNOWN_MEANINGS = RED_FLAG_CATEGORIES | CALM_MEANINGS
-QUESTION_PLACEHOLDERS = {"first_name", "clinic_name"}
+QUESTION_PLACEHOLDERS = {"first_name", "clinic_name", "urgent_phone"}
 REPLY_PLACEHOLDERS = {
     "ok_noted": {"clinic_name", "urgent_phone", "office_phone"},
     "temperature_noted": {"clinic_name", "urgent_phone", "office_phone", "temperature"},
     "reask": {"clinic_name", "urgent_phone", "office_phone"},
 }
 # A re-ask answers a text that was no answer: like every such reply, it names the way to a
-# person (the safety net: the 24/7 line, 911, 988), within two segments.
+# person (the safety net: the 24/7 line, 911, 988), within its limit.
 MUST_MENTION = {"reask": ("{urgent_phone}", "911", "988")}
-MAX_REPLY_SEGMENTS = 2
-_REPLY_SAMPLE = {
-    "clinic_name": "X" * 40,
-    "urgent_phone": "(617) 555-0199",
-    "office_phone": "(617) 555-0100",
-}
-MAX_QUESTION_SEGMENTS = 2
-# Question templates are measured with long stand-ins so a real name never tips them over.
-_SAMPLE_VALUES = {"first_name": "Alexandrina", "clinic_name": "X" * 40}
 
 
 def validate_checkins_document(document: object) -> list[str]:
-    """Known meanings, placeholders, GSM-7 questions of at most two segments, replies present."""
+    """Known meanings, placeholders, GSM-7 questions within the check-in limit, replies
+    present and within theirs, the 24/7 number wherever a text says to call about a symptom."""
     if not isinstance(document, dict):
         return ["must be a mapping with a `checkins` section"]
     problems: list[str] = []
@@ -43,12 +41,30 @@ def validate_checkins_document(document: object) -> list[str]:
             problems.append(f"replies.{name} is missing")
         elif unknown := placeholders_in(str(replies[name])) - allowed:
             problems.append(f"replies.{name}: unknown placeholder(s) {sorted(unknown)}")
+        else:
+            problems += reply_problems(f"replies.{name}", str(replies[name]))
     for name, words in MUST_MENTION.items():
         text = str(replies.get(name) or "")
         problems += [f"replies.{name} must mention {word}" for word in words if word not in text]
-        sample = {**_REPLY_SAMPLE, "temperature": "38.5 C"}
-        if text and analyze(text.format(**sample)).segments > MAX_REPLY_SEGMENTS:
-            problems.append(f"replies.{name}: longer than {MAX_REPLY_SEGMENTS} SMS segments")
+    return problems
+
+
+def reply_problems(where: str, text: str) -> list[str]:
+    """The answer to a check-in reply, filled in for up to two clinics (a shared sender)."""
+    problems = []
+    if problem := segments_over(text.format(**LONG_VALUES), "checkin_reply"):
+        problems.append(f"{where}: {problem}")
+    if problem := symptom_call_problem(text):
+        problems.append(f"{where}: {problem}")
+    return problems
+
+
+def question_problems(where: str, question: str) -> list[str]:
+    """A question as sent: GSM-7 and within the limit with the longest names; the 24/7
+    number where it says to call about a symptom."""
+    problems = sized_for_every_name(where, question, ONE_CLINIC_VALUES, kind="checkin_question")
+    if problem := symptom_call_problem(question):
+        problems.append(f"{where}: {problem}")
     return problems
 
 
@@ -60,9 +76,9 @@ def _validate_checkin(key: str, entry: object) -> list[str]:
     if unknown := placeholders_in(question) - QUESTION_PLACEHOLDERS:
         problems.append(f"{key}: unknown placeholder(s) {sorted(unknown)}")
     else:
-        info = analyze(question.format(**_SAMPLE_VALUES))
-        if info.encoding != "GSM-7" or info.segments > MAX_QUESTION_SEGMENTS:
-            problems.append(f"{key}: the question must be GSM-7 and at most 2 segments")
+        problems += question_problems(key, question)
+    if not isinstance(entry.get("protocol", False), bool):
+        problems.append(f"{key}: protocol is true or false")
     for number, option in (entry.get("options") or {}).items():
         meaning = (option or {}).get("meaning")
         if not str(number).isdigit():

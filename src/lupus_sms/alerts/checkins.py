@@ -78,7 +78,7 @@ def checkins(content: ContentSnapshot) -> dict[str, Checkin]:
 
 
 def checkin_question(content: ContentSnapshot, key: str) -> str:
-    """The question template of check-in `key` ({first_name} and {clinic_name} unfilled)."""
+    """The question template of check-in `key` (its placeholders unfilled)."""
     found = checkins(content).get(key)
     if found is None:
         raise KeyError(f"no check-in {key!r} in content/checkins.yaml")

@@ -17,23 +17,24 @@ from lupus_sms.alerts.rules import (
     compile_rules,
     read_text,
 )
+from lupus_sms.content.limits import LONG_VALUES, limit
 from lupus_sms.content.schemas import placeholders_in
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.snapshot import register_document_save_check, register_document_validator
 
 CLINIC = {"clinic_name", "urgent_phone"}
 REPLY_RULES = {
-    # name: (allowed placeholders, what it must contain, most segments)
-    "red_flag": (CLINIC, ("911", "{urgent_phone}"), 3),
-    "red_flag_unknown": (set(), ("911",), 3),
-    "red_flag_critical": (CLINIC, ("911", "{urgent_phone}"), 3),
-    "red_flag_critical_unknown": (set(), ("911",), 3),
-    "self_harm": (CLINIC, ("988", "911"), 3),
-    "self_harm_unknown": (set(), ("988", "911"), 3),
-    # The reply to any other text from an enrolled patient: the way to a person, in 2 parts.
-    "safety_net": (CLINIC, ("{urgent_phone}", "911", "988"), 2),
+    # name: (allowed placeholders, what it must contain, its size in content/limits.py)
+    "red_flag": (CLINIC, ("911", "{urgent_phone}"), "safety_reply"),
+    "red_flag_unknown": (set(), ("911",), "safety_reply"),
+    "red_flag_critical": (CLINIC, ("911", "{urgent_phone}"), "safety_reply"),
+    "red_flag_critical_unknown": (set(), ("911",), "safety_reply"),
+    "self_harm": (CLINIC, ("988", "911"), "safety_reply"),
+    "self_harm_unknown": (set(), ("988", "911"), "safety_reply"),
+    # The reply to any other text from an enrolled patient: the way to a person.
+    "safety_net": (CLINIC, ("{urgent_phone}", "911", "988"), "safety_net"),
 }
-_SAMPLE = {"clinic_name": "X" * 40, "urgent_phone": "(617) 555-0199 or (617) 555-0188"}
+_SAMPLE = LONG_VALUES
 LOWEST_THRESHOLD_C = 37.0  # below this nearly every reading would alert
 MAX_RENOTIFY_MINUTES = 240
 MAX_RETRY_SECONDS = 3600
@@ -110,7 +111,7 @@ def reply_problems(replies: object, rules: dict) -> list[str]:
     if not isinstance(replies, dict):
         return ["replies must be a mapping"]
     problems = []
-    for name, (allowed, required, most_segments) in rules.items():
+    for name, (allowed, required, size) in rules.items():
         text = replies.get(name)
         if not isinstance(text, str) or not text.strip():
             problems.append(f"replies.{name} is missing")
@@ -119,8 +120,8 @@ def reply_problems(replies: object, rules: dict) -> list[str]:
             problems.append(f"replies.{name}: unknown placeholder(s) {sorted(unknown)}")
             continue
         problems += [f"replies.{name} must mention {word}" for word in required if word not in text]
-        if analyze(text.format(**_SAMPLE)).segments > most_segments:
-            problems.append(f"replies.{name}: longer than {most_segments} SMS segments")
+        if analyze(text.format(**_SAMPLE)).segments > limit(size):
+            problems.append(f"replies.{name}: longer than {limit(size)} SMS segments")
     return problems
 
 

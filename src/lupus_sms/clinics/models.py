@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lupus_sms.core.db import Base, UTCDateTime
@@ -30,6 +30,9 @@ class Clinic(Base, TimestampMixin):
     # Red-flag alerts are texted here when set (else to urgent_phone if the flag above is on).
     oncall_sms_number: Mapped[str | None] = mapped_column(String(32))
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # First names in clinic-initiated texts keep their accents (María) instead of being folded
+    # to GSM-7 (Maria): an accent the GSM-7 alphabet lacks sends the whole text as UCS-2.
+    keep_name_accents: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ApiKey(Base, TimestampMixin):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import ApiKey, Clinic
+from lupus_sms.content.limits import LONGEST_CLINIC_NAME
 from lupus_sms.content.segments import is_gsm7
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import (
@@ -123,10 +124,15 @@ def default_senders(settings: Settings) -> tuple[str, ...]:
 
 
 def validate_clinic_name(name: str) -> str:
-    """The name goes into texts: GSM-7 only, or every text becomes UCS-2 (fewer chars each)."""
+    """The name goes into texts: GSM-7 only, or every text becomes UCS-2 (fewer chars each),
+    and no longer than the longest name every text is checked with (content/limits.py)."""
     name = " ".join((name or "").split())
-    if not name or len(name) > 80:
-        raise ValidationFailed("clinic name must be 1 to 80 characters", field="name")
+    if not name or len(name) > LONGEST_CLINIC_NAME:
+        raise ValidationFailed(
+            f"clinic name must be 1 to {LONGEST_CLINIC_NAME} characters, as patients see it in "
+            "every text (use the short name they know)",
+            field="name",
+        )
     if not is_gsm7(name):
         raise ValidationFailed(
             "clinic name must use plain SMS (GSM-7) characters, e.g. no curly quotes or emoji",

@@ -25,6 +25,7 @@ EDITABLE = (
     "send_window_end",
     "alert_webhook_url",
     "oncall_sms_number",
+    "keep_name_accents",
 )
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -48,6 +49,8 @@ class SettingsForm:
     send_window_end: str = ""
     alert_webhook_url: str = ""
     oncall_sms_number: str = ""
+    # First names keep accents in reminders (content/limits.py: they may cost UCS-2).
+    keep_name_accents: bool = False
     new_webhook_secret: str = ""
     remove_webhook_secret: bool = False
 
@@ -80,6 +83,7 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
         "send_window_end": _clock_time,
         "alert_webhook_url": lambda raw: _webhook_url(raw, allow_http=allow_http),
         "oncall_sms_number": lambda raw: _optional_mobile(raw, clinic.country),
+        "keep_name_accents": bool,
     }
     for name, check in checks.items():
         try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lupus_sms.content.limits import LONG_VALUES, limit, segments_over
+from lupus_sms.content.menu import menu_pages, menu_problems
 from lupus_sms.content.schemas import CARE_TEAM_POINTER, RESERVED_WORDS, Topic, placeholders_in
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.translation import (
@@ -17,10 +19,10 @@ from lupus_sms.content.translation import (
     overlay_documents,
     validate_translation,
 )
+from lupus_sms.content.wording import REQUIRED_WORDING, consent_wording_problems
 
 ENGLISH = "en"
 
-MAX_SEGMENTS_PER_PART = 2
 MESSAGE_PLACEHOLDERS = {
     "program_name": set(),
     "menu": {"program_name", "topics"},
@@ -68,6 +70,8 @@ class ContentSnapshot:
     translations: dict[str, Translation] = field(default_factory=dict, repr=False)
     # Keywords that belong to one language only: a number's first keyword sets its language.
     word_languages: dict[str, str] = field(default_factory=dict, repr=False)
+    # MENU in pages that each fit the menu page limit (content/menu.py), built once.
+    menu_pages: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -123,12 +127,21 @@ class ContentSnapshot:
                 missing=missing,
                 **shared,
             )
+        problems = [p for view in views.values() for p in view_problems(view)]
+        if problems:
+            raise ContentError(problems)
         return views[ENGLISH]
 
     @classmethod
     def _view(cls, language, topics, messages, documents, words, **shared):
         ordered = tuple(sorted(topics, key=lambda t: t.menu_number))
         by_key = {t.key: t for t in ordered}
+        pages = menu_pages(
+            messages["menu"],
+            [f"{t.menu_number} {t.keyword} - {t.title}" for t in ordered],
+            more_marker=messages["more_marker"],
+            program_name=messages["program_name"],
+        )
         return cls(
             topics=ordered,
             messages=dict(messages),
@@ -137,6 +150,7 @@ class ContentSnapshot:
             by_number={t.menu_number: t for t in ordered},
             by_key=by_key,
             language=language,
+            menu_pages=tuple(pages),
             **shared,
         )
 
@@ -160,13 +174,53 @@ class ContentSnapshot:
         """A parsed content document such as "plans"; KeyError when it does not exist."""
         return self.documents[name]
 
-    def menu(self) -> str:
-        lines = "\n".join(f"{t.menu_number} {t.keyword} - {t.title}" for t in self.topics)
-        return self.text("menu", topics=lines)
+    def menu(self, page: int = 0) -> str:
+        """Page `page` of MENU (the first by default); MORE sends the next."""
+        return self.menu_pages[page]
 
 
 DocumentValidator = Callable[[object], list[str]]
 _document_validators: dict[str, DocumentValidator] = {}
+# A check of a whole language view, for rules that span files (the consent texts' frequency
+# against the plans, a safety reply followed by the opt-out confirmation).
+ViewCheck = Callable[["ContentSnapshot"], list[str]]
+_view_checks: list[ViewCheck] = []
+
+
+def register_view_check(check: ViewCheck) -> None:
+    if check not in _view_checks:
+        _view_checks.append(check)
+
+
+def view_problems(view: ContentSnapshot) -> list[str]:
+    """Menu pages, carriers' consent wording, English message sizes, the domains' checks."""
+    label = "" if view.language == ENGLISH else f"{view.language}/"
+    problems = [f"{label}{p}" for p in menu_problems(list(view.menu_pages))]
+    for name in REQUIRED_WORDING:
+        problems += [
+            f"{label}messages.{name}: {p}"
+            for p in consent_wording_problems(name, view.messages[name], view.language)
+        ]
+    if view.language == ENGLISH:
+        problems += message_size_problems(view.messages)
+    for check in _view_checks:
+        problems += [f"{label}{p}" for p in check(view)]
+    return problems
+
+
+def message_size_problems(messages: dict[str, str]) -> list[str]:
+    values = LONG_VALUES | {"program_name": messages["program_name"]}
+    problems = []
+    for name, text in messages.items():
+        if name == "menu" or name not in MESSAGE_PLACEHOLDERS:
+            continue  # the menu is measured by its pages
+        try:
+            problem = segments_over(text.format(**values), "message")
+        except (KeyError, IndexError, ValueError):
+            continue  # an unknown placeholder is reported by validate_messages
+        if problem:
+            problems.append(f"messages.{name}: {problem}")
+    return problems
 
 
 _save_checks: dict[str, DocumentValidator] = {}
@@ -258,9 +312,9 @@ def validate_parts(topic: Topic, *, more_marker: str) -> list[str]:
         if placeholders_in(part):
             problems.append(f"{topic.key} part {index + 1}: topics take no placeholders")
         marker = more_marker.format(part=index + 1, total=total) if index < total - 1 else ""
-        if analyze(part + marker).segments > MAX_SEGMENTS_PER_PART:
+        if analyze(part + marker).segments > limit("topic_part"):
             problems.append(
-                f"{topic.key} part {index + 1}: longer than {MAX_SEGMENTS_PER_PART} SMS segments"
+                f"{topic.key} part {index + 1}: longer than {limit('topic_part')} SMS segments"
             )
     if not CARE_TEAM_POINTER.search(topic.parts[-1]):
         problems.append(f"{topic.key}: the last part must point to the care team")

@@ -12,8 +12,9 @@ for the admin.
 
 Segments, decided per text: long texts (topics, reminders) use GSM-7-safe spelling (é, ñ,
 ü, ¿ and ¡ are GSM-7; á, í, ó and ú are not), short ones may keep full accents when they
-still fit 2 UCS-2 segments (134 units). Any other character outside GSM-7 (curly quotes,
-emoji) is refused: it would only be a paste accident.
+still fit their limit (content/limits.py) in UCS-2. Any other character outside GSM-7
+(curly quotes, emoji) is refused: it would only be a paste accident. A word whose meaning
+changes without its accent ("invito") is refused: keep the accent or reword.
 """
 
 from __future__ import annotations
@@ -21,8 +22,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lupus_sms.content.limits import (
+    LONG_VALUES,
+    ONE_CLINIC_VALUES,
+    limit,
+    segments_over,
+    sized_for_every_name,
+)
 from lupus_sms.content.schemas import Topic, placeholders_in
 from lupus_sms.content.segments import GSM7_BASIC, GSM7_EXTENSION, analyze, describe_non_gsm
+from lupus_sms.content.wording import meaning_accent_problems, symptom_call_problem
 
 SPANISH = "es"
 TRANSLATED_LANGUAGES = (SPANISH,)
@@ -35,26 +44,12 @@ CARE_TEAM_POINTERS = {
         re.IGNORECASE,
     ),
 }
-MAX_SEGMENTS = {"messages": 2, "plans": 2, "checkins": 3, "safety": 3}
-QUESTION_SEGMENTS = 2
-UNMEASURED_MESSAGES = frozenset({"menu"})  # its length is the topic list's
-# Long stand-ins, so a real clinic name never tips a text over its limit.
-SAMPLE_VALUES = {
-    "first_name": "Christopher",
-    "clinic_name": "X" * 40,
-    "clinic_phone": "(617) 555-0100",
-    "office_phone": "(617) 555-0100",
-    "urgent_phone": "(617) 555-0199",
-    "appointment_date": "mie 30 sep",
-    "appointment_time": "10:30 a.m.",
-    "temperature": "38.5 C",
-    "keyword": "INVESTIGACION",
-    "title": "X" * 40,
-    "part": "9",
-    "total": "9",
-    "choices": "A para " + "X" * 30 + " o B para " + "Y" * 30,
-    "topics": "",
-}
+UNMEASURED_MESSAGES = frozenset({"menu"})  # measured by its pages (content/menu.py)
+# Which limit (content/limits.py) a translated document text has, by its path's shape.
+CLINIC_INITIATED = {"plans": "reminder", "question": "checkin_question"}
+REPLY_LIMITS = {"checkins": "checkin_reply", "safety": "safety_reply"}
+# The longest values of content/limits.py, with Spanish dates ("mie 30 sep").
+SAMPLE_VALUES = LONG_VALUES | {"appointment_date": "mie 30 sep", "first_name": "Christopher"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -123,16 +118,16 @@ def validate_translation(
         if name not in messages:
             problems.append(f"{language}/messages: {name} has no English message")
             continue
-        limit = None if name in UNMEASURED_MESSAGES else MAX_SEGMENTS["messages"]
+        kind = None if name in UNMEASURED_MESSAGES else "message"
         where = f"{language}/messages.{name}"
-        problems += _text_problems(where, text, messages[name], limit, samples)
+        problems += _text_problems(where, text, messages[name], kind, samples)
     english = strings_of_documents(documents)
     for path, text in strings_of_translation(translation).items():
         if path not in english:
             problems.append(f"{language}/{path}: no such English text")
             continue
-        limit = QUESTION_SEGMENTS if path.endswith(".question") else MAX_SEGMENTS[_doc(path)]
-        problems += _text_problems(f"{language}/{path}", text, english[path], limit, samples)
+        where = f"{language}/{path}"
+        problems += _text_problems(where, text, english[path], _kind(path), samples)
     problems += _document_shape_problems(language, translation)
     more_marker = translation.messages.get("more_marker", messages.get("more_marker", ""))
     for key, topic in translation.topics.items():
@@ -140,8 +135,12 @@ def validate_translation(
     return problems
 
 
-def _doc(path: str) -> str:
-    return path.split(".", 1)[0]
+def _kind(path: str) -> str:
+    """The limit of a document text: "plans.x", "checkins.x.question", "safety.replies.x"."""
+    if path.endswith(".question"):
+        return CLINIC_INITIATED["question"]
+    document = path.split(".", 1)[0]
+    return CLINIC_INITIATED.get(document) or REPLY_LIMITS[document]
 
 
 def _document_shape_problems(language: str, translation: Translation) -> list[str]:
@@ -158,7 +157,7 @@ def _document_shape_problems(language: str, translation: Translation) -> list[st
 
 
 def _text_problems(
-    where: str, text: str, english: str, max_segments: int | None, samples: dict[str, str]
+    where: str, text: str, english: str, kind: str | None, samples: dict[str, str]
 ) -> list[str]:
     if placeholders_in(text) != placeholders_in(english):
         return [
@@ -166,19 +165,26 @@ def _text_problems(
             f"{sorted(placeholders_in(english))}"
         ]
     problems = sendable_problems(where, text)
+    problems += [f"{where}: {p}" for p in meaning_accent_problems(text)]
     # Same facts: every number in the English (38.0, 100.4, 911, 988) must be kept.
     lost = [n for n in _NUMBER.findall(english) if n not in _NUMBER.findall(text)]
     if lost:
         problems.append(f"{where}: keep the English text's numbers {lost}")
-    if max_segments is not None and not problems:
-        filled = text.format(**samples)
-        info = analyze(filled)
-        if info.segments > max_segments:
-            problems.append(
-                f"{where}: {info.segments} {info.encoding} segments when filled in, at most "
-                f"{max_segments} (spell it GSM-7-safe or shorten it)"
-            )
+    calls = kind in ("reminder", "checkin_question", "checkin_reply")
+    if calls and (problem := symptom_call_problem(text)):
+        problems.append(f"{where}: {problem}")
+    if kind is not None and not problems:
+        problems += _size_problems(where, text, kind, samples)
     return problems
+
+
+def _size_problems(where: str, text: str, kind: str, samples: dict[str, str]) -> list[str]:
+    if kind in CLINIC_INITIATED.values():
+        one_clinic = ONE_CLINIC_VALUES | {"appointment_date": samples["appointment_date"]}
+        return sized_for_every_name(where, text, one_clinic, kind=kind)
+    if problem := segments_over(text.format(**samples), kind):
+        return [f"{where}: {problem} (spell it GSM-7-safe or shorten it)"]
+    return []
 
 
 def sendable_problems(where: str, text: str) -> list[str]:
@@ -206,10 +212,13 @@ def _topic_problems(
             problems.append(f"{label}: topics take no placeholders")
             continue
         problems += sendable_problems(label, part)
+        problems += [f"{label}: {p}" for p in meaning_accent_problems(part)]
         marker = more_marker.format(part=index + 1, total=total) if index < total - 1 else ""
         info = analyze(part + marker)
-        if info.segments > 2:
-            problems.append(f"{label}: {info.segments} {info.encoding} segments, at most 2")
+        if info.segments > limit("topic_part"):
+            problems.append(
+                f"{label}: {info.segments} {info.encoding} segments, at most {limit('topic_part')}"
+            )
     if not CARE_TEAM_POINTERS[language].search(topic.parts[-1]):
         problems.append(f"{where}: the last part must point to the care team")
     return problems

@@ -1,7 +1,8 @@
 """The content workflow: save (a draft or live), approve, reject, restore, history, diff.
 
 Every save is a new version with author, time and note. With review on (the default) a
-change is a draft until a second admin approves it; the safety document always is.
+change is a draft until a second admin approves it; the safety document always is, and so is
+a change to clinical protocol text (content/protocol.py).
 Helpers flush; the route or command that calls them commits.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor, record
+from lupus_sms.content import protocol
 from lupus_sms.content.models import (
     DISCARDED,
     DRAFT,
@@ -28,7 +30,7 @@ from lupus_sms.content.snapshot import ContentError, save_check_problems
 from lupus_sms.content.store import draft_versions, live_texts, parse_texts
 from lupus_sms.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
 
-ALWAYS_REVIEWED = frozenset({"document:safety"})
+ALWAYS_REVIEWED = frozenset({"document:safety", "es/document:safety"})  # in every language
 DOCUMENT_PREFIX = "document:"  # English documents; "es/document:..." hold only their words
 
 
@@ -38,8 +40,24 @@ class Reviewer:
     may_review: bool
 
 
-def needs_review(key: str, *, review_required: bool) -> bool:
-    return review_required or key in ALWAYS_REVIEWED
+def needs_review(key: str, *, review_required: bool, changes_protocol: bool = False) -> bool:
+    return review_required or key in ALWAYS_REVIEWED or changes_protocol
+
+
+def protocol_approvals(db: Session, *, key: str) -> list[protocol.Approval]:
+    """Each protocol text of item `key` with who approved its current wording."""
+    if not protocol.is_protocol_document(key):
+        return []
+    item = db.scalar(select(ContentItem).where(ContentItem.key == key))
+    if item is None:
+        return []
+    went_live = (
+        select(ContentVersion)
+        .where(ContentVersion.item_id == item.id, ContentVersion.status.in_((LIVE, RETIRED)))
+        .order_by(ContentVersion.number)
+    )
+    history = list(db.scalars(went_live))
+    return protocol.approvals(live_texts(db), key=key, history=history)
 
 
 def get_item(db: Session, *, key: str) -> ContentItem:
@@ -98,6 +116,7 @@ def save(
     if live is not None and live.body == body and key not in draft_versions(db):
         raise ValidationFailed("nothing changed", field="body")
     validate_change(db, key=key, body=body)
+    changes_protocol = protocol.changes_protocol(live_texts(db), key=key, body=body)
     if item is None:
         item = ContentItem(key=key, created_at=now)
         db.add(item)
@@ -115,7 +134,7 @@ def save(
     _discard_drafts(db, item.id)
     db.add(version)
     db.flush()
-    draft = needs_review(key, review_required=review_required)
+    draft = needs_review(key, review_required=review_required, changes_protocol=changes_protocol)
     record(
         db,
         actor=actor,

@@ -5,12 +5,16 @@ from __future__ import annotations
 import uuid
 
 import typer
+from sqlalchemy import select
 
+from lupus_sms.conversation.compliance import HELP_WORDS
 from lupus_sms.conversation.service import InboundSms, handle_inbound
+from lupus_sms.conversation.text import normalise
 from lupus_sms.core.clock import system_clock
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.core.phones import normalise_phone
+from lupus_sms.messaging.models import PhoneNumber
 
 LOCAL_NUMBER = "+12025550100"
 
@@ -33,7 +37,10 @@ def chat(
         except (EOFError, KeyboardInterrupt):
             typer.echo("")
             return
-        typer.echo(f"bot> {_send(phone, to, body) or '(no reply)'}")
+        reply, note = _send(phone, to, body)
+        typer.echo(f"bot> {reply or '(no reply)'}")
+        if note:
+            typer.echo(f"     ({note})")
 
 
 def text(
@@ -42,10 +49,11 @@ def text(
     to: str = typer.Option(LOCAL_NUMBER, help="The service number you text."),
 ) -> None:
     """Send one text through the bot and print its reply (scriptable)."""
-    typer.echo(_send(_phone_or_exit(from_), to, body) or "")
+    typer.echo(_send(_phone_or_exit(from_), to, body)[0] or "")
 
 
-def _send(phone: str, to: str, body: str) -> str | None:
+def _send(phone: str, to: str, body: str) -> tuple[str | None, str | None]:
+    """The bot's reply, and a note on what a real phone would get instead, if it differs."""
     from lupus_sms.core.db import get_sessionmaker
 
     settings = get_settings()
@@ -54,7 +62,28 @@ def _send(phone: str, to: str, body: str) -> str | None:
     )
     with get_sessionmaker()() as db:
         result = handle_inbound(db, sms=sms, settings=settings, clock=system_clock)
-    return result.reply_body
+        number = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == phone))
+        return result.reply_body, _note(number, body, replied=bool(result.reply_body))
+
+
+def _note(number: PhoneNumber | None, body: str, *, replied: bool) -> str | None:
+    if number is None:
+        return None
+    if not replied and number.opted_out:
+        note = "this number opted out: it gets nothing from us until it texts START or COMENZAR"
+        if normalise(body) in HELP_WORDS:
+            note += (
+                ". HELP after STOP: Twilio's own HELP answer is the only one an opted-out number "
+                "can get (the Advanced Opt-Out HELP text, so set it to ours; see README)"
+            )
+        return note
+    if replied and number.carrier_blocked_at is not None:
+        return (
+            "on Twilio this reply would not arrive: Twilio still blocks this number (error "
+            "21610) until it takes an opt-in word, and COMENZAR or INICIAR count only where "
+            "Advanced Opt-Out has them"
+        )
+    return None
 
 
 def _phone_or_exit(raw: str) -> str:

@@ -24,6 +24,24 @@ OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"}) | SPANISH_OPT_IN_WORDS
 HELP_WORDS = frozenset({"HELP", "INFO"}) | SPANISH_HELP_WORDS
 SPANISH_WORDS = SPANISH_OPT_OUT_WORDS | SPANISH_OPT_IN_WORDS | SPANISH_HELP_WORDS
 ENGLISH_WORDS = (OPT_OUT_WORDS | OPT_IN_WORDS | HELP_WORDS) - SPANISH_WORDS - {"INFO"}
+# What Twilio itself acts on without Advanced Opt-Out (which then names every word it takes
+# in OptOutType): it blocks, unblocks or answers these, and confirms them itself.
+TWILIO_DEFAULT_WORDS = {
+    "STOP": ENGLISH_OPT_OUT_WORDS,
+    "START": frozenset({"START", "YES", "UNSTOP"}),
+    "HELP": frozenset({"HELP", "INFO"}),
+}
+
+
+def twilio_took(kind: str, normalised: str, opt_out_type: str | None) -> bool:
+    """Whether Twilio itself acted on this keyword (kind STOP, START or HELP): Advanced
+    Opt-Out says so in OptOutType; without it, Twilio knows its English defaults only, so a
+    Spanish word without OptOutType was ours alone (Twilio neither blocked, unblocked nor
+    answered it)."""
+    if opt_out_type:
+        return opt_out_type.upper() == kind
+    return normalised in TWILIO_DEFAULT_WORDS[kind]
+
 
 _ME = r"(?:me|us)"
 _MESSAGES = r"(?:texts?|txts?|messages?|msgs?|sms|reminders?)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, select, update
 
+from lupus_sms.content.menu import MENU_KEY
 from lupus_sms.content.schemas import Topic
 from lupus_sms.content.snapshot import ContentSnapshot
 from lupus_sms.conversation.compliance import (
@@ -12,6 +13,7 @@ from lupus_sms.conversation.compliance import (
     OPT_OUT_WORDS,
     SPANISH_WORDS,
     is_opt_out_wish,
+    twilio_took,
 )
 from lupus_sms.conversation.language import MENU_WORDS, MORE_WORDS, SWITCH_WORDS
 from lupus_sms.conversation.models import Conversation
@@ -19,6 +21,7 @@ from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.sender import remember_topic
 from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
 from lupus_sms.enrollment.models import ConsentEvent, Patient
+from lupus_sms.messaging import carrier_block
 
 ACTIVE_STATUSES = ("pending_consent", "active", "paused")
 
@@ -30,16 +33,18 @@ def handle_compliance(context: InboundContext) -> Reply | None:
     already_out = context.phone_number is not None and context.phone_number.opted_out
     if twilio_type == "STOP" or word in OPT_OUT_WORDS:
         opt_out(context, source="sms_keyword")
-        # Twilio confirms the words it knows (its own, and Advanced Opt-Out's); a Spanish word
-        # it did not flag was not confirmed by anyone, so the one confirmation is ours.
-        ours = not twilio_type and word in SPANISH_WORDS
-        wanted = (ours or context.settings.reply_to_opt_out_words) and not already_out
+        # Twilio blocks and confirms the words it knows (its own, and Advanced Opt-Out's); a
+        # Spanish word it did not flag was not confirmed by anyone, so the confirmation is ours.
+        took = twilio_took("STOP", word, twilio_type)
+        if took and context.phone_number is not None:
+            carrier_block.block(context.db, context.phone_number, now=context.now)
+        wanted = (not took or context.settings.reply_to_opt_out_words) and not already_out
         return _opt_out_reply(context, wanted)
     if twilio_type == "HELP" or (not twilio_type and word in HELP_WORDS):
         body = _in_words_language(context).text("help") if context.can_reply else None
         return Reply(body, "help", exempt_from_limits=True)
     if twilio_type == "START" or word in OPT_IN_WORDS:
-        opt_in(context)
+        opt_in(context, twilio_took=twilio_took("START", word, twilio_type))
         return None  # a pending consent question may still take this YES
     if is_opt_out_wish(word):
         opt_out(context, source="sms_request")
@@ -62,10 +67,13 @@ def _in_words_language(context: InboundContext) -> ContentSnapshot:
 
 
 def handle_opt_in_reply(context: InboundContext) -> Reply | None:
-    """An opt-in word nobody else took: confirm only when Twilio is not confirming it itself."""
+    """An opt-in word no consent question took: confirmed exactly once, by whoever took it.
+    Twilio confirms the words it took; one it did not know (COMENZAR without Advanced
+    Opt-Out) we confirm, when it lifted our block."""
     if context.normalised not in OPT_IN_WORDS and (context.opt_out_type or "").upper() != "START":
         return None
-    wanted = context.settings.reply_to_opt_out_words
+    ours = context.opted_in_now and not context.twilio_confirms_opt_in
+    wanted = ours or context.settings.reply_to_opt_out_words
     body = _in_words_language(context).text("opt_in_confirmation") if wanted else None
     return Reply(body, "opt_in", exempt_from_limits=True)
 
@@ -82,17 +90,32 @@ def opt_out(context: InboundContext, *, source: str) -> None:
     )
 
 
-def opt_in(context: InboundContext) -> None:
+def opt_in(context: InboundContext, *, twilio_took: bool) -> None:
+    """Lift our block (texting an opt-in word is itself consent to be texted again), and
+    Twilio's when Twilio took the word. A word Twilio did not take leaves its block: the
+    consent event says so, and the patient view shows the number blocked by the carrier."""
     phone_number = context.phone_number
-    if phone_number is None or not phone_number.opted_out:
+    if phone_number is None:
+        return
+    context.twilio_confirms_opt_in = twilio_took
+    if twilio_took:
+        carrier_block.unblock(phone_number)
+    if not phone_number.opted_out:
         return
     phone_number.opted_out = False
     phone_number.opted_out_at = None
     context.opted_in_now = True
+    still_blocked = phone_number.carrier_blocked_at is not None
+    note = carrier_block.STILL_BLOCKED.format(word=context.normalised) if still_blocked else None
     # Texting an opt-in word is itself consent to be texted again by the clinics the number
     # had consented to; an invitation it never answered goes back to waiting for its YES.
     _record_consent(
-        context, kind="opted_in", source="sms_keyword", statuses=("opted_out",), new_status="active"
+        context,
+        kind="opted_in",
+        source="sms_keyword",
+        statuses=("opted_out",),
+        new_status="active",
+        note=note,
     )
 
 
@@ -162,8 +185,8 @@ def handle_keywords(context: InboundContext) -> Reply | None:
     if not word:
         return Reply(content.text("empty"), "empty")
     if word in MENU_WORDS:
-        _remember(context, None, 0)
-        return Reply(content.menu(), "menu")
+        _remember(context, MENU_KEY, 1)
+        return Reply(content.menu(0), "menu")
     if word in MORE_WORDS:
         return _more(context)
     topic = content.by_number.get(int(word)) if word.isdigit() and len(word) <= 3 else None
@@ -218,12 +241,22 @@ def _fuzzy(context: InboundContext, word: str) -> Reply | None:
 
 def _more(context: InboundContext) -> Reply:
     conversation = _conversation(context)
+    if conversation is not None and conversation.topic_key == MENU_KEY:
+        return _menu_page(context, conversation.next_part)
     topic = context.content.by_key.get(conversation.topic_key or "") if conversation else None
     if topic is None:
         return Reply(context.content.text("no_more"), "hint")
     if conversation.next_part >= len(topic.parts):
         return Reply(context.content.text("end_of_topic", title=topic.title), "hint")
     return _send_part(context, topic, conversation.next_part)
+
+
+def _menu_page(context: InboundContext, index: int) -> Reply:
+    pages = context.content.menu_pages
+    if index >= len(pages):
+        return Reply(context.content.text("no_more"), "hint")
+    _remember(context, MENU_KEY, index + 1)
+    return Reply(pages[index], "menu")
 
 
 def _send_part(context: InboundContext, topic: Topic, index: int) -> Reply:

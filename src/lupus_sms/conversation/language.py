@@ -7,13 +7,17 @@ known and "" while nobody chose (English is spoken then). It is set, in order of
    enrolment never overrides (enrollment/service.py looks for the recorded switch);
 2. by an enrolment that names a `language`, once the number consented to that clinic (the
    YES; until then the texts to the number use it while the number has none);
-3. by the language of the number's first keyword, while no language is set.
+3. by the language of the number's first keyword, while no language is set, or, when the
+   first text is no keyword, by how it reads: "hola", "informacion" and "ayuda por favor"
+   are answered in Spanish (`looks_spanish`).
 
 Every word of every language routes whatever the number's language; the number's language
 only decides which texts answer.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from wordfreq import zipf_frequency
 
@@ -33,6 +37,13 @@ MORE_WORDS = frozenset({"MORE", "MAS", "MÁS"})
 # Compliance words are added by conversation/compliance.py's families.
 _SPANISH_ONLY = frozenset({"MAS", "MÁS", "MENÚ", "AYUDA", "SI", "SÍ"})
 _ENGLISH_ONLY = frozenset({"MORE", "YES", "HELP"})
+
+
+def looks_spanish(normalised: str) -> bool:
+    """Whether a text that is no keyword reads as Spanish ("hola", "ayuda por favor")."""
+    plain = unicodedata.normalize("NFKD", normalised.lower())
+    words = "".join(ch for ch in plain if not unicodedata.combining(ch)).split()
+    return text_language(words) == SPANISH
 
 
 def effective_language(phone_number: PhoneNumber | None) -> str:
@@ -66,6 +77,8 @@ def choose_language(
     if enrolled_in:
         return enrolled_in
     spoken = word_language(normalised, content)
+    if spoken is None and looks_spanish(normalised):
+        spoken = SPANISH
     if spoken is not None:
         phone_number.language = spoken
     return spoken or ENGLISH

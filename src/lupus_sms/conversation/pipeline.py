@@ -43,6 +43,8 @@ class InboundContext:
     # Twilio's own reading of the keyword (Advanced Opt-Out): STOP, START or HELP.
     opt_out_type: str | None = None
     opted_in_now: bool = False
+    # Twilio took this opt-in word itself, so it sends the opt-in confirmation, not us.
+    twilio_confirms_opt_in: bool = False
     # What an open question (such as a check-in option number) means, for the safety rules.
     meanings: list[str] = field(default_factory=list)
     prefix: list[str] = field(default_factory=list)

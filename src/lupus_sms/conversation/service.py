@@ -75,6 +75,7 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
         kind="inbound",
         body=sms.body[:MAX_BODY_CHARS],
         twilio_sid=sms.message_sid,
+        opt_out_type=(sms.opt_out_type or "").upper()[:8] or None,
         status="received",
         created_at=now,
     )

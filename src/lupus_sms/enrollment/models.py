@@ -65,6 +65,11 @@ class Patient(Base, TimestampMixin):
         return self.consented_at is not None
 
     @property
+    def carrier_blocked_since(self) -> datetime | None:
+        """Since when Twilio blocks texts to this number (messaging/carrier_block.py)."""
+        return None if self.erased_at else self.phone_number.carrier_blocked_at
+
+    @property
     def phone(self) -> str | None:
         """E.164, or None once the patient's personal data has been erased."""
         return None if self.erased_at else self.phone_number.e164

@@ -74,6 +74,11 @@ class PatientOut(BaseModel):
     consent_source: ConsentSource
     status: PatientStatus
     paused_until: datetime | None
+    carrier_blocked_since: datetime | None = Field(
+        description="Set while Twilio blocks texts to this number (error 21610: it opted out "
+        "with Twilio, e.g. texted STOP, and Twilio has taken no opt-in word since). Nothing "
+        "planned is sent meanwhile, whatever `status` says; the patient can text START."
+    )
     created_at: datetime
 
 
@@ -83,8 +88,9 @@ class ConsentEventOut(BaseModel):
     id: int
     kind: str = Field(
         description=(
-            "invited, confirmed, opted_out, opted_in, unenrolled, or language (the patient "
-            "texted ESPANOL or ENGLISH; the note says which)"
+            "invited, confirmed, opted_out, opted_in, unenrolled, language (the patient "
+            "texted ESPANOL or ENGLISH; the note says which), or carrier_blocked (Twilio "
+            "refused a text with error 21610; the note says why and what to do)"
         )
     )
     source: str

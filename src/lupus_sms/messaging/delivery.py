@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.core.phones import mask_phone
 from lupus_sms.messaging import statuses
+from lupus_sms.messaging.carrier_block import BLOCKED_BY_21610, block, unblock_delivered
 from lupus_sms.messaging.models import Message, PhoneNumber
+from lupus_sms.messaging.transport import OPTED_OUT_CODES
 from lupus_sms.metrics import count_outbound
 from lupus_sms.scheduling.models import PlannedMessage
 
@@ -135,6 +137,7 @@ def record_status_callback(db: Session, *, callback: StatusCallback, now: dateti
     if callback.error_code and status in (statuses.UNDELIVERED, statuses.FAILED, statuses.EXPIRED):
         fields["error_code"] = callback.error_code[:16]
     changed = advance_status(db, message_id=message.id, status=status, **fields)
+    _carrier_block_news(db, message=message, status=status, callback=callback, now=now)
     if message.twilio_sid is None and callback.message_sid:
         # The callback beat our own send call: keep the SID so a later lookup finds the row.
         db.execute(
@@ -146,6 +149,16 @@ def record_status_callback(db: Session, *, callback: StatusCallback, now: dateti
     if changed:
         logger.info("message %s is now %s (%s)", message.id, status, mask_phone(message.phone))
     return changed
+
+
+def _carrier_block_news(db: Session, *, message: Message, status: str, callback, now) -> None:
+    """A TwiML reply refused with 21610 reports it here only; a delivery ends a block."""
+    if callback.error_code in {str(code) for code in OPTED_OUT_CODES}:
+        phone_number = phone_number_for(db, message.phone)
+        if phone_number is not None:
+            block(db, phone_number, now=now, reason=BLOCKED_BY_21610)
+    elif status == statuses.DELIVERED:
+        unblock_delivered(db, e164=message.phone)
 
 
 def _find(db: Session, callback: StatusCallback) -> Message | None:

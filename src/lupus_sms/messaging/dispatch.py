@@ -14,8 +14,8 @@
    send's own, before the next send): the accepted sends with executemany UPDATEs
    (`sent` with Twilio's SID); a temporary error -> back to `queued` with exponential
    backoff and jitter, up to `send_max_attempts`; a permanent error -> `failed` and the
-   patient's status changes (21610 -> opted out, 21211/21614 -> undeliverable). Error
-   outcomes are guarded by the claim token.
+   number or patient changes (21610 -> blocked by the carrier, 21211/21614 -> undeliverable).
+   Error outcomes are guarded by the claim token.
 A worker killed between 2's call and 3's commit leaves `sending` rows whose lease runs out;
 messaging/recovery.py settles them: Twilio is asked which went out, so none is sent twice. A
 transport that cannot be asked (console) has them sent again, so its results are committed

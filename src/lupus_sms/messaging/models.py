@@ -26,6 +26,11 @@ class PhoneNumber(Base, TimestampMixin):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # "en" or "es"; "" while nobody chose (conversation/language.py says how it is set).
     language: Mapped[str] = mapped_column(String(8), default="")
+    # Since when Twilio blocks texts to this number (it opted out with Twilio, or a send got
+    # error 21610); None once Twilio took an opt-in word or delivered a text again. It can
+    # differ from `opted_out`: COMENZAR opts in with us, but not with a Twilio that does
+    # not know the word. See conversation/carrier.py.
+    carrier_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Message(Base, TimestampMixin):
@@ -62,6 +67,9 @@ class Message(Base, TimestampMixin):
     error_code: Mapped[str | None] = mapped_column(String(16))
     # Why it was skipped or expired (opted_out, patient_paused, stale, ...); see statuses.py.
     status_reason: Mapped[str | None] = mapped_column(String(64))
+    # On an inbound text, Twilio's OptOutType (STOP, START or HELP): Advanced Opt-Out took the
+    # word itself. `lupus-sms twilio check` reads it to tell which words Twilio knows.
+    opt_out_type: Mapped[str | None] = mapped_column(String(8))
     encoding: Mapped[str | None] = mapped_column(String(8))
     segments: Mapped[int | None]
     in_reply_to_id: Mapped[int | None] = mapped_column(

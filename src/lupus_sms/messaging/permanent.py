@@ -1,4 +1,6 @@
-"""What a permanent refusal from Twilio means for the patient behind the number."""
+"""What a permanent refusal from Twilio means for the patient behind the number: 21610 means
+Twilio blocks the number (messaging/carrier_block.py); 21211 and kin, that it cannot take
+texts at all."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.enrollment.models import Patient
+from lupus_sms.messaging import carrier_block
 from lupus_sms.messaging.delivery import phone_number_for
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.transport import OPTED_OUT_CODES, UNDELIVERABLE_CODES
@@ -25,7 +28,7 @@ def apply_permanent_failure(
     if phone_number is None or code is None:
         return
     if code in OPTED_OUT_CODES:
-        _opted_out(db, phone_number=phone_number, now=now)
+        carrier_block.block(db, phone_number, now=now, reason=carrier_block.BLOCKED_BY_21610)
     elif code in UNDELIVERABLE_CODES:
         _undeliverable(db, phone_number_id=phone_number.id, now=now)
 
@@ -37,19 +40,6 @@ def _patients(db: Session, phone_number_id: int) -> list[Patient]:
                 Patient.phone_number_id == phone_number_id, Patient.status.in_(ACTIVE_STATUSES)
             )
         )
-    )
-
-
-def _opted_out(db: Session, *, phone_number, now: datetime) -> None:
-    """21610: the number texted STOP to our sender at some point; Twilio blocks it."""
-    from lupus_sms.enrollment.consent import record_opt_out
-
-    patients = _patients(db, phone_number.id)
-    if not patients:
-        phone_number.opted_out, phone_number.opted_out_at = True, now
-        return
-    record_opt_out(
-        db, patients[0], source="twilio", occurred_at=now, note="Twilio error 21610", now=now
     )
 
 

@@ -2,8 +2,9 @@
 waits (STOP, unenrolment, a pause, the night), so they are checked at the last moment.
 
 A claimed batch is checked with one query (`load_candidates`: the message, its number's
-opt-out, the patient's status, pause and time zone, the clinic's send window, and what the
-message was queued for), then each message is decided in memory (`decide`).
+opt-out and carrier block, the patient's status, pause and time zone, the clinic's send
+window, and what the message was queued for), then each message is decided in memory
+(`decide`).
 
 Every queued text was queued for a reason, and a reason can go while the text waits (a
 backlog, the night, a rate limit). Such a text is `cancelled`, never sent (`reason_gone`):
@@ -72,6 +73,8 @@ class Candidate:
     opted_out: bool
     patient: PatientState | None
     reason_gone: str | None = None  # why it is no longer wanted (module docstring)
+    # Twilio blocks the number (messaging/carrier_block.py): nothing planned goes to it.
+    carrier_blocked: bool = False
 
 
 _COLUMNS = (
@@ -85,6 +88,7 @@ _COLUMNS = (
     Message.in_reply_to_id,
     Message.valid_until,
     PhoneNumber.opted_out,
+    PhoneNumber.carrier_blocked_at,
     Patient.id.label("patient_row"),
     Patient.status.label("patient_status"),
     Patient.paused_until,
@@ -139,6 +143,7 @@ def _candidate(row) -> Candidate:
         bool(row.opted_out),
         patient,
         _reason_gone(row),
+        row.carrier_blocked_at is not None,
     )
 
 
@@ -162,6 +167,8 @@ def decide(candidate: Candidate, *, now: datetime, settings: Settings) -> Decisi
         return Decision("skip", "opted_out")
     if candidate.reason_gone:
         return Decision("cancel", candidate.reason_gone)
+    if candidate.carrier_blocked and candidate.planned_message_id is not None:
+        return Decision("skip", "carrier_blocked")
     patient = candidate.patient
     if patient is not None:
         refusal = _patient_refusal(patient, candidate, now)

@@ -14,7 +14,8 @@ Terminal states (every planned message ends in one of these, nothing disappears)
 - cancelled    what it was queued for went before it did: its appointment or milestone
                moved or was cancelled, or a consent invitation was already answered or its
                enrolment ended (messaging/precheck.py).
-- skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment.
+- skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment, or
+               blocked by the carrier (Twilio would refuse it with error 21610).
 - unknown      a send whose outcome could not be learned (see messaging/recovery.py).
 """
 

@@ -185,6 +185,7 @@ CONSENT_TITLES = {
     "opted_out": "Opted out",
     "opted_in": "Opted back in",
     "unenrolled": "Unenrolled",
+    "carrier_blocked": "Blocked by the carrier (Twilio error 21610)",
 }
 
 

@@ -10,11 +10,14 @@ from fastapi import APIRouter, Depends, Form, Request
 
 from lupus_sms.audit.service import record
 from lupus_sms.clinics import settings as clinic_settings
+from lupus_sms.content.limits import LONGEST_FIRST_NAME, accent_cost
+from lupus_sms.content.service import get_content
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, require_portal
 from lupus_sms.portal.pages import render
+from lupus_sms.scheduling.plans import clinic_texts
 
 router = APIRouter(prefix="/portal/settings", include_in_schema=False)
 SettingsManager = Annotated[PortalContext, require_portal("settings.manage")]
@@ -43,6 +46,7 @@ def settings_save(
     oncall_sms_number: Field = "",
     new_webhook_secret: Field = "",
     remove_webhook_secret: Annotated[bool, Form()] = False,
+    keep_name_accents: Annotated[bool, Form()] = False,
 ) -> object:
     form = clinic_settings.SettingsForm(
         office_phone=office_phone,
@@ -52,6 +56,7 @@ def settings_save(
         send_window_end=send_window_end,
         alert_webhook_url=alert_webhook_url,
         oncall_sms_number=oncall_sms_number,
+        keep_name_accents=keep_name_accents,
         new_webhook_secret=new_webhook_secret,
         remove_webhook_secret=remove_webhook_secret,
     )
@@ -76,11 +81,14 @@ def settings_save(
 def _current(portal: PortalContext) -> clinic_settings.SettingsForm:
     clinic = portal.clinic
     values = {name: getattr(clinic, name) or "" for name in clinic_settings.EDITABLE}
+    values["keep_name_accents"] = clinic.keep_name_accents
     return clinic_settings.SettingsForm(**values)
 
 
 def _page(request: Request, portal: PortalContext, status_code: int = 200, **context):
     context.setdefault("errors", {})
+    context["accent_cost"] = accent_cost(clinic_texts(get_content()))
+    context["longest_first_name"] = LONGEST_FIRST_NAME
     return render(
         request, "settings.html", status_code, portal=portal, time_zones=TIME_ZONES, **context
     )

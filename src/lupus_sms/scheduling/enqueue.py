@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.limits import first_name_for_text
 from lupus_sms.content.service import get_content
 from lupus_sms.content.snapshot import ContentSnapshot
 from lupus_sms.core.config import Settings, get_settings
@@ -114,6 +115,8 @@ def _refusal(planned, patient, anchor, step, now) -> tuple[str, str] | None:
         return statuses.SKIPPED, "erased"
     if patient.status in (*BLOCKING_PATIENT_STATUSES, "pending_consent"):
         return statuses.SKIPPED, patient.status
+    if patient.phone_number.carrier_blocked_at is not None:
+        return statuses.SKIPPED, "carrier_blocked"  # Twilio would refuse it (error 21610)
     if patient.status == "paused" and (patient.paused_until is None or patient.paused_until > now):
         return statuses.SKIPPED, "paused"
     if anchor is None or anchor.status != "scheduled" or anchor.revision != planned.anchor_revision:
@@ -132,9 +135,10 @@ def _valid_until(step: PlanStep, planned: PlannedMessage, anchor: Anchor) -> dat
 
 def _body(step: PlanStep, *, patient, clinic, anchor, content: ContentSnapshot) -> str:
     values = {
-        "first_name": first_name(patient.name),
+        "first_name": first_name_for_text(patient.name, keep_accents=clinic.keep_name_accents),
         "clinic_name": clinic.name,
         "clinic_phone": display_phone(clinic.office_phone),
+        "urgent_phone": display_phone(clinic.urgent_phone),
         **format_appointment(anchor.at.astimezone(_zone(patient.timezone)), content.language),
     }
     if step.checkin:
@@ -143,11 +147,6 @@ def _body(step: PlanStep, *, patient, clinic, anchor, content: ContentSnapshot) 
     else:
         template = step.text or ""
     return render(template, values)
-
-
-def first_name(name: str | None) -> str:
-    parts = (name or "").split()
-    return parts[0] if parts else ""
 
 
 def display_phone(e164: str) -> str:

@@ -4,8 +4,10 @@ A step names its anchor ("appointment" or a milestone kind such as "infusion"), 
 it applies to, an offset in days (sent at a local `send_at` time) or hours (relative to the
 anchor's exact time), and either a `text` template or a `checkin` key from checkins.yaml.
 The document is checked whenever content is loaded or edited: an unknown placeholder, an
-offset out of range or a text that would not fit in two GSM-7 segments is refused then,
-never discovered at 9am in a patient's text.
+offset out of range, a text over the reminder limit of content/limits.py (filled in with the
+longest clinic name and each sample first name, folded as sent) or a call about a symptom
+without the 24/7 number is refused then, never discovered at 9am in a patient's text.
+`protocol: true` marks clinical protocol text (content/protocol.py).
 """
 
 from __future__ import annotations
@@ -16,22 +18,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from lupus_sms.content.limits import ONE_CLINIC_VALUES, sized_for_every_name
 from lupus_sms.content.schemas import CARE_TEAM_POINTER, placeholders_in
-from lupus_sms.content.segments import GSM7, analyze
 from lupus_sms.content.snapshot import ContentSnapshot, register_document_validator
+from lupus_sms.content.wording import symptom_call_problem
 
 APPOINTMENT = "appointment"
 PROGRAMS = ("ahsct", "msc", "evaluation")
-MAX_SEGMENTS = 2
-PLACEHOLDERS = {"first_name", "clinic_name", "clinic_phone"}
+PLACEHOLDERS = {"first_name", "clinic_name", "clinic_phone", "urgent_phone"}
 APPOINTMENT_PLACEHOLDERS = {"appointment_date", "appointment_time"}
-# Realistic long values: a text must still fit when they are filled in.
+# The longest values a text is filled in with (content/limits.py).
 SAMPLE_VALUES = {
-    "first_name": "Christopher",
-    "clinic_name": "Riverside Lupus and Rheumatology Clinic",
-    "clinic_phone": "(617) 555-0100",
-    "appointment_date": "Wed Sep 30",
-    "appointment_time": "10:30 AM",
+    name: ONE_CLINIC_VALUES.get(name, "Christopher")
+    for name in PLACEHOLDERS | APPOINTMENT_PLACEHOLDERS
 }
 _FIRST_NAME_SLOT = re.compile(r"[ \t]?\{first_name\}")
 
@@ -50,6 +49,8 @@ class PlanStep(BaseModel):
     send_at: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     text: str | None = Field(default=None, min_length=1, max_length=600)
     checkin: str | None = None
+    # Clinical protocol text: beyond the education source; a change needs a second approval.
+    protocol: bool = False
 
     @field_validator("appointment_kinds")
     @classmethod
@@ -120,6 +121,14 @@ _parsed: dict[int, tuple[object, PlanDocument]] = {}
 MAX_CACHED_PLANS = 4
 
 
+def clinic_texts(content: ContentSnapshot) -> list[str]:
+    """Every template a clinic sends on its own (reminders, prompts, check-in questions)."""
+    texts = [step.text for step in plans_of(content).steps if step.text]
+    checkins = (content.documents.get("checkins") or {}).get("checkins") or {}
+    texts += [str(entry["question"]) for entry in checkins.values() if "question" in entry]
+    return texts
+
+
 def render(template: str, values: dict[str, str]) -> str:
     """Fill a template. Without a first name, "Hi {first_name}," reads "Hi,"."""
     if not values.get("first_name"):
@@ -177,16 +186,13 @@ def _step_problems(step: PlanStep, plans: PlanDocument) -> list[str]:
         unknown = placeholders_in(step.text) - allowed
         if unknown:
             return [*problems, f"{step.key}: unknown placeholder(s) {sorted(unknown)}"]
-        rendered = render(step.text, SAMPLE_VALUES)
+        problems += sized_for_every_name(step.key, step.text, SAMPLE_VALUES, kind="reminder")
     except (KeyError, IndexError, ValueError) as exc:
         return [*problems, f"{step.key}: the template cannot be filled in ({exc})"]
-    info = analyze(rendered)
-    if info.encoding != GSM7:
-        problems.append(f"{step.key}: use GSM-7 characters only (no curly quotes or emoji)")
-    if info.segments > MAX_SEGMENTS:
-        problems.append(f"{step.key}: longer than {MAX_SEGMENTS} SMS segments when filled in")
     if not CARE_TEAM_POINTER.search(step.text):
         problems.append(f"{step.key}: the text must point to the care team")
+    if problem := symptom_call_problem(step.text):
+        problems.append(f"{step.key}: {problem}")
     return problems
 
 

@@ -23,6 +23,11 @@
     set("grade_warning", result.grade_too_high ? "Reading grade above " +
       form.getAttribute("data-grade-limit") : "");
     set("preview", result.preview);
+    // The limit comes from the one table the validator uses (content/limits.py).
+    var limit = box.getAttribute("data-limit");
+    set("limit", limit ? " of " + limit + " allowed" : "");
+    set("limit_warning", limit && result.segments > Number(limit) ?
+      "Over the limit of " + limit + " segments: saving will be refused" : "");
     scope.querySelector("[data-counter]").setAttribute("data-segments", String(result.segments));
   }
 
