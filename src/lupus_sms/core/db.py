@@ -62,7 +62,9 @@ class UTCDateTime(TypeDecorator):
 def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
     """An engine tuned per backend: WAL and a busy timeout on SQLite; on PostgreSQL pre-ping
     (connections killed on the server are replaced), a connect timeout and, when given,
-    statement and lock timeouts."""
+    statement and lock timeouts. Errors never carry statement parameters: they are patients'
+    texts and numbers, and errors end up in logs."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
