@@ -68,6 +68,36 @@ def _password_cost(request):
     passwords.use_cost(argon2.profiles.CHEAPEST)
 
 
+PUBLIC_TEST_ADDRESS = "93.184.215.14"  # a public address; tests never connect to it
+
+
+class FakeDns:
+    """What `core.egress.resolve` answers in tests: names under example.* are public, and
+    `names` adds others; anything else cannot be found. No test asks the real DNS."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, list[str]] = {"localhost": ["127.0.0.1", "::1"]}
+        self.lookups: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        if host in self.names:
+            answer = self.names[host]
+            return answer() if callable(answer) else answer
+        if host.rstrip(".").split(".")[-1] in ("example", "test") or ".example." in host + ".":
+            return [PUBLIC_TEST_ADDRESS]
+        raise OSError(f"no such host {host}")
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> FakeDns:
+    from lupus_sms.core import egress
+
+    dns = FakeDns()
+    monkeypatch.setattr(egress, "resolve", dns)
+    return dns
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         """Unsigned webhooks are a local toy: only with no token and nothing real to send."""
         return bool(self.twilio_auth_token) or self.sms_transport != "console"
 
+    @property
+    def plain_http_webhooks_allowed(self) -> bool:
+        """Alert webhooks over plain http: only in development, on a set-up served over http."""
+        return self.environment == "development" and self.public_base_url.startswith("http://")
+
     def check_startable(self) -> None:
         """Refuse configurations that would be unsafe to run; raises ConfigurationError."""
         from lupus_sms.core.errors import ConfigurationError
