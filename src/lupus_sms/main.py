@@ -16,6 +16,7 @@ from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.errors import install_error_handlers
 from lupus_sms.core.logging import install_phone_masking
+from lupus_sms.core.work_slots import WorkSlots
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_phone_masking()
+    # Password checks at once in this process; more wait briefly or get 429 (console/signin.py).
+    app.state.password_slots = WorkSlots(settings.login_max_concurrent_hashes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     include_routers(app)
     if not settings.signatures_required:

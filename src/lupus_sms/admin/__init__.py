@@ -30,17 +30,25 @@ SECURITY_HEADERS = {
 def mount(app: FastAPI) -> None:
     """Add the admin routes, static files, security headers and the live content source."""
     from lupus_sms.admin import (
+        routes_account,
         routes_auth,
         routes_content,
         routes_export,
         routes_oversight,
         routes_patients,
     )
-    from lupus_sms.admin.auth import COOKIES, AdminPageError, LoginRequired
+    from lupus_sms.admin.auth import (
+        ACCOUNT_PAGE,
+        COOKIES,
+        AdminPageError,
+        LoginRequired,
+        PasswordChangeRequired,
+    )
     from lupus_sms.admin.pages import render
     from lupus_sms.content.service import read_only_session, use_database_content
 
-    for module in (routes_auth, routes_content, routes_export, routes_oversight, routes_patients):
+    modules = (routes_auth, routes_account, routes_content, routes_export, routes_oversight)
+    for module in (*modules, routes_patients):
         app.include_router(module.router)
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app.mount("/admin/static", static, name="admin-static")
@@ -49,6 +57,10 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse("/admin/login", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _change(request: Request, exc: PasswordChangeRequired) -> RedirectResponse:
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
 
     @app.exception_handler(AdminPageError)
     async def _page_error(request: Request, exc: AdminPageError):

@@ -22,7 +22,13 @@ def mount(app: FastAPI) -> None:
         routes_settings,
         routes_users,
     )
-    from lupus_sms.portal.auth import COOKIES, PortalLoginRequired, PortalPageError
+    from lupus_sms.portal.auth import (
+        ACCOUNT_PAGE,
+        COOKIES,
+        PortalLoginRequired,
+        PortalPageError,
+        PortalPasswordChangeRequired,
+    )
     from lupus_sms.portal.pages import message_page
 
     modules = (routes_auth, routes_users, routes_settings, routes_keys)
@@ -34,6 +40,10 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(PortalLoginRequired)
     async def _login(request: Request, exc: PortalLoginRequired) -> RedirectResponse:
         return RedirectResponse("/portal/login", status_code=303)
+
+    @app.exception_handler(PortalPasswordChangeRequired)
+    async def _change(request: Request, exc: PortalPasswordChangeRequired) -> RedirectResponse:
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
 
     @app.exception_handler(PortalPageError)
     async def _page_error(request: Request, exc: PortalPageError):
