@@ -14,6 +14,7 @@ BENCHMARKS = {
     "import": ("bench.import_csv", "enrolment CSV import through the CLI"),
     "tick": ("bench.tick", "scheduler tick with nothing due: small vs large enrolment"),
     "pages": ("bench.pages", "API and admin pages with 10,000 patients and a year of texts"),
+    "logins": ("bench.logins", "webhook latency during a login flood, against without it"),
 }
 
 

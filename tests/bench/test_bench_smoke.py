@@ -45,7 +45,7 @@ def test_help_lists_every_benchmark():
         [sys.executable, "-m", "bench", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0
-    for name in ("webhook", "tick", "burst", "import", "pages"):
+    for name in ("webhook", "tick", "burst", "import", "pages", "logins"):
         assert name in done.stdout
 
 
@@ -105,3 +105,19 @@ def test_pages_bench_answers_every_page(tmp_path, kind):
     assert len(run["pages"]) == 11
     for page in run["pages"].values():
         assert page["statuses"] == {"200": 3}
+
+
+@pytest.mark.parametrize("kind", databases())
+def test_logins_bench_answers_every_webhook_during_the_flood(tmp_path, kind):
+    result = run_bench(
+        tmp_path, "logins", "--db", kind, "--duration", "0.5", "--rate", "20", "--phones", "3",
+        "--flood-connections", "4", "--unbounded-slots", "4",
+    )  # fmt: skip
+    (run,) = result["runs"]
+    for name in ("alone", "flood", "flood_unbounded"):
+        webhook = run[name]["webhook"]
+        assert webhook["statuses"] == {"200": webhook["requests"]}
+    for name in ("flood", "flood_unbounded"):
+        flood = run[name]["flood"]["statuses"]
+        assert flood and set(flood) <= {"401", "429"}  # refused or slowed down, never a 500
+    assert run["all_answered_stored"]
