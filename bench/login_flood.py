@@ -1,10 +1,9 @@
 """Login flood, run in its own process: `python -m bench.login_flood --help`.
 
-Unauthenticated sign-in attempts to the admin console, as fast as `--concurrency`
-keep-alive connections can send them: wrong passwords for one real account and for made-up
-emails, each with the CSRF token of the sign-in page (as a script that read the form once
-would). Prints the statuses it got as JSON. HTTP/1.1 over asyncio streams, like
-bench/loadgen.py, whose connection and recorder it uses.
+Unauthenticated sign-in attempts to the admin console at `--rate` a second: wrong passwords
+for one real account and for made-up emails, each with the CSRF token of the sign-in page (as
+a script that read the form once would). Prints the statuses it got as JSON. HTTP/1.1 over
+asyncio streams: bench/loadgen.py's open loop.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 from bench.loadgen import Connection, Recorder, send_recorded
+
+GRACE_SECONDS = 20.0
 
 
 def csrf_pair(url: str) -> tuple[str, str]:
@@ -53,22 +54,38 @@ def build_requests(args: argparse.Namespace, count: int) -> list[bytes]:
 
 
 async def flood(args: argparse.Namespace) -> dict:
-    requests = iter(build_requests(args, args.max_requests))
+    """Open loop: attempts start at `--rate` whatever the service answers, as an attacker's
+    script would send them (a closed loop would slow down with the service). An attempt that
+    finds no free connection before the end is counted as not sent; the flood stops at most
+    `GRACE_SECONDS` after the end."""
     recorder = Recorder()
-    deadline = time.perf_counter() + args.duration
-
-    async def client() -> None:
-        connection = await Connection.open(args.url)
-        for request in requests:
-            if time.perf_counter() >= deadline:
-                break
-            connection = await send_recorded(connection, request, time.perf_counter(), recorder)
-        connection.close()
-
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(args.connections):
+        idle.put_nowait(await Connection.open(args.url))
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(args.concurrency)))
-    summary = recorder.summary(time.perf_counter() - started, f"flood c={args.concurrency}")
-    summary["attempts_per_second"] = round(summary["requests"] / summary["seconds"], 1)
+    deadline = started + args.duration
+
+    async def one(request: bytes, scheduled: float) -> None:
+        try:
+            connection = await asyncio.wait_for(idle.get(), deadline - time.perf_counter())
+        except TimeoutError:
+            recorder.statuses["not sent"] += 1
+            return
+        idle.put_nowait(await send_recorded(connection, request, scheduled, recorder))
+
+    tasks = []
+    for index, request in enumerate(build_requests(args, int(args.rate * args.duration))):
+        scheduled = started + index / args.rate
+        if scheduled > time.perf_counter():
+            await asyncio.sleep(scheduled - time.perf_counter())
+        tasks.append(asyncio.create_task(one(request, scheduled)))
+    _done, unfinished = await asyncio.wait(tasks, timeout=GRACE_SECONDS)
+    for task in unfinished:
+        task.cancel()
+    if unfinished:
+        recorder.statuses["unanswered at the end"] += len(unfinished)
+    summary = recorder.summary(time.perf_counter() - started, f"flood rate={args.rate:g}/s")
+    summary["attempts_per_second"] = round(len(recorder.latencies) / args.duration, 1)
     return summary
 
 
@@ -76,9 +93,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.login_flood", description=__doc__)
     parser.add_argument("--url", required=True, help="server base URL")
     parser.add_argument("--email", required=True, help="the real account to guess at")
-    parser.add_argument("--concurrency", type=int, default=64, help="connections")
+    parser.add_argument("--rate", type=float, default=200.0, help="attempts per second")
+    parser.add_argument("--connections", type=int, default=64, help="keep-alive connections")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds")
-    parser.add_argument("--max-requests", type=int, default=200_000)
     return parser.parse_args(argv)
 
 

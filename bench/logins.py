@@ -5,8 +5,8 @@ production Argon2 cost, and an open-loop webhook load at `--rate` (bench/loadgen
 three times in the same run:
 
 - alone (the baseline);
-- during a login flood (bench/login_flood.py: `--flood-connections` connections sending
-  wrong passwords back to back), with the default LOGIN_MAX_CONCURRENT_HASHES;
+- during a login flood (bench/login_flood.py: `--flood-rate` wrong passwords a second, open
+  loop, as an attacker's script sends them), with the default LOGIN_MAX_CONCURRENT_HASHES;
 - during the same flood with the bound lifted (`--unbounded-slots` password checks at once),
   to show what the bound buys.
 
@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
     parser.add_argument("--rate", type=float, default=50.0, help="webhook requests per second")
     parser.add_argument("--phones", type=int, default=50, help="distinct senders")
-    parser.add_argument("--flood-connections", type=int, default=64)
+    parser.add_argument("--flood-rate", type=float, default=200.0, help="attempts per second")
     parser.add_argument("--unbounded-slots", type=int, default=64,
                         help="password checks at once in the unbounded run")  # fmt: skip
 
@@ -84,8 +84,7 @@ def during_flood(base_url: str, args: argparse.Namespace) -> tuple[dict, dict]:
     """The webhook load while the flood runs (started first, ending after it)."""
     command = [
         sys.executable, "-m", "bench.login_flood", "--url", base_url, "--email", ADMIN_EMAIL,
-        "--concurrency", str(args.flood_connections), "--duration", str(args.duration + 3),
-        "--max-requests", "60000",
+        "--rate", str(args.flood_rate), "--duration", str(args.duration + 3),
     ]  # fmt: skip
     flood = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
     time.sleep(1.5)  # the flood is at full strength before the webhook is measured

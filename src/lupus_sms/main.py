@@ -12,11 +12,12 @@ from fastapi import FastAPI
 
 import lupus_sms.models  # noqa: F401 - every mapper must be known before the first query
 from lupus_sms.api import include_routers
+from lupus_sms.console.signin import BUSY, PASSWORD_PATHS
 from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.errors import install_error_handlers
 from lupus_sms.core.logging import install_phone_masking
-from lupus_sms.core.work_slots import WorkSlots
+from lupus_sms.core.work_slots import TurnAwayWhenFull, WorkSlots
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_phone_masking()
-    # Password checks at once in this process; more wait briefly or get 429 (console/signin.py).
-    app.state.password_slots = WorkSlots(settings.login_max_concurrent_hashes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     include_routers(app)
+    # Password checks at once in this process; more wait briefly or get 429 (console/signin.py),
+    # answered before anything else runs when even the queue is full (the outermost layer).
+    slots = app.state.password_slots = WorkSlots(settings.login_max_concurrent_hashes)
+    app.add_middleware(TurnAwayWhenFull, slots=slots, paths=PASSWORD_PATHS, body=BUSY)
     if not settings.signatures_required:
         logger.warning(
             "UNSIGNED WEBHOOKS ACCEPTED: no TWILIO_AUTH_TOKEN and the console transport. "

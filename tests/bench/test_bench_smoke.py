@@ -111,7 +111,7 @@ def test_pages_bench_answers_every_page(tmp_path, kind):
 def test_logins_bench_answers_every_webhook_during_the_flood(tmp_path, kind):
     result = run_bench(
         tmp_path, "logins", "--db", kind, "--duration", "0.5", "--rate", "20", "--phones", "3",
-        "--flood-connections", "4", "--unbounded-slots", "4",
+        "--flood-rate", "20", "--unbounded-slots", "4",
     )  # fmt: skip
     (run,) = result["runs"]
     for name in ("alone", "flood", "flood_unbounded"):

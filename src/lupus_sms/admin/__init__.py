@@ -45,7 +45,9 @@ def mount(app: FastAPI) -> None:
         PasswordChangeRequired,
     )
     from lupus_sms.admin.pages import render
+    from lupus_sms.console.signin import answer_busy
     from lupus_sms.content.service import read_only_session, use_database_content
+    from lupus_sms.core.work_slots import Busy
 
     modules = (routes_auth, routes_account, routes_content, routes_export, routes_oversight)
     for module in (*modules, routes_patients):
@@ -73,6 +75,7 @@ def mount(app: FastAPI) -> None:
             link="/admin",
         )
 
+    app.add_exception_handler(Busy, answer_busy)
     add_console_middleware(app, COOKIES)
 
 

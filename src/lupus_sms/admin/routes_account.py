@@ -12,6 +12,7 @@ from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf
 from lupus_sms.admin.pages import redirect, render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
 from lupus_sms.console import signin as console_signin
+from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.db import DbSession
 
 router = APIRouter(prefix="/admin/account", include_in_schema=False)
@@ -23,7 +24,7 @@ def account(request: Request, user: AccountUser, csrf: CsrfToken) -> object:
     return render(request, "account.html", changed=request.query_params.get("done") == "1")
 
 
-@router.post("/password", dependencies=[Csrf])
+@router.post("/password", dependencies=[PasswordSlot, Csrf])
 async def password(
     request: Request,
     user: AccountUser,

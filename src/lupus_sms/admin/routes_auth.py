@@ -10,6 +10,7 @@ from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, csrf_token
 from lupus_sms.admin.pages import redirect, render
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.console import signin as console_signin
+from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
@@ -32,7 +33,7 @@ def login_form(request: Request, token: CsrfToken) -> object:
     return render(request, "login.html")
 
 
-@router.post("/login", dependencies=[Csrf])
+@router.post("/login", dependencies=[PasswordSlot, Csrf])
 async def login(
     request: Request,
     db: DbSession,

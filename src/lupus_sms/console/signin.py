@@ -1,30 +1,39 @@
 """Signing in, changing one's password and signing out everywhere, for both consoles.
 
-Password checks run in the app's `WorkSlots` (a few at a time per process; beyond that a
-429 with Retry-After at once) and in the thread pool, through users/signin.py, which holds
-no database connection while hashing. The routes turn an `Outcome` into a page.
+A route that checks a password first takes one of the app's password slots (`PasswordSlot`,
+core/work_slots.py): a few checks at a time per process. Beyond that the request is answered
+429 with Retry-After at once, before its form is even read, so a flood costs the service
+almost nothing. The check itself runs in a thread of low CPU priority, through
+users/signin.py, which holds no database connection while hashing. The routes turn an
+`Outcome` into a page.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.core.client_address import client_address
 from lupus_sms.core.clock import Clock
-from lupus_sms.core.config import Settings
+from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.errors import AuthenticationError, LupusSmsError
 from lupus_sms.core.signed_cookies import CookieSession
-from lupus_sms.core.work_slots import Busy, WorkSlots
+from lupus_sms.core.work_slots import Busy, WorkSlots, run_at_low_priority
 from lupus_sms.users import service as users
 from lupus_sms.users import sessions, signin, throttle
 from lupus_sms.users.models import User
 
 BUSY = "The service is busy signing people in. Try again in a few seconds."
+# Every route that checks a password (each takes a `PasswordSlot`).
+PASSWORD_PATHS = frozenset(
+    {"/admin/login", "/admin/account/password", "/portal/login", "/portal/account/password"}
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,22 @@ def password_slots(app: FastAPI, settings: Settings) -> WorkSlots:
     return slots
 
 
+async def password_slot(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> AsyncIterator[None]:
+    """A dependency: one password-check slot for this request, or Busy (`answer_busy`)."""
+    async with password_slots(request.app, settings).slot():
+        yield
+
+
+PasswordSlot = Depends(password_slot)
+
+
+async def answer_busy(request: Request, exc: Busy) -> Response:
+    """The cheap answer to a sign-in beyond the slots: no template, no form read."""
+    return PlainTextResponse(BUSY, 429, headers={"Retry-After": str(exc.retry_after)})
+
+
 async def sign_in(
     request: Request,
     db: Session,
@@ -55,12 +80,12 @@ async def sign_in(
     password: str,
     audit_action: str,
 ) -> Outcome:
-    """Check the credentials; on success a new session. Audited as `audit_action` (and
-    `<audit_action>_failed`) in the transaction that records the outcome."""
+    """Check the credentials (in a `PasswordSlot`); on success a new session. Audited as
+    `audit_action` (and `<audit_action>_failed`) in the transaction recording the outcome."""
     attempt = signin.Attempt(
         email, password, client_address(request, settings.trusted_proxy_networks), cookies.name
     )
-    return await _in_a_slot(request, settings, _sign_in, db, settings, clock, attempt, audit_action)
+    return await run_at_low_priority(_sign_in, db, settings, clock, attempt, audit_action)
 
 
 async def change_password(
@@ -75,14 +100,14 @@ async def change_password(
     new: str,
     confirm: str,
 ) -> Outcome:
-    """Check the current password (counted like a sign-in), set the new one, end every
-    session of the user and start a new one for this browser."""
+    """Check the current password (in a `PasswordSlot`, counted like a sign-in), set the new
+    one, end every session of the user and start a new one for this browser."""
     if new != confirm:
         return Outcome(422, "The two new passwords differ.")
     attempt = signin.Attempt(
         user.email, current, client_address(request, settings.trusted_proxy_networks), cookies.name
     )
-    return await _in_a_slot(request, settings, _change_password, db, settings, clock, attempt, new)
+    return await run_at_low_priority(_change_password, db, settings, clock, attempt, new)
 
 
 def sign_out_everywhere(db: Session, *, user: User, now, audit_action: str) -> None:
@@ -101,14 +126,6 @@ def sign_out_everywhere(db: Session, *, user: User, now, audit_action: str) -> N
 def sign_out(db: Session, *, token: str | None) -> None:
     sessions.end(db, token=token)
     db.commit()
-
-
-async def _in_a_slot(request: Request, settings: Settings, work, *args) -> Outcome:
-    try:
-        async with password_slots(request.app, settings).slot():
-            return await run_in_threadpool(work, *args)
-    except Busy as exc:
-        return Outcome(429, BUSY, retry_after=exc.retry_after)
 
 
 def _sign_in(db, settings: Settings, clock: Clock, attempt, audit_action: str) -> Outcome:

@@ -14,6 +14,8 @@ from lupus_sms.admin import add_console_middleware
 
 def mount(app: FastAPI) -> None:
     """Add the portal routes, static files and the same security headers as the admin."""
+    from lupus_sms.console.signin import answer_busy
+    from lupus_sms.core.work_slots import Busy
     from lupus_sms.portal import (
         routes_alerts,
         routes_auth,
@@ -50,4 +52,5 @@ def mount(app: FastAPI) -> None:
         title = "Not allowed" if exc.status_code == 403 else "Not done"
         return message_page(request, title, exc.message, exc.status_code, link="/portal")
 
+    app.add_exception_handler(Busy, answer_busy)
     add_console_middleware(app, COOKIES)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.console import signin as console_signin
+from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
@@ -32,7 +33,7 @@ def login_form(request: Request, token: PortalCsrfToken) -> object:
     return render(request, "login.html")
 
 
-@router.post("/login", dependencies=[PortalCsrf])
+@router.post("/login", dependencies=[PasswordSlot, PortalCsrf])
 async def login(
     request: Request,
     db: DbSession,
@@ -77,7 +78,7 @@ def account(request: Request, portal: AccountPortal) -> object:
     return render(request, "account.html", portal=portal, changed=done)
 
 
-@router.post("/account/password", dependencies=[PortalCsrf])
+@router.post("/account/password", dependencies=[PasswordSlot, PortalCsrf])
 async def account_password(
     request: Request,
     portal: AccountPortal,
