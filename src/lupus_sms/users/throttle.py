@@ -40,6 +40,7 @@ from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.users.models import LoginThrottle
 
 FORGET_AFTER = timedelta(hours=1)
+_NO_SYNC = {"synchronize_session": False}  # bulk statements: no ORM objects to keep in step
 FIRST_WAIT_SECONDS = 1
 
 
@@ -89,7 +90,7 @@ def reserve(
             until = now + _wait_after(failures, scope)
             db.execute(
                 update(LoginThrottle).where(LoginThrottle.key == key).values(blocked_until=until),
-                execution_options={"synchronize_session": False},
+                execution_options=_NO_SYNC,
             )
 
 
@@ -107,28 +108,24 @@ def _count(db: Session, *, key: str, now: datetime) -> int | None:
             blocked_until=None,
         )
         .returning(LoginThrottle.failures),
-        execution_options={"synchronize_session": False},
+        execution_options=_NO_SYNC,
     )
 
 
 def succeeded(db: Session, *, email: str, address: str) -> None:
     """The password was right: forget the account's failures, and the address's failures
-    that were this account's there (the owner's typos). Flushes."""
-    pair_key = _pair_key(email, address)
+    that were this account's there (the owner's typos). Rows are written in key order, as
+    in `reserve`, so that two attempts never wait for each other's rows. Flushes."""
+    pair_key, address_key = _pair_key(email, address), _address_key(address)
     typos = db.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == pair_key)) or 0
-    address_key = _address_key(address)
-    db.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == address_key)
-        .values(
-            failures=case((LoginThrottle.failures > typos, LoginThrottle.failures - typos), else_=0)
-        ),
-        execution_options={"synchronize_session": False},
-    )
-    db.execute(
-        delete(LoginThrottle).where(LoginThrottle.key.in_([_account_key(email), pair_key])),
-        execution_options={"synchronize_session": False},
-    )
+    forgiven = case((LoginThrottle.failures > typos, LoginThrottle.failures - typos), else_=0)
+    for key in sorted((_account_key(email), address_key, pair_key)):
+        if key == address_key:
+            statement = update(LoginThrottle).where(LoginThrottle.key == key)
+            db.execute(statement.values(failures=forgiven), execution_options=_NO_SYNC)
+        else:
+            statement = delete(LoginThrottle).where(LoginThrottle.key == key)
+            db.execute(statement, execution_options=_NO_SYNC)
 
 
 def wait(db: Session, *, email: str, address: str, now: datetime) -> int:
