@@ -18,6 +18,7 @@ BENCHMARKS = {
         "bench.request_scope",
         "one transaction per request vs a session per dependency",
     ),
+    "logins": ("bench.logins", "webhook latency during a login flood, against without it"),
 }
 
 

@@ -33,7 +33,7 @@ from lupus_sms.core import config as config_module
 from lupus_sms.core import db as db_module
 from lupus_sms.core.clock import FixedClock, get_clock
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import get_db, make_engine
+from lupus_sms.core.db import get_db, get_sign_in_db, make_engine
 from lupus_sms.core.migrations import upgrade
 from lupus_sms.users import passwords
 
@@ -66,6 +66,36 @@ def _password_cost(request):
     passwords.use_cost(None)
     yield
     passwords.use_cost(argon2.profiles.CHEAPEST)
+
+
+PUBLIC_TEST_ADDRESS = "93.184.215.14"  # a public address; tests never connect to it
+
+
+class FakeDns:
+    """What `core.egress.resolve` answers in tests: names under example.* are public, and
+    `names` adds others; anything else cannot be found. No test asks the real DNS."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, list[str]] = {"localhost": ["127.0.0.1", "::1"]}
+        self.lookups: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        if host in self.names:
+            answer = self.names[host]
+            return answer() if callable(answer) else answer
+        if host.rstrip(".").split(".")[-1] in ("example", "test") or ".example." in host + ".":
+            return [PUBLIC_TEST_ADDRESS]
+        raise OSError(f"no such host {host}")
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> FakeDns:
+    from lupus_sms.core import egress
+
+    dns = FakeDns()
+    monkeypatch.setattr(egress, "resolve", dns)
+    return dns
 
 
 @pytest.fixture(scope="session")
@@ -143,6 +173,7 @@ def app(db: Session, clock: FixedClock, settings: Settings):
     # Live content is read through the test's own session (another connection would block).
     use_database_content(lambda: nullcontext(db))
     application.dependency_overrides[get_db] = lambda: db
+    application.dependency_overrides[get_sign_in_db] = lambda: db
     application.dependency_overrides[get_clock] = lambda: clock
     application.dependency_overrides[get_settings] = lambda: settings
     yield application

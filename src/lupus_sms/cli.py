@@ -71,7 +71,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
+        # The client's address is the socket's peer; X-Forwarded-For counts only from
+        # TRUSTED_PROXIES, which the app checks itself (core/client_address.py).
+        proxy_headers=False,
         log_config=None,
     )
 

@@ -12,12 +12,14 @@ from fastapi import FastAPI
 
 import lupus_sms.models  # noqa: F401 - every mapper must be known before the first query
 from lupus_sms.api import include_routers
+from lupus_sms.console.signin import BUSY, PASSWORD_PATHS
 from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_engine
 from lupus_sms.core.errors import install_error_handlers
 from lupus_sms.core.logging import install_phone_masking
 from lupus_sms.core.request_scope import DatabaseRequestScope, roll_back_handled_errors
+from lupus_sms.core.work_slots import TurnAwayWhenFull, WorkSlots
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_phone_masking()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     include_routers(app)
-    # Outermost of our middleware, added last: every handler and error page runs inside the
-    # request's database scope, which ends before the response is sent.
+    # Every handler and error page runs inside the request's database scope, which ends
+    # before the response is sent.
     roll_back_handled_errors(app)
     app.add_middleware(DatabaseRequestScope, engine=get_engine)
+    # Password checks at once in this process; more wait briefly or get 429 (console/signin.py),
+    # answered before anything else runs when even the queue is full (the outermost layer).
+    slots = app.state.password_slots = WorkSlots(settings.login_max_concurrent_hashes)
+    app.add_middleware(TurnAwayWhenFull, slots=slots, paths=PASSWORD_PATHS, body=BUSY)
     if not settings.signatures_required:
         logger.warning(
             "UNSIGNED WEBHOOKS ACCEPTED: no TWILIO_AUTH_TOKEN and the console transport. "

@@ -9,7 +9,7 @@ from lupus_sms.core.db import Base
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient, PendingConsentChoice
 from lupus_sms.messaging.models import Message, PhoneNumber, SenderBudget
 from lupus_sms.scheduling.models import PlannedMessage, SchedulerHeartbeat
-from lupus_sms.users.models import User
+from lupus_sms.users.models import ConsoleSession, LoginThrottle, User
 
 __all__ = [
     "Alert",
@@ -21,10 +21,12 @@ __all__ = [
     "CheckinAnswer",
     "Clinic",
     "ConsentEvent",
+    "ConsoleSession",
     "ContentItem",
     "ContentState",
     "ContentVersion",
     "Conversation",
+    "LoginThrottle",
     "Message",
     "Patient",
     "PendingConsentChoice",

@@ -1,10 +1,8 @@
-"""Sign-in, sessions, CSRF, lock-out, roles and the security headers of the admin."""
+"""Sign-in, sessions, CSRF, roles and the security headers of the admin (throttling, server-side
+sessions and session-bound CSRF of both consoles: tests/signin/)."""
 
 from __future__ import annotations
 
-import pytest
-
-from lupus_sms.users import service as users
 from tests.admin.conftest import PASSWORD, AdminClient
 
 
@@ -34,17 +32,6 @@ def test_wrong_password_is_refused_and_audited(admin_http, make_user):
     assert "wrong email or password" in response.text
     assert admin.login("owner@example.org").status_code == 303
     assert "user.login_failed" in admin.get("/admin/audit").text
-
-
-@pytest.mark.real_password_cost
-def test_repeated_failures_lock_the_account(admin_http, make_user, clock):
-    make_user("owner@example.org")
-    admin = AdminClient(admin_http)
-    for _ in range(users.MAX_FAILED_LOGINS):
-        assert admin.login("owner@example.org", "guess").status_code == 401
-    assert admin.login("owner@example.org").status_code == 401  # right password, but locked
-    clock.advance(minutes=16)
-    assert admin.login("owner@example.org").status_code == 303
 
 
 def test_forms_without_the_csrf_token_are_refused(admin_http, make_user):

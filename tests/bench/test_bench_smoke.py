@@ -45,7 +45,7 @@ def test_help_lists_every_benchmark():
         [sys.executable, "-m", "bench", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0
-    for name in ("webhook", "tick", "burst", "import", "pages", "request-scope"):
+    for name in ("webhook", "tick", "burst", "import", "pages", "request-scope", "logins"):
         assert name in done.stdout
 
 
@@ -117,3 +117,19 @@ def test_request_scope_bench_compares_both_variants(tmp_path, kind):
     assert set(run["pages"]) == {"api patient", "api patient list", "api patient change"}
     for page in run["pages"].values():
         assert page["p50_scoped_vs_baseline"] is not None
+
+
+@pytest.mark.parametrize("kind", databases())
+def test_logins_bench_answers_every_webhook_during_the_flood(tmp_path, kind):
+    result = run_bench(
+        tmp_path, "logins", "--db", kind, "--duration", "0.5", "--rate", "20", "--phones", "3",
+        "--flood-rate", "20", "--unbounded-slots", "4",
+    )  # fmt: skip
+    (run,) = result["runs"]
+    for name in ("alone", "flood", "flood_unbounded"):
+        webhook = run[name]["webhook"]
+        assert webhook["statuses"] == {"200": webhook["requests"]}
+    for name in ("flood", "flood_unbounded"):
+        flood = run[name]["flood"]["statuses"]
+        assert flood and set(flood) <= {"401", "429"}  # refused or slowed down, never a 500
+    assert run["all_answered_stored"]

@@ -56,6 +56,9 @@ class LiveApp:
         form = {"email": email, "password": PASSWORD}
         answer = client.post(f"{console}/login", data=form, follow_redirects=False)
         assert answer.status_code == 303, answer.text[:300]
+        # Signed in, the CSRF token is the session's own (core/signed_cookies.py).
+        page = client.get(f"{console}/account")
+        client.headers[CSRF_HEADER] = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
         return client
 
 

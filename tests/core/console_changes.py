@@ -28,13 +28,17 @@ CHANGES_NOTHING = {
     ("POST", "/portal/logout"),
 }
 NEW_PASSWORD = "another long pass phrase"
+PASSWORD_CHANGE = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 
 
 @dataclass
 class Case:
     """How to make one valid request: as whom, and (url, form data, files) from a fresh setup."""
 
-    who: str  # admin | portal | service_admin | admin_login | portal_login
+    # admin | portal | service_admin | admin_login | portal_login | nobody, or own_admin /
+    # own_portal: a browser of its own, signed in as `World.own_account` (changes to one's
+    # own account end that person's sessions)
+    who: str
     prepare: Callable  # (db, world) -> (url, data, files)
     method: str = "POST"
 
@@ -43,6 +47,7 @@ class Case:
 class World:
     clinic_id: int
     counter: int = 0
+    own_account: str = ""  # whom an "own_admin" / "own_portal" case signs in as
 
     def next(self) -> int:
         self.counter += 1
@@ -76,6 +81,15 @@ def _admin_user(db, world: World) -> User:
     return users.create(
         db, email=f"staff{world.next()}@example.org", password=PASSWORD, role="editor"
     )
+
+
+def _own_account(console: str, path: str, data: dict):
+    def prepare(db, world):
+        user = _admin_user(db, world) if console == "admin" else _clinic_user(db, world)
+        world.own_account = user.email
+        return path, data, None
+
+    return prepare
 
 
 def _patient_page(action: str):
@@ -304,6 +318,21 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/portal/patients/import"): Case("portal", _import),
     ("POST", "/portal/alerts/{alert_id}/acknowledge"): Case("portal", _acknowledge),
+    ("POST", "/admin/account/password"): Case(
+        "own_admin", _own_account("admin", "/admin/account/password", PASSWORD_CHANGE)
+    ),
+    ("POST", "/admin/account/sign-out-everywhere"): Case(
+        "own_admin", _own_account("admin", "/admin/account/sign-out-everywhere", {})
+    ),
+    ("POST", "/portal/account/password"): Case(
+        "own_portal", _own_account("portal", "/portal/account/password", PASSWORD_CHANGE)
+    ),
+    ("POST", "/portal/account/sign-out-everywhere"): Case(
+        "own_portal", _own_account("portal", "/portal/account/sign-out-everywhere", {})
+    ),
+    ("POST", "/portal/users/{user_id}/unlock"): Case(
+        "portal", lambda db, w: (f"/portal/users/{_clinic_user(db, w).id}/unlock", {}, None)
+    ),
     ("GET", "/portal/patients/{patient_id}"): Case(
         "service_admin", lambda db, w: (f"/portal/patients/{_patient(db, w).id}", None, None), "GET"
     ),

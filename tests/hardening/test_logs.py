@@ -10,7 +10,12 @@ import io
 import logging
 import re
 
+import pytest
+from sqlalchemy import insert
+
 from lupus_sms.core.logging import PhoneMaskingFilter
+from lupus_sms.messaging import group_commit
+from lupus_sms.messaging.models import Message
 from tests.factories import auth_headers, make_clinic
 from tests.helpers import reply_text
 
@@ -79,3 +84,51 @@ def test_the_app_masks_phone_numbers_in_its_log_handlers(settings):
         root.removeHandler(handler)
     assert PATIENT_DIGITS not in stream.getvalue()
     assert "***87" in stream.getvalue()
+
+
+@pytest.fixture
+def captured_logs():
+    """What a log handler of the process writes. Requested before the app exists, so the app
+    finds the handler when it installs its masking, as it finds uvicorn's."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield stream
+    root.removeHandler(handler)
+
+
+SECRET_WORDS = "my neighbour Zebulon says the rash is back"
+
+
+def test_a_failing_webhook_logs_neither_the_text_nor_the_number(captured_logs, twilio, monkeypatch):
+    """The text's storage fails in the database (a broken statement carrying the body and
+    the sender as parameters): the traceback is logged, without either."""
+
+    def broken_storage(db, *, sms, settings, clock):
+        row = {"direction": None, "phone": sms.from_number, "body": sms.body, "status": "x"}
+        db.execute(insert(Message).values(**row))
+
+    monkeypatch.setattr(group_commit, "handle_inbound", broken_storage)
+    response = twilio.sms(SECRET_WORDS, from_=PATIENT)
+    assert response.status_code == 500
+    logged = captured_logs.getvalue()
+    assert "IntegrityError" in logged and "Traceback" in logged  # still useful to an operator
+    assert PATIENT_DIGITS not in logged and "555-0187" not in logged
+    assert "Zebulon" not in logged and "rash" not in logged
+
+
+def test_exception_text_is_masked_but_dates_survive(captured_logs, settings):
+    from lupus_sms.main import create_app
+
+    create_app(settings)
+    log = logging.getLogger("lupus_sms.somewhere")
+    try:
+        raise ValueError("could not reach (202) 555-0187 at 2026-11-28 04")
+    except ValueError:
+        log.exception("tick of 2026-11-28 04 failed for +12025550187")
+    logged = captured_logs.getvalue()
+    assert PATIENT_DIGITS not in logged and "555-0187" not in logged
+    assert logged.count("***87") >= 2
+    assert logged.count("2026-11-28 04") >= 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from lupus_sms.alerts.models import Alert
@@ -53,20 +52,6 @@ def test_wrong_password_is_refused_and_audited(db, portal_user, new_browser):
     assert "wrong email or password" in response.text
     assert [e.actor for e in _actions(db, "portal.login_failed")] == [user.email]
     assert browser.get("/portal/settings").headers["location"] == "/portal/login"
-
-
-@pytest.mark.real_password_cost
-def test_five_failures_lock_the_account_even_for_the_right_password(
-    db, portal_user, new_browser, clock
-):
-    user = portal_user(make_clinic(db), "coordinator")
-    browser = new_browser()
-    for _ in range(5):
-        assert browser.login(user.email, "wrong password 123").status_code == 401
-
-    assert browser.login(user.email).status_code == 401
-    clock.at += timedelta(minutes=16)
-    assert browser.login(user.email).status_code == 303
 
 
 def test_signing_in_needs_the_csrf_token(db, portal_user, new_browser):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from lupus_sms.audit.models import AuditEntry
@@ -143,9 +144,9 @@ def test_http_webhooks_are_allowed_only_when_the_service_itself_runs_on_http(
     clinic = make_clinic(db)
     admin = portal_client(clinic, "clinic_admin")
     settings.public_base_url = "http://localhost:8000"
-    local = {**VALID, "alert_webhook_url": "http://localhost:9000/hook"}
-    assert admin.post("/portal/settings", local).status_code == 200
-    assert _clinic(db, clinic.id).alert_webhook_url == "http://localhost:9000/hook"
+    plain = {**VALID, "alert_webhook_url": "http://ehr.example.org:9000/hook"}
+    assert admin.post("/portal/settings", plain).status_code == 200
+    assert _clinic(db, clinic.id).alert_webhook_url == "http://ehr.example.org:9000/hook"
 
 
 def test_keys_are_created_shown_once_and_revoked(db, portal_client, client):
@@ -186,3 +187,46 @@ def test_a_clinic_admin_cannot_see_or_revoke_another_clinics_keys_or_settings(db
     assert db.scalar(select(ApiKey).where(ApiKey.prefix == prefix_b)).revoked_at is None
     admin_a.post("/portal/settings", VALID)
     assert _clinic(db, clinic_b.id).office_phone == "+16175550155"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://localhost:8443/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.20/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://0x7f000001/hook",
+        "https://2130706433/hook",
+        "https://internal.clinic.test/hook",
+        "https://mixed.clinic.test/hook",
+        "https://nowhere.invalid/hook",
+    ],
+)
+def test_a_webhook_to_a_host_that_is_not_public_is_refused(db, portal_client, fake_dns, url):
+    fake_dns.names["internal.clinic.test"] = ["10.0.0.8"]
+    fake_dns.names["mixed.clinic.test"] = ["93.184.215.14", "192.168.1.9"]
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+
+    page = admin.post("/portal/settings", {**VALID, "alert_webhook_url": url})
+
+    assert page.status_code == 422
+    errors = dict(re.findall(r'<p class="field-error" id="([a-z_]+)-error">([^<]+)</p>', page.text))
+    assert (
+        "public" in errors["alert_webhook_url"] or "cannot be found" in errors["alert_webhook_url"]
+    )
+    assert _clinic(db, clinic.id).alert_webhook_url is None
+
+
+def test_plain_http_webhooks_are_refused_outside_development(db, portal_client, settings):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+    settings.public_base_url = "http://localhost:8000"
+    settings.environment = "production"
+    page = admin.post("/portal/settings", {**VALID, "alert_webhook_url": "http://ehr.example.org/"})
+    assert page.status_code == 422 and "https://" in page.text
+    assert _clinic(db, clinic.id).alert_webhook_url is None

@@ -30,17 +30,27 @@ SECURITY_HEADERS = {
 def mount(app: FastAPI) -> None:
     """Add the admin routes, static files, security headers and the live content source."""
     from lupus_sms.admin import (
+        routes_account,
         routes_auth,
         routes_content,
         routes_export,
         routes_oversight,
         routes_patients,
     )
-    from lupus_sms.admin.auth import COOKIES, AdminPageError, LoginRequired
+    from lupus_sms.admin.auth import (
+        ACCOUNT_PAGE,
+        COOKIES,
+        AdminPageError,
+        LoginRequired,
+        PasswordChangeRequired,
+    )
     from lupus_sms.admin.pages import render
+    from lupus_sms.console.signin import answer_busy
     from lupus_sms.content.service import read_only_session, use_database_content
+    from lupus_sms.core.work_slots import Busy
 
-    for module in (routes_auth, routes_content, routes_export, routes_oversight, routes_patients):
+    modules = (routes_auth, routes_account, routes_content, routes_export, routes_oversight)
+    for module in (*modules, routes_patients):
         app.include_router(module.router)
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app.mount("/admin/static", static, name="admin-static")
@@ -49,6 +59,10 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse("/admin/login", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _change(request: Request, exc: PasswordChangeRequired) -> RedirectResponse:
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
 
     @app.exception_handler(AdminPageError)
     async def _page_error(request: Request, exc: AdminPageError):
@@ -61,6 +75,7 @@ def mount(app: FastAPI) -> None:
             link="/admin",
         )
 
+    app.add_exception_handler(Busy, answer_busy)
     add_console_middleware(app, COOKIES)
 
 

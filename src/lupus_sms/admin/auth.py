@@ -1,8 +1,6 @@
-"""Admin sign-in state: a signed session cookie, CSRF tokens and role checks.
-
-The session cookie carries the user id and their `session_generation`, so deactivating a
-user or changing a password ends every session at once. Cookies and CSRF tokens are
-core/signed_cookies.py's, with the admin's own names, path and salts.
+"""Admin sign-in state: the session (server-side, console/sessions.py), CSRF tokens and role
+checks. Cookies and CSRF tokens are core/signed_cookies.py's, with the admin's own names,
+path and salts.
 """
 
 from __future__ import annotations
@@ -10,12 +8,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor
+from lupus_sms.console.sessions import current_session
+from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
-from lupus_sms.core.signed_cookies import SESSION_MAX_AGE, CookieSession
+from lupus_sms.core.signed_cookies import CookieSession
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 
@@ -27,6 +26,9 @@ COOKIES = CookieSession(
     state_key="csrf_token",
 )
 SESSION_COOKIE = COOKIES.session_cookie
+ACCOUNT_PAGE = "/admin/account"
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 class AdminPageError(Exception):
@@ -42,52 +44,41 @@ class LoginRequired(Exception):
     """Redirects to the sign-in page."""
 
 
-def cookie_options(settings: Settings, *, max_age: int | None = SESSION_MAX_AGE) -> dict:
-    return COOKIES.cookie_options(settings, max_age=max_age)
+class PasswordChangeRequired(Exception):
+    """Redirects to the account page: the password was handed over and must be replaced."""
 
 
-def session_cookie_value(settings: Settings, user: User) -> str:
-    return COOKIES.session_value(settings, {"uid": user.id, "gen": user.session_generation})
-
-
-def read_session(settings: Settings, raw: str | None) -> dict | None:
-    return COOKIES.read_session(settings, raw)
-
-
-def csrf_token(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
-    """This browser's CSRF token; a new one is set as a cookie by the admin middleware."""
+def csrf_token(request: Request, settings: SettingsDep) -> str:
+    """This request's CSRF token (bound to its session once signed in)."""
     return COOKIES.csrf_token(request, settings)
 
 
-async def verify_csrf(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
-) -> None:
+async def verify_csrf(request: Request, settings: SettingsDep) -> None:
     """Every state-changing admin request echoes the token (form field or header)."""
     if not await COOKIES.csrf_matches(request, settings):
         raise AdminPageError(403, "This form has expired. Go back, reload the page and retry.")
 
 
-def current_user(
-    request: Request, db: DbSession, settings: Annotated[Settings, Depends(get_settings)]
-) -> User:
-    session = read_session(settings, request.cookies.get(SESSION_COOKIE))
-    user = _session_user(db, session)
-    if user is None:
+def signed_in_user(request: Request, db: DbSession, settings: SettingsDep, clock: ClockDep) -> User:
+    """The signed-in admin, even one who must still replace a handed-over password."""
+    found = current_session(request, db, settings, clock, COOKIES)
+    if found is None or found[1].clinic_id is not None:
         raise LoginRequired()
+    user = found[1]
     request.state.user = user
+    COOKIES.csrf_token(request, settings)  # every signed-in page has a sign-out form
     return user
 
 
-def _session_user(db: Session, session: dict | None) -> User | None:
-    if not session:
-        return None
-    user = db.get(User, session.get("uid"))
-    if user is None or not user.is_active or user.clinic_id is not None:
-        return None
-    return user if user.session_generation == session.get("gen") else None
+def current_user(user: Annotated[User, Depends(signed_in_user)]) -> User:
+    """The signed-in admin, who may use the console."""
+    if user.must_change_password:
+        raise PasswordChangeRequired()
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+AccountUser = Annotated[User, Depends(signed_in_user)]
 
 
 def require(permission: str):

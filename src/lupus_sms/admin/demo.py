@@ -79,7 +79,9 @@ def fill(db: Session, *, now: datetime, content_dir: Path, seed: int = 6) -> Dem
     clinic.created_at = now
     _, api_key = clinics.create_api_key(db, clinic_id=clinic.id, label="demo")
     password = secrets.token_urlsafe(15)
-    owner = users.create(db, email=DEMO_OWNER_EMAIL, password=password, role="owner", is_demo=True)
+    owner = users.create(
+        db, email=DEMO_OWNER_EMAIL, password=password, role="owner", is_demo=True, temporary=True
+    )
     rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not a secret
     traffic = demo_traffic.simulate(db, clinic=clinic, now=now, rng=rng)
     record(

@@ -6,20 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 
-from lupus_sms.admin.auth import (
-    COOKIES,
-    SESSION_COOKIE,
-    Csrf,
-    CurrentUser,
-    cookie_options,
-    csrf_token,
-    session_cookie_value,
-)
+from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, csrf_token
 from lupus_sms.admin.pages import redirect, render
 from lupus_sms.audit.service import Actor, record
+from lupus_sms.console import signin as console_signin
+from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.db import DbSession, SignInSession
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.users import service as users
 
@@ -39,37 +33,40 @@ def login_form(request: Request, token: CsrfToken) -> object:
     return render(request, "login.html")
 
 
-@router.post("/login", dependencies=[Csrf])
-def login(
+@router.post("/login", dependencies=[PasswordSlot, Csrf])
+async def login(
     request: Request,
-    db: DbSession,
+    db: SignInSession,
     settings: SettingsDep,
     clock: ClockDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> object:
-    try:
-        user = users.authenticate(db, email=email, password=password, now=clock.now())
-    except LupusSmsError as exc:
-        record(
-            db,
-            actor=Actor(email.strip().lower()[:254] or "?"),
-            action="user.login_failed",
-            now=clock.now(),
-        )
-        db.commit()
-        return render(request, "login.html", 401, error=exc.message, email=email)
-    record(db, actor=Actor(user.email, user.id), action="user.login", now=clock.now())
-    db.commit()
-    response = redirect("/admin/dashboard")
-    response.set_cookie(
-        SESSION_COOKIE, session_cookie_value(settings, user), **cookie_options(settings)
+    outcome = await console_signin.sign_in(
+        request,
+        db,
+        settings,
+        clock,
+        COOKIES,
+        email=email,
+        password=password,
+        audit_action="user.login",
     )
+    if outcome.session_token is None:
+        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
+        page = render(
+            request, "login.html", outcome.status_code, error=outcome.message, email=email
+        )
+        page.headers.update(headers or {})
+        return page
+    response = redirect("/admin/dashboard")
+    COOKIES.start(response, settings, outcome.session_token)
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout(user: CurrentUser, settings: SettingsDep) -> object:
+def logout(request: Request, user: AccountUser, db: DbSession, settings: SettingsDep) -> object:
+    console_signin.sign_out(db, token=COOKIES.session_token(request))
     response = redirect("/admin/login")
     COOKIES.clear(response, settings)
     return response

@@ -16,9 +16,10 @@ from lupus_sms.audit import service as audit
 from lupus_sms.clinics import service as clinics
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import LupusSmsError
+from lupus_sms.portal.auth import COOKIES as PORTAL_COOKIES
 from lupus_sms.portal.auth import SERVICE_ADMIN_PERMISSION
-from lupus_sms.portal.auth import set_session_cookie as set_portal_session_cookie
 from lupus_sms.users import service as users
+from lupus_sms.users import sessions, throttle
 from lupus_sms.users.models import ROLES, User
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -103,8 +104,18 @@ def audit_log(
 
 
 @router.get("/users")
-def user_list(request: Request, user: Owner, db: DbSession, csrf: CsrfToken) -> object:
-    return render(request, "users.html", users=users.get_all(db), roles=ROLES)
+def user_list(
+    request: Request, user: Owner, db: DbSession, clock: ClockDep, csrf: CsrfToken
+) -> object:
+    return _users_page(request, db, clock.now())
+
+
+def _users_page(request: Request, db, now, status_code: int = 200, **context) -> object:
+    people = users.get_all(db)
+    slowed = throttle.slowed_down(db, emails=[person.email for person in people], now=now)
+    return render(
+        request, "users.html", status_code, users=people, roles=ROLES, slowed_down=slowed, **context
+    )
 
 
 @router.post("/users", dependencies=[Csrf])
@@ -122,9 +133,7 @@ def user_create(
         token = users.issue_reset_token(db, user=created, now=clock.now())
     except LupusSmsError as exc:
         db.rollback()
-        return render(
-            request, "users.html", 422, users=users.get_all(db), roles=ROLES, error=exc.message
-        )
+        return _users_page(request, db, clock.now(), 422, error=exc.message)
     audit.record(
         db,
         actor=actor_for(user),
@@ -175,6 +184,8 @@ def _apply(db, target: User, action: str, role: str, now) -> str | None:
         users.set_role(db, user=target, role=role)
     elif action == "reset":
         return users.issue_reset_token(db, user=target, now=now)
+    elif action == "unlock":
+        throttle.unlock_account(db, email=target.email)
     else:
         raise users.NotFoundError("unknown action")
     return None
@@ -327,7 +338,7 @@ def clinic_portal_open(
     settings: SettingsDep,
 ) -> object:
     """Open the clinic's portal as its clinic admin. The admin cookie has path /admin, so the
-    portal gets a session cookie of its own, which it re-validates on every request."""
+    portal gets a session of its own, naming the clinic, re-validated on every request."""
     try:
         clinic = clinics.get_clinic(db, clinic_id=clinic_id)
     except LupusSmsError as exc:
@@ -340,7 +351,15 @@ def clinic_portal_open(
         target=f"clinic:{clinic.id}",
         detail=clinic.name,
     )
+    token = sessions.start(
+        db,
+        user_id=user.id,
+        console="portal",
+        now=clock.now(),
+        policy=sessions.SessionPolicy.from_settings(settings),
+        clinic_id=clinic.id,
+    )
     db.commit()
     response = redirect("/portal/patients")
-    set_portal_session_cookie(response, settings, user, clinic_id=clinic.id)
+    PORTAL_COOKIES.start(response, settings, token)
     return response

@@ -13,8 +13,8 @@ from lupus_sms.alerts import documents
 from lupus_sms.alerts.models import Alert, AlertNotification
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.snapshot import ContentSnapshot
-from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
-from lupus_sms.core.pagination import PageParams, decode_cursor, encode_cursor, paginate
+from lupus_sms.core.errors import ConflictError, NotFoundError
+from lupus_sms.core.pagination import PageParams, paginate
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging.models import Message, PhoneNumber
@@ -218,10 +218,11 @@ def list_alerts(
 
 
 def _open_first(db: Session, stmt, params: PageParams) -> tuple[list[Alert], str | None]:
-    """Keyset pagination over (closed?, id desc): the cursor is "<rank>:<id>"."""
+    """Keyset pagination over (closed?, id desc): the cursor holds (rank, id)."""
     rank = case((Alert.status == "open", 0), else_=1)
-    if params.cursor is not None:
-        after_rank, after_id = _split_cursor(decode_cursor(params.cursor))
+    position = params.position(2)
+    if position is not None:
+        after_rank, after_id = position
         stmt = stmt.where((rank > after_rank) | ((rank == after_rank) & (Alert.id < after_id)))
     stmt = stmt.order_by(rank, Alert.id.desc()).limit(params.limit + 1)
     rows = list(db.scalars(stmt).all())
@@ -229,15 +230,7 @@ def _open_first(db: Session, stmt, params: PageParams) -> tuple[list[Alert], str
         return rows, None
     rows = rows[: params.limit]
     last = rows[-1]
-    return rows, encode_cursor(f"{0 if last.status == 'open' else 1}:{last.id}")
-
-
-def _split_cursor(value) -> tuple[int, int]:
-    try:
-        rank_text, id_text = str(value).split(":")
-        return int(rank_text), int(id_text)
-    except ValueError:
-        raise ValidationFailed("cursor is not valid", field="cursor") from None
+    return rows, params.cursor_for(0 if last.status == "open" else 1, last.id)
 
 
 def count_open(db: Session, *, clinic_id: int) -> int:

@@ -13,7 +13,9 @@ delivery: receivers may use it to ignore repeats.
 
 Delivery is driven by the scheduler tick with an explicit `now`: a due row is leased by
 moving its `next_attempt_at` forward in its own committed transaction, then posted, then
-recorded. The HTTP transport is injectable (`set_transport`; httpx.MockTransport in tests).
+recorded. Only public addresses are posted to, with no redirects and https outside
+development (core/egress.py). The HTTP transport is injectable (`set_transport`;
+httpx.MockTransport in tests).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from lupus_sms.alerts.models import Alert, AlertNotification
 from lupus_sms.alerts.schemas import AlertOut
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
+from lupus_sms.core import egress
+from lupus_sms.core.config import get_settings
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Lupus-Signature"
@@ -164,11 +168,16 @@ def _request(
 
 
 def _send(request: httpx.Request | None) -> tuple[int | None, str | None]:
+    """Post to a public address only (core/egress.py), following no redirect."""
     if request is None:
         return None, "no webhook URL configured"
+    allow_http = get_settings().plain_http_webhooks_allowed
     try:
-        with httpx.Client(transport=_transport, timeout=TIMEOUT_SECONDS) as client:
-            response = client.send(request)
+        response = egress.send(
+            request, allow_http=allow_http, timeout=TIMEOUT_SECONDS, transport=_transport
+        )
+    except egress.EgressRefused as exc:
+        return None, f"refused: {exc}"[:300]
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:300]
     return response.status_code, None if response.is_success else f"HTTP {response.status_code}"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.core import egress
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
@@ -113,17 +113,17 @@ def _clock_time(raw: str) -> str:
 
 
 def _webhook_url(raw: str, *, allow_http: bool) -> str | None:
+    """A URL the worker may post to: https (see core/egress.py), on a public host."""
     raw = raw.strip()
     if not raw:
         return None
     if len(raw) > 2000:
         raise ValidationFailed("the URL is too long")
-    parts = urlsplit(raw)
-    schemes = ("https", "http") if allow_http else ("https",)
-    if parts.scheme not in schemes or not parts.hostname:
-        raise ValidationFailed("enter a full https:// URL" if not allow_http else "enter a URL")
-    if parts.username or parts.password:
-        raise ValidationFailed("put no user name or password in the URL; use the secret")
+    try:
+        host, port = egress.check_url(raw, allow_http=allow_http)
+        egress.public_addresses(host, port)
+    except egress.EgressRefused as exc:
+        raise ValidationFailed(str(exc)) from None
     return raw
 
 

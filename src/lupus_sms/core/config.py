@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +35,19 @@ class Settings(BaseSettings):
     # too would give the patient two texts.
     reply_to_opt_out_words: bool = False
     session_secret: str = DEVELOPMENT_SESSION_SECRET
+    # Console sessions (admin and portal) end after this long without use, and at the latest
+    # this long after sign-in (users/sessions.py).
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_max_hours: float = Field(default=12.0, gt=0)
+    # Sign-in (users/throttle.py, users/signin.py): failed attempts from one client address
+    # before it is slowed down (a whole clinic may share one NAT address); password checks
+    # at once per process (each takes a core for ~0.1 s and 64 MiB; half the cores by
+    # default, so that webhooks keep the rest; more wait briefly or get 429); the proxies
+    # whose X-Forwarded-For names the client (comma-separated addresses or networks; none
+    # by default: the socket's peer is the client).
+    login_failures_per_address: int = Field(default=100, ge=1)
+    login_max_concurrent_hashes: int = Field(default_factory=lambda: _half_the_cpus(), ge=1)
+    trusted_proxies: str = ""
     content_dir: Path = Field(default_factory=lambda: _default_content_dir())
     content_refresh_seconds: float = 3.0
     # Two pairs of eyes: content changes wait for a second admin's approval (safety always).
@@ -74,6 +89,7 @@ class Settings(BaseSettings):
             self.sms_transport = "twilio" if has_credentials else "console"
         self.database_url = normalise_database_url(self.database_url)
         self.public_base_url = self.public_base_url.rstrip("/")
+        self.trusted_proxy_networks  # noqa: B018 - a typo is refused at start, not per request
         return self
 
     @property
@@ -84,6 +100,19 @@ class Settings(BaseSettings):
     def signatures_required(self) -> bool:
         """Unsigned webhooks are a local toy: only with no token and nothing real to send."""
         return bool(self.twilio_auth_token) or self.sms_transport != "console"
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(item.strip(), strict=False)
+            for item in self.trusted_proxies.split(",")
+            if item.strip()
+        )
+
+    @property
+    def plain_http_webhooks_allowed(self) -> bool:
+        """Alert webhooks over plain http: only in development, on a set-up served over http."""
+        return self.environment == "development" and self.public_base_url.startswith("http://")
 
     def check_startable(self) -> None:
         """Refuse configurations that would be unsafe to run; raises ConfigurationError."""
@@ -109,6 +138,10 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _half_the_cpus() -> int:
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 def _default_content_dir() -> Path:

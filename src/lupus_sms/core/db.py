@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
@@ -12,7 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from lupus_sms.core.config import get_settings
-from lupus_sms.core.request_scope import request_session
+from lupus_sms.core.request_scope import request_engine, request_session
 
 # Stable constraint names so Alembic migrations do not depend on the database's defaults.
 NAMING_CONVENTION = {
@@ -62,7 +63,9 @@ class UTCDateTime(TypeDecorator):
 def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
     """An engine tuned per backend: WAL and a busy timeout on SQLite; on PostgreSQL pre-ping
     (connections killed on the server are replaced), a connect timeout and, when given,
-    statement and lock timeouts."""
+    statement and lock timeouts. Errors never carry statement parameters: they are patients'
+    texts and numbers, and errors end up in logs."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -139,3 +142,14 @@ def get_db(request: Request) -> Session:
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+
+
+def get_sign_in_db(request: Request) -> Iterator[Session]:
+    """A session outside the request's one transaction, for signing in only: it commits the
+    count of an attempt before Argon2 runs, so that no connection is held while it does
+    (users/signin.py), which the request's transaction, committed once at its end, cannot."""
+    with Session(request_engine(request), expire_on_commit=False) as session:
+        yield session
+
+
+SignInSession = Annotated[Session, Depends(get_sign_in_db)]

@@ -2,7 +2,9 @@
 
 Keyset pagination on one unique, ordered column (usually the id): a page costs the same at
 row 10 and at row 10 million, and rows added meanwhile never shift a page. The cursor is
-opaque (base64 JSON) so the key can change without breaking clients that just echo it back.
+opaque and signed (with SESSION_SECRET): a client can only echo back what we gave it, so a
+crafted value never reaches a query, and the key can change without breaking clients. Its
+position is checked again all the same: whole numbers from 0 to MAX_ID, as many as expected.
 
 Usage in a route:  `def list_things(page: PageParamsDep) -> Page[ThingOut]`
 and in the service: `rows, next_cursor = paginate(db, stmt, params=page, key=Thing.id)`.
@@ -10,17 +12,17 @@ and in the service: `rows, next_cursor = paginate(db, stmt, params=page, key=Thi
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
+from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
@@ -37,34 +39,47 @@ class Page(BaseModel, Generic[T]):
 class PageParams:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    secret: str = ""  # signs the cursors we hand out and checks the ones we get back
+
+    def position(self, size: int = 1) -> tuple[int, ...] | None:
+        """Where the previous page ended: `size` whole numbers, or None on the first page."""
+        if self.cursor is None:
+            return None
+        try:
+            value = _signer(self.secret).loads(self.cursor)
+        except BadData:
+            raise ValidationFailed("cursor is not valid", field="cursor") from None
+        if not _is_position(value, size):  # only we sign, but a key change must not 500
+            raise ValidationFailed("cursor is not valid", field="cursor")
+        return tuple(value)
+
+    def cursor_for(self, *position: int) -> str:
+        return _signer(self.secret).dumps(list(position))
 
 
 def page_params(
+    settings: Annotated[Settings, Depends(get_settings)],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
     ] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, cursor=cursor)
+    return PageParams(limit=limit, cursor=cursor, secret=settings.session_secret)
 
 
 PageParamsDep = Annotated[PageParams, Depends(page_params)]
 
 
-def encode_cursor(value: Any) -> str:
-    raw = json.dumps({"k": value}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _signer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="lupus-cursor")
 
 
-def decode_cursor(cursor: str) -> Any:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["k"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise ValidationFailed("cursor is not valid", field="cursor") from None
-    if not isinstance(value, int | str) or isinstance(value, bool):
-        raise ValidationFailed("cursor is not valid", field="cursor")
-    return value
+def _is_position(value: object, size: int) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == size
+        and all(type(part) is int and 0 <= part <= MAX_ID for part in value)
+    )
 
 
 def paginate(
@@ -76,15 +91,16 @@ def paginate(
     descending: bool = True,
 ) -> tuple[list, str | None]:
     """One page of `stmt` ordered by the unique column `key`, and the cursor of the next."""
-    if params.cursor is not None:
-        after = decode_cursor(params.cursor)
+    position = params.position()
+    if position is not None:
+        (after,) = position
         stmt = stmt.where(key < after if descending else key > after)
     stmt = stmt.order_by(key.desc() if descending else key.asc()).limit(params.limit + 1)
     rows = list(db.scalars(stmt).all())
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]
-    return rows, encode_cursor(getattr(rows[-1], key.key))
+    return rows, params.cursor_for(getattr(rows[-1], key.key))
 
 
 def page_of(schema: type[T], rows: list, next_cursor: str | None) -> Page[T]:

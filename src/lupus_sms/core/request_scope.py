@@ -102,6 +102,12 @@ def request_database(request: Request) -> RequestDatabase:
     return database
 
 
+def request_engine(request: Request) -> Engine:
+    """The engine the request's database works on (for a session of its own, see
+    core/db.get_sign_in_db)."""
+    return request_database(request)._engine()
+
+
 def request_session(request: Request) -> Session:
     return request_database(request).session
 

@@ -128,7 +128,7 @@ def record_status_callback(db: Session, *, callback: StatusCallback, now: dateti
     """Apply one Twilio status callback; True when it changed something. Commits."""
     message = _find(db, callback)
     if message is None:
-        logger.info("status callback for an unknown message; ignored")
+        logger.info("status callback for an unknown message, or one its SID contradicts; ignored")
         return False
     status = statuses.from_twilio(callback.message_status, callback.error_code)
     if status is None:
@@ -139,11 +139,14 @@ def record_status_callback(db: Session, *, callback: StatusCallback, now: dateti
     changed = advance_status(db, message_id=message.id, status=status, **fields)
     _carrier_block_news(db, message=message, status=status, callback=callback, now=now)
     if message.twilio_sid is None and callback.message_sid:
-        # The callback beat our own send call: keep the SID so a later lookup finds the row.
+        # The callback beat our own send call: keep the SID so a later lookup finds the row
+        # (unless another row took it meanwhile: the SID is unique).
+        sid = callback.message_sid[:64]
+        taken = select(Message.id).where(Message.twilio_sid == sid).exists()
         db.execute(
             update(Message)
-            .where(Message.id == message.id, Message.twilio_sid.is_(None))
-            .values(twilio_sid=callback.message_sid[:64])
+            .where(Message.id == message.id, Message.twilio_sid.is_(None), ~taken)
+            .values(twilio_sid=sid)
         )
     db.commit()
     if changed:
@@ -162,21 +165,26 @@ def _carrier_block_news(db: Session, *, message: Message, status: str, callback,
 
 
 def _find(db: Session, callback: StatusCallback) -> Message | None:
+    by_sid = None
+    if callback.message_sid:
+        by_sid = db.scalar(select(Message).where(Message.twilio_sid == callback.message_sid))
     if callback.message_id is not None:
         found = db.get(Message, callback.message_id)
-        # The id in the URL must not contradict a SID we already hold for that row.
+        # The id in the URL must not contradict the SID: neither one we hold for that row,
+        # nor a row that already holds this SID.
         sid_conflict = bool(
-            found and callback.message_sid and found.twilio_sid not in (None, callback.message_sid)
-        )
-        if found is not None and found.direction == "outbound" and not sid_conflict:
-            return found
-    if callback.message_sid:
-        return db.scalar(
-            select(Message).where(
-                Message.twilio_sid == callback.message_sid, Message.direction == "outbound"
+            found
+            and callback.message_sid
+            and (
+                found.twilio_sid not in (None, callback.message_sid)
+                or (by_sid is not None and by_sid.id != found.id)
             )
         )
-    return None
+        if sid_conflict:
+            return None
+        if found is not None and found.direction == "outbound":
+            return found
+    return by_sid if by_sid is not None and by_sid.direction == "outbound" else None
 
 
 def phone_number_for(db: Session, e164: str | None) -> PhoneNumber | None:

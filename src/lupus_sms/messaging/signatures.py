@@ -15,7 +15,10 @@ MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's inbound forms are a few kB; anything l
 
 
 async def read_signed_form(request: Request, settings: Settings) -> dict[str, str]:
-    """Parse the urlencoded body once and verify the signature; 403 when it does not match."""
+    """Parse the urlencoded body once and verify the signature; 403 when it does not match.
+
+    The values come back without NUL characters (checked as signed, with them): NUL cannot be
+    stored in PostgreSQL text and means nothing in any Twilio field."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
         raise HTTPException(413, "request body too large")
@@ -35,4 +38,4 @@ async def read_signed_form(request: Request, settings: Settings) -> dict[str, st
         if not signature or not validator.validate(url, form, signature):
             logger.warning("rejected a webhook with a bad or missing Twilio signature")
             raise HTTPException(403, "invalid Twilio signature")
-    return form
+    return {name: value.replace("\x00", "") for name, value in form.items()}

@@ -1,8 +1,9 @@
 """`POST /twilio/status`: Twilio's delivery status callbacks, signed like the inbound webhook.
 
 Our own sends and the TwiML replies both name the message in the callback URL
-(`?message_id=`); otherwise the MessageSid finds it. Callbacks may repeat or come out of
-order: messaging/delivery.py only ever moves a status forwards.
+(`?message_id=`); otherwise the MessageSid finds it. A callback whose id and SID disagree
+(the row holds another SID, or another row holds this one) is ignored. Callbacks may repeat
+or come out of order: messaging/delivery.py only ever moves a status forwards.
 """
 
 from __future__ import annotations

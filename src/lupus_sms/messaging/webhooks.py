@@ -9,11 +9,14 @@ from twilio.twiml.messaging_response import MessagingResponse
 from lupus_sms.conversation.service import InboundResult, InboundSms
 from lupus_sms.core.config import Settings
 from lupus_sms.messaging.group_commit import inbound_writer
+from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.signatures import read_signed_form
 from lupus_sms.messaging.spool import DATABASE_UNAVAILABLE, accept_while_database_down
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 REQUIRED_FIELDS = ("MessageSid", "From")
+# The patient's side of a message is stored in this column: a longer From is no phone number.
+MAX_FROM = Message.__table__.c.phone.type.length
 
 
 @router.post(
@@ -40,25 +43,23 @@ async def inbound_sms(request: Request) -> Response:
 
 
 def _inbound_from_form(form: dict[str, str]) -> InboundSms:
-    missing = [name for name in REQUIRED_FIELDS if not _clean(form.get(name, "")).strip()]
+    missing = [name for name in REQUIRED_FIELDS if not form.get(name, "").strip()]
     if missing:
         raise HTTPException(422, f"missing required Twilio field(s): {', '.join(missing)}")
-    sid = _clean(form["MessageSid"]).strip()
+    sid = form["MessageSid"].strip()
     if len(sid) > 64:
         raise HTTPException(422, "MessageSid is too long")
+    from_number = form["From"].strip()
+    if len(from_number) > MAX_FROM:
+        raise HTTPException(422, f"From is too long (at most {MAX_FROM} characters)")
     return InboundSms(
         message_sid=sid,
-        from_number=_clean(form["From"])[:64],
-        to_number=_clean(form.get("To", ""))[:64] or None,
-        body=_clean(form.get("Body", "")),
-        opt_out_type=_clean(form.get("OptOutType", ""))[:32] or None,
-        messaging_service_sid=_clean(form.get("MessagingServiceSid", ""))[:64] or None,
+        from_number=from_number,
+        to_number=form.get("To", "")[:64] or None,
+        body=form.get("Body", ""),
+        opt_out_type=form.get("OptOutType", "")[:32] or None,
+        messaging_service_sid=form.get("MessagingServiceSid", "")[:64] or None,
     )
-
-
-def _clean(value: str) -> str:
-    """NUL cannot be stored in PostgreSQL text and has no meaning in an SMS."""
-    return value.replace("\x00", "")
 
 
 def twiml_reply(result: InboundResult, settings: Settings) -> str:

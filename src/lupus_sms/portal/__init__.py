@@ -14,6 +14,8 @@ from lupus_sms.admin import add_console_middleware
 
 def mount(app: FastAPI) -> None:
     """Add the portal routes, static files and the same security headers as the admin."""
+    from lupus_sms.console.signin import answer_busy
+    from lupus_sms.core.work_slots import Busy
     from lupus_sms.portal import (
         routes_alerts,
         routes_auth,
@@ -22,7 +24,13 @@ def mount(app: FastAPI) -> None:
         routes_settings,
         routes_users,
     )
-    from lupus_sms.portal.auth import COOKIES, PortalLoginRequired, PortalPageError
+    from lupus_sms.portal.auth import (
+        ACCOUNT_PAGE,
+        COOKIES,
+        PortalLoginRequired,
+        PortalPageError,
+        PortalPasswordChangeRequired,
+    )
     from lupus_sms.portal.pages import message_page
 
     modules = (routes_auth, routes_users, routes_settings, routes_keys)
@@ -35,9 +43,14 @@ def mount(app: FastAPI) -> None:
     async def _login(request: Request, exc: PortalLoginRequired) -> RedirectResponse:
         return RedirectResponse("/portal/login", status_code=303)
 
+    @app.exception_handler(PortalPasswordChangeRequired)
+    async def _change(request: Request, exc: PortalPasswordChangeRequired) -> RedirectResponse:
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+
     @app.exception_handler(PortalPageError)
     async def _page_error(request: Request, exc: PortalPageError):
         title = "Not allowed" if exc.status_code == 403 else "Not done"
         return message_page(request, title, exc.message, exc.status_code, link="/portal")
 
+    app.add_exception_handler(Busy, answer_busy)
     add_console_middleware(app, COOKIES)

@@ -2,9 +2,10 @@
 
 Two kinds of people use the portal: clinic users (a `users` row with a clinic_id and a clinic
 role) and service admins (clinic_id NULL) who opened one clinic's portal from the console.
-Both are re-validated on every request: active, same `session_generation`, and for admins a
-role that still allows it. Cookies and CSRF salts differ from the admin's, and the cookies have
-path /portal, so neither session can be used in the other place.
+Both are re-validated on every request: a live server-side session (console/sessions.py), an
+active user, and for admins a role that still allows it. Cookies and CSRF salts differ from
+the admin's, and the cookies have path /portal, so neither session can be used in the other
+place.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.console.sessions import current_session
+from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import DbSession
-from lupus_sms.core.signed_cookies import SESSION_MAX_AGE, CookieSession
+from lupus_sms.core.signed_cookies import CookieSession
 from lupus_sms.users import service as users
-from lupus_sms.users.models import CLINIC_ROLES, User
+from lupus_sms.users.models import CLINIC_ROLES, ConsoleSession, User
 
 COOKIES = CookieSession(
     name="portal",
@@ -31,6 +34,7 @@ COOKIES = CookieSession(
     state_key="portal_csrf_token",
 )
 SESSION_COOKIE = COOKIES.session_cookie
+ACCOUNT_PAGE = "/portal/account"
 # The admin permission that lets a service admin open (and act in) any clinic's portal.
 SERVICE_ADMIN_PERMISSION = "clinics.manage"
 
@@ -58,6 +62,10 @@ class PortalLoginRequired(Exception):
     """Redirects to the portal's sign-in page."""
 
 
+class PortalPasswordChangeRequired(Exception):
+    """Redirects to the account page: the password was handed over and must be replaced."""
+
+
 @dataclass
 class PortalContext:
     """The signed-in person and the clinic they are looking at."""
@@ -70,31 +78,6 @@ class PortalContext:
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
-
-
-def cookie_options(settings: Settings, *, max_age: int | None = SESSION_MAX_AGE) -> dict:
-    return COOKIES.cookie_options(settings, max_age=max_age)
-
-
-def session_cookie_value(settings: Settings, user: User, *, clinic_id: int | None = None) -> str:
-    """A clinic user's session, or (with `clinic_id`) a service admin's view of one clinic."""
-    payload = {"uid": user.id, "gen": user.session_generation}
-    if clinic_id is not None:
-        payload["cid"] = clinic_id
-    return COOKIES.session_value(settings, payload)
-
-
-def set_session_cookie(response, settings: Settings, user: User, *, clinic_id=None) -> None:
-    value = session_cookie_value(settings, user, clinic_id=clinic_id)
-    response.set_cookie(SESSION_COOKIE, value, **cookie_options(settings))
-
-
-def clear_cookies(response, settings: Settings) -> None:
-    COOKIES.clear(response, settings)
-
-
-def _read_session(settings: Settings, raw: str | None) -> dict | None:
-    return COOKIES.read_session(settings, raw)
 
 
 def portal_csrf_token(request: Request, settings: Settings) -> str:
@@ -116,12 +99,16 @@ async def verify_portal_csrf(
         raise PortalPageError(403, "This form has expired. Go back, reload the page and retry.")
 
 
-def portal_context(
-    request: Request, db: DbSession, settings: Annotated[Settings, Depends(get_settings)]
+def signed_in_context(
+    request: Request,
+    db: DbSession,
+    settings: Annotated[Settings, Depends(get_settings)],
+    clock: Annotated[Clock, Depends(get_clock)],
 ) -> PortalContext:
-    """The signed-in person's context; PortalLoginRequired (a redirect) otherwise."""
-    session = _read_session(settings, request.cookies.get(SESSION_COOKIE))
-    context = _context_for(db, session)
+    """The signed-in person's context (PortalLoginRequired, a redirect, otherwise), even one
+    who must still replace a handed-over password."""
+    found = current_session(request, db, settings, clock, COOKIES)
+    context = _context_for(db, *found) if found else None
     if context is None:
         raise PortalLoginRequired()
     portal_csrf_token(request, settings)  # every signed-in page has a sign-out form
@@ -130,18 +117,22 @@ def portal_context(
     return context
 
 
-def _context_for(db: Session, session: dict | None) -> PortalContext | None:
-    if not session:
-        return None
-    user = db.get(User, session.get("uid"))
-    if user is None or not user.is_active or user.session_generation != session.get("gen"):
-        return None
+def portal_context(
+    context: Annotated[PortalContext, Depends(signed_in_context)],
+) -> PortalContext:
+    """The signed-in person's context, for a person who may use the portal."""
+    if context.user.must_change_password:
+        raise PortalPasswordChangeRequired()
+    return context
+
+
+def _context_for(db: Session, session: ConsoleSession, user: User) -> PortalContext | None:
     if user.clinic_id is not None:
-        if "cid" in session or user.role not in CLINIC_ROLES:
+        if session.clinic_id is not None or user.role not in CLINIC_ROLES:
             return None
         clinic = db.get(Clinic, user.clinic_id)
         return PortalContext(clinic, user.role, user, False, Actor(user.email, user.id))
-    clinic = db.get(Clinic, session.get("cid") or 0)
+    clinic = db.get(Clinic, session.clinic_id) if session.clinic_id else None
     if clinic is None or not users.can(user, SERVICE_ADMIN_PERMISSION):
         return None
     actor = Actor(f"{user.email} (service admin)", user.id)
@@ -149,6 +140,7 @@ def _context_for(db: Session, session: dict | None) -> PortalContext | None:
 
 
 Portal = Annotated[PortalContext, Depends(portal_context)]
+AccountPortal = Annotated[PortalContext, Depends(signed_in_context)]
 
 
 def require_portal(permission: str):

@@ -7,17 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from lupus_sms.audit.service import Actor, record
+from lupus_sms.console import signin as console_signin
+from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.db import DbSession, SignInSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
-from lupus_sms.portal.auth import (
-    Portal,
-    PortalCsrf,
-    PortalCsrfToken,
-    clear_cookies,
-    set_session_cookie,
-)
+from lupus_sms.portal.auth import COOKIES, AccountPortal, Portal, PortalCsrf, PortalCsrfToken
 from lupus_sms.portal.pages import message_page, redirect, render
 from lupus_sms.users import service as users
 
@@ -37,40 +33,103 @@ def login_form(request: Request, token: PortalCsrfToken) -> object:
     return render(request, "login.html")
 
 
-@router.post("/login", dependencies=[PortalCsrf])
-def login(
+@router.post("/login", dependencies=[PasswordSlot, PortalCsrf])
+async def login(
     request: Request,
-    db: DbSession,
+    db: SignInSession,
     settings: SettingsDep,
     clock: ClockDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: PasswordField = "",
 ) -> object:
-    now = clock.now()
-    try:
-        user = users.authenticate(db, email=email, password=password, now=now, clinic_users=True)
-    except LupusSmsError as exc:
-        actor = Actor(email.strip().lower()[:254] or "?")
-        record(db, actor=actor, action="portal.login_failed", now=now)
-        db.commit()
-        return render(request, "login.html", 401, error=exc.message, email=email)
-    record(
+    outcome = await console_signin.sign_in(
+        request,
         db,
-        actor=Actor(user.email, user.id),
-        action="portal.login",
-        now=now,
-        target=f"clinic:{user.clinic_id}",
+        settings,
+        clock,
+        COOKIES,
+        email=email,
+        password=password,
+        audit_action="portal.login",
     )
-    db.commit()
+    if outcome.session_token is None:
+        page = render(
+            request, "login.html", outcome.status_code, error=outcome.message, email=email
+        )
+        if outcome.retry_after:
+            page.headers["Retry-After"] = str(outcome.retry_after)
+        return page
     response = redirect("/portal/patients")
-    set_session_cookie(response, settings, user)
+    COOKIES.start(response, settings, outcome.session_token)
     return response
 
 
 @router.post("/logout", dependencies=[PortalCsrf])
-def logout(settings: SettingsDep) -> object:
+def logout(request: Request, db: DbSession, settings: SettingsDep) -> object:
+    console_signin.sign_out(db, token=COOKIES.session_token(request))
     response = redirect("/portal/login")
-    clear_cookies(response, settings)
+    COOKIES.clear(response, settings)
+    return response
+
+
+@router.get("/account")
+def account(request: Request, portal: AccountPortal) -> object:
+    done = request.query_params.get("done") == "1"
+    return render(request, "account.html", portal=portal, changed=done)
+
+
+@router.post("/account/password", dependencies=[PasswordSlot, PortalCsrf])
+async def account_password(
+    request: Request,
+    portal: AccountPortal,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    current_password: PasswordField = "",
+    password: PasswordField = "",
+    confirm: PasswordField = "",
+) -> object:
+    """A clinic user's own password (a service admin changes theirs in the admin console)."""
+    if portal.is_service_admin:
+        return message_page(
+            request,
+            "Not here",
+            "Change your password in the admin console.",
+            403,
+            link="/portal/account",
+        )
+    outcome = await console_signin.change_password(
+        request,
+        db,
+        settings,
+        clock,
+        COOKIES,
+        user=portal.user,
+        current=current_password,
+        new=password,
+        confirm=confirm,
+    )
+    if outcome.session_token is None:
+        page = render(
+            request, "account.html", outcome.status_code, portal=portal, error=outcome.message
+        )
+        if outcome.retry_after:
+            page.headers["Retry-After"] = str(outcome.retry_after)
+        return page
+    response = redirect("/portal/account?done=1")
+    COOKIES.start(response, settings, outcome.session_token)
+    return response
+
+
+@router.post("/account/sign-out-everywhere", dependencies=[PortalCsrf])
+def sign_out_everywhere(
+    portal: AccountPortal, db: DbSession, settings: SettingsDep, clock: ClockDep
+) -> object:
+    console_signin.sign_out_everywhere(
+        db, user=portal.user, now=clock.now(), audit_action="portal.signed_out_everywhere"
+    )
+    response = redirect("/portal/login")
+    COOKIES.clear(response, settings)
     return response
 
 

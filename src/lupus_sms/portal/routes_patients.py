@@ -7,7 +7,7 @@ as for the API.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -41,6 +41,8 @@ from lupus_sms.scheduling.plans import plans_of
 router = APIRouter(prefix="/portal/patients", include_in_schema=False)
 router.include_router(routes_patient_actions.router)
 
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
 ENROL_FIELDS = ("phone", "name", "external_id", "program", "consent_source", "language")
 OPTIONAL = ("name", "external_id", "timezone", "procedure_date")
 PROGRAMS = {"ahsct": "aHSCT", "msc": "MSC", "evaluation": "Evaluation"}
@@ -254,12 +256,18 @@ def patient_page(
 
 
 def _instant(text: str) -> datetime | None:
+    """Where an older page of the timeline starts: an instant with an offset, within the
+    years a timeline can hold (a year-1 instant east of UTC would overflow in UTC)."""
     if not text:
         return None
+    invalid = PortalPageError(422, "That link to older events is not valid.")
     try:
         value = datetime.fromisoformat(text)
-    except ValueError:
-        raise PortalPageError(422, "That link to older events is not valid.") from None
-    if value.tzinfo is None:
-        raise PortalPageError(422, "That link to older events is not valid.")
+        if value.tzinfo is None:
+            raise invalid
+        value = value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise invalid from None
+    if not EARLIEST_INSTANT <= value <= LATEST_INSTANT:
+        raise invalid
     return value

@@ -60,7 +60,7 @@ def settings_save(
         new_webhook_secret=new_webhook_secret,
         remove_webhook_secret=remove_webhook_secret,
     )
-    allow_http = settings.public_base_url.startswith("http://")
+    allow_http = settings.plain_http_webhooks_allowed
     try:
         changed = clinic_settings.update(db, clinic=portal.clinic, form=form, allow_http=allow_http)
     except clinic_settings.SettingsInvalid as exc:

@@ -13,7 +13,7 @@ from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, require_portal
 from lupus_sms.portal.pages import redirect, render
-from lupus_sms.users import clinic_users
+from lupus_sms.users import clinic_users, throttle
 from lupus_sms.users.models import CLINIC_ROLES
 
 router = APIRouter(prefix="/portal/users", include_in_schema=False)
@@ -23,8 +23,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 @router.get("")
-def user_list(request: Request, portal: UsersManager, db: DbSession) -> object:
-    return _page(request, db, portal)
+def user_list(request: Request, portal: UsersManager, db: DbSession, clock: ClockDep) -> object:
+    return _page(request, db, portal, clock)
 
 
 @router.post("", dependencies=[PortalCsrf])
@@ -43,11 +43,11 @@ def user_invite(
         )
     except LupusSmsError as exc:
         db.rollback()
-        return _page(request, db, portal, exc.status_code, error=exc, email=email, role=role)
+        return _page(request, db, portal, clock, exc.status_code, error=exc, email=email, role=role)
     _audit(db, portal, clock, "portal.user_invited", user, detail=role)
     db.commit()
     link = settings.public_base_url + path
-    return _page(request, db, portal, link=link, link_for=user.email, invited=True)
+    return _page(request, db, portal, clock, link=link, link_for=user.email, invited=True)
 
 
 @router.post("/{user_id}/role", dependencies=[PortalCsrf])
@@ -64,7 +64,7 @@ def user_role(
         clinic_users.set_role(db, user=user, role=role)
     except LupusSmsError as exc:
         db.rollback()
-        return _page(request, db, portal, exc.status_code, error=exc)
+        return _page(request, db, portal, clock, exc.status_code, error=exc)
     _audit(db, portal, clock, "portal.user_role_changed", user, detail=role)
     db.commit()
     return redirect("/portal/users")
@@ -84,9 +84,25 @@ def user_active(
         clinic_users.set_active(db, user=user, active=active)
     except LupusSmsError as exc:
         db.rollback()
-        return _page(request, db, portal, exc.status_code, error=exc)
+        return _page(request, db, portal, clock, exc.status_code, error=exc)
     action = "portal.user_reactivated" if active else "portal.user_deactivated"
     _audit(db, portal, clock, action, user)
+    db.commit()
+    return redirect("/portal/users")
+
+
+@router.post("/{user_id}/unlock", dependencies=[PortalCsrf])
+def user_unlock(
+    request: Request, user_id: int, portal: UsersManager, db: DbSession, clock: ClockDep
+) -> object:
+    """Forget the failed sign-ins of a colleague who was slowed down (by their own typos,
+    or by someone guessing): they can sign in again at once."""
+    try:
+        user = clinic_users.get(db, clinic_id=portal.clinic.id, user_id=user_id)
+    except LupusSmsError as exc:
+        return _page(request, db, portal, clock, exc.status_code, error=exc)
+    throttle.unlock_account(db, email=user.email)
+    _audit(db, portal, clock, "portal.user_unlocked", user)
     db.commit()
     return redirect("/portal/users")
 
@@ -105,15 +121,19 @@ def user_link(
         path = clinic_users.issue_link(db, user=user, now=clock.now())
     except LupusSmsError as exc:
         db.rollback()
-        return _page(request, db, portal, exc.status_code, error=exc)
+        return _page(request, db, portal, clock, exc.status_code, error=exc)
     _audit(db, portal, clock, "portal.user_link_issued", user)
     db.commit()
     link = settings.public_base_url + path
-    return _page(request, db, portal, link=link, link_for=user.email)
+    return _page(request, db, portal, clock, link=link, link_for=user.email)
 
 
-def _page(request: Request, db, portal: PortalContext, status_code: int = 200, **context):
+def _page(
+    request: Request, db, portal: PortalContext, clock: Clock, status_code: int = 200, **context
+):
     people = clinic_users.get_all(db, clinic_id=portal.clinic.id)
+    emails = [person.email for person in people]
+    slowed = throttle.slowed_down(db, emails=emails, now=clock.now())
     return render(
         request,
         "users.html",
@@ -121,6 +141,7 @@ def _page(request: Request, db, portal: PortalContext, status_code: int = 200, *
         portal=portal,
         people=people,
         roles=CLINIC_ROLES,
+        slowed_down=slowed,
         **context,
     )
 

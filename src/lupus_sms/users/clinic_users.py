@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.users import service as users
+from lupus_sms.users import sessions
 from lupus_sms.users.models import CLINIC_ROLES, User
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -84,7 +85,8 @@ def set_active(db: Session, *, user: User, active: bool) -> None:
     if not active:
         _keep_an_admin(db, user, "deactivated")
     user.is_active = active
-    user.session_generation += 1
+    if not active:
+        sessions.end_all(db, user_id=user.id)
     db.flush()
 
 

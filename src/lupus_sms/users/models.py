@@ -1,4 +1,8 @@
-"""Admin users. Passwords are Argon2 hashes; a reset link is stored only as a hash."""
+"""People who sign in, their sessions, and the counts that slow down password guessing.
+
+Passwords are Argon2 hashes; a reset link, a session token and a throttled email are stored
+only as SHA-256 hashes.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +28,40 @@ class User(Base, TimestampMixin):
     role: Mapped[str] = mapped_column(String(16))  # editor | reviewer | owner (| clinic roles)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change or deactivation: every older session cookie stops working.
-    session_generation: Mapped[int] = mapped_column(default=0)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The password was chosen by someone else (the demo, an operator): replace it first.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reset_token_hash: Mapped[str | None] = mapped_column(String(64))
     reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_demo: Mapped[bool] = mapped_column(default=False)
+
+
+class ConsoleSession(Base):
+    """One signed-in browser of one console ("admin" or "portal"). The cookie holds a random
+    token; ending a session is deleting its row (users/sessions.py)."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    console: Mapped[str] = mapped_column(String(8))
+    # A service admin's session in one clinic's portal names that clinic.
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted for one scope: an account, an account at one client address,
+    or one client address (users/throttle.py)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # The hashed email of the account and account-at-address scopes, to unlock them.
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,4 +1,5 @@
-"""Admin users: create, sign in with lock-out, deactivate, one-time reset links.
+"""Admin users: create, deactivate, change passwords, one-time reset links. Signing in is
+users/signin.py.
 
 Helpers flush; the top-level use case (a route or a command) commits.
 """
@@ -12,17 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lupus_sms.core.errors import (
-    AuthenticationError,
-    ConflictError,
-    NotFoundError,
-    ValidationFailed,
-)
+from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.users import sessions
 from lupus_sms.users.models import ROLES, User
 from lupus_sms.users.passwords import hash_password, password_problem, verify_password
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 RESET_LINK_LIFETIME = timedelta(hours=24)
 # What a role may do; an owner may do everything.
 PERMISSIONS = {
@@ -44,9 +39,16 @@ def normalise_email(email: str) -> str:
 
 
 def create(
-    db: Session, *, email: str, password: str | None, role: str, is_demo: bool = False
+    db: Session,
+    *,
+    email: str,
+    password: str | None,
+    role: str,
+    is_demo: bool = False,
+    temporary: bool = False,
 ) -> User:
-    """A new admin; with no password the user needs a reset link to sign in."""
+    """A new admin; with no password the user needs a reset link to sign in. A `temporary`
+    password was chosen for them: they must replace it at their first sign-in."""
     email = normalise_email(email)
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
@@ -56,6 +58,7 @@ def create(
     if password is not None:
         _check_password(password)
         user.password_hash = hash_password(password)
+        user.must_change_password = temporary
     db.add(user)
     db.flush()
     return user
@@ -77,40 +80,12 @@ def count_owners(db: Session) -> int:
     return db.scalar(query) or 0
 
 
-def authenticate(
-    db: Session, *, email: str, password: str, now: datetime, clinic_users: bool = False
-) -> User:
-    """The user for these credentials; counts failures and locks the account for a while.
-
-    Every failure says the same thing, so the form does not tell which emails exist. Admins
-    sign in to the console only, clinic users (`clinic_users=True`) to the portal only.
-    """
-    refused = AuthenticationError("wrong email or password, or the account is locked")
-    user = db.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or (user.clinic_id is not None) != clinic_users:
-        verify_password(None, password)  # same cost as a real check
-        raise refused
-    if user.locked_until is not None and user.locked_until > now:
-        raise refused
-    if not user.is_active or not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        db.flush()
-        raise refused
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    db.flush()
-    return user
-
-
 def set_active(db: Session, *, user: User, active: bool) -> None:
     if not active and user.role == "owner" and count_owners(db) <= 1:
         raise ConflictError("the last owner cannot be deactivated")
     user.is_active = active
-    user.session_generation += 1
+    if not active:
+        sessions.end_all(db, user_id=user.id)
     db.flush()
 
 
@@ -155,13 +130,15 @@ def reset_password(db: Session, *, token: str, password: str, now: datetime) -> 
 
 
 def change_password(db: Session, *, user: User, password: str) -> None:
+    """A password the user chose: every session of theirs ends, and any reset link."""
     _check_password(password)
+    if user.must_change_password and verify_password(user.password_hash, password):
+        raise ValidationFailed("choose a password of your own, not the one you were given")
     user.password_hash = hash_password(password)
+    user.must_change_password = False
     user.reset_token_hash = None
     user.reset_expires_at = None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.session_generation += 1
+    sessions.end_all(db, user_id=user.id)
     db.flush()
 
 

@@ -36,7 +36,11 @@
   }
 
   function poll() {
-    fetch("/portal/alerts/open-count", { credentials: "same-origin", cache: "no-store" })
+    fetch("/portal/alerts/open-count", {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "X-Background-Poll": "1" }, // a poll is no sign of use: the idle timeout runs on
+    })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (body && typeof body.open === "number") {
