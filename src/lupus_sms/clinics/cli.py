@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from lupus_sms.clinics import service
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.clock import system_clock
-from lupus_sms.core.config import get_settings
 from lupus_sms.core.errors import LupusSmsError
 
 clinic_app = typer.Typer(help="Clinics (tenants) and their API keys.", no_args_is_help=True)
@@ -28,15 +27,13 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def cli_session() -> Iterator[Session]:
-    """A session on DATABASE_URL; domain errors become a clean message and exit code 1."""
+def cli_session(*, read_only: bool = False) -> Iterator[Session]:
+    """A session on DATABASE_URL; domain errors become a clean message and exit code 1.
+    A `read_only` command never creates a new SQLite file (core/cli_database.py)."""
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.db import get_sessionmaker
 
-    settings = get_settings()
-    if settings.is_sqlite:  # the one-machine default migrates itself, like `serve`
-        from lupus_sms.core.migrations import upgrade
-
-        upgrade(settings.database_url)
+    ready_database(read_only=read_only)
     with get_sessionmaker()() as db:
         try:
             yield db
@@ -85,7 +82,7 @@ def create(
 @clinic_app.command("list")
 def list_clinics() -> None:
     """Clinics with their keys' visible prefixes."""
-    with cli_session() as db:
+    with cli_session(read_only=True) as db:
         for clinic in db.scalars(select(Clinic).order_by(Clinic.id)):
             keys = service.list_api_keys(db, clinic_id=clinic.id)
             shown = ", ".join(k.prefix + (" (revoked)" if k.revoked_at else "") for k in keys)

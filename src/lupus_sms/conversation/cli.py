@@ -6,6 +6,7 @@ import uuid
 
 import typer
 
+from lupus_sms.content.service import get_content
 from lupus_sms.conversation.service import InboundSms, handle_inbound
 from lupus_sms.core.clock import system_clock
 from lupus_sms.core.config import get_settings
@@ -33,7 +34,7 @@ def chat(
         except (EOFError, KeyboardInterrupt):
             typer.echo("")
             return
-        typer.echo(f"bot> {_send(phone, to, body) or '(no reply)'}")
+        typer.echo(f"bot> {_send(phone, to, body)}")
 
 
 def text(
@@ -42,10 +43,11 @@ def text(
     to: str = typer.Option(LOCAL_NUMBER, help="The service number you text."),
 ) -> None:
     """Send one text through the bot and print its reply (scriptable)."""
-    typer.echo(_send(_phone_or_exit(from_), to, body) or "")
+    typer.echo(_send(_phone_or_exit(from_), to, body))
 
 
-def _send(phone: str, to: str, body: str) -> str | None:
+def _send(phone: str, to: str, body: str) -> str:
+    """The reply, or what a phone would get instead when the service itself sends nothing."""
     from lupus_sms.core.db import get_sessionmaker
 
     settings = get_settings()
@@ -54,7 +56,33 @@ def _send(phone: str, to: str, body: str) -> str | None:
     )
     with get_sessionmaker()() as db:
         result = handle_inbound(db, sms=sms, settings=settings, clock=system_clock)
-    return result.reply_body
+    if result.reply_body:
+        return result.reply_body
+    confirmation = TWILIO_CONFIRMS.get(result.reply_kind or "")
+    if confirmation is None:
+        return "(no reply)"
+    word, text_key = confirmation
+    text = get_content().for_language(spanish_word_language(body)).text(text_key)
+    return (
+        f"(no reply from the service: in production Twilio confirms {word} itself; with "
+        f'Advanced Opt-Out set up as in the README, the phone gets: "{text}")'
+    )
+
+
+# Twilio answers these words itself (REPLY_TO_OPT_OUT_WORDS=false, the default); the console
+# says so instead of printing a blank line. (reply kind -> the word family, our text's key)
+TWILIO_CONFIRMS = {
+    "opt_out": ("STOP", "opt_out_confirmation"),
+    "opt_in": ("START", "opt_in_confirmation"),
+}
+
+
+def spanish_word_language(body: str) -> str:
+    """Advanced Opt-Out answers a Spanish word with the Spanish text it is given."""
+    from lupus_sms.conversation.compliance import SPANISH_WORDS
+    from lupus_sms.conversation.text import normalise
+
+    return "es" if normalise(body) in SPANISH_WORDS else "en"
 
 
 def _phone_or_exit(raw: str) -> str:
@@ -63,8 +91,7 @@ def _phone_or_exit(raw: str) -> str:
         phone = normalise_phone(raw, settings.default_country)
     except ValidationFailed as exc:
         raise typer.BadParameter(exc.message, param_hint="--from") from None
-    if settings.is_sqlite:
-        from lupus_sms.core.migrations import upgrade
+    from lupus_sms.core.cli_database import ready_database
 
-        upgrade(settings.database_url)
+    ready_database()
     return phone

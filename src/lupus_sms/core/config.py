@@ -23,7 +23,10 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_from_number: str | None = None
-    public_base_url: str = "http://localhost:8000"
+    # Where Twilio and people reach this service: every link we print or send starts with it
+    # (never with a request's Host header, which a client chooses). Development derives it
+    # from HOST and PORT; production refuses to start without it.
+    public_base_url: str | None = None
     sms_transport: Literal["twilio", "console"] | None = None
 
     host: str = "127.0.0.1"
@@ -73,7 +76,12 @@ class Settings(BaseSettings):
             has_credentials = bool(self.twilio_account_sid and self.twilio_auth_token)
             self.sms_transport = "twilio" if has_credentials else "console"
         self.database_url = normalise_database_url(self.database_url)
-        self.public_base_url = self.public_base_url.rstrip("/")
+        if self.public_base_url:
+            self.public_base_url = self.public_base_url.rstrip("/")
+        elif self.environment == "development":
+            self.public_base_url = f"http://{_link_host(self.host)}:{self.port}"
+        else:
+            self.public_base_url = None
         return self
 
     @property
@@ -101,6 +109,25 @@ class Settings(BaseSettings):
             )
         if self.environment == "production" and self.session_secret == DEVELOPMENT_SESSION_SECRET:
             raise ConfigurationError("set SESSION_SECRET: the development default is refused")
+        self.link("/")
+
+    def link(self, path: str) -> str:
+        """An absolute URL on this service, for texts, invitations and Twilio callbacks."""
+        from lupus_sms.core.errors import ConfigurationError
+
+        if not self.public_base_url:
+            raise ConfigurationError(
+                "set PUBLIC_BASE_URL to the address people and Twilio reach this service at "
+                "(e.g. https://sms.example.org): outside development it has no default"
+            )
+        return self.public_base_url + path
+
+
+def _link_host(host: str) -> str:
+    """The host part of a link to the address served: a wildcard bind means this machine."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcard, not binding to it
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
 
 
 def normalise_database_url(url: str) -> str:
