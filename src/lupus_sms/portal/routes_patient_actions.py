@@ -74,8 +74,22 @@ def resume(request: Request, db: DbSession, patient: ManagedPatient, clock: Cloc
     return _done(request, db, patient, clock, "patient.resume", "resumed")
 
 
+@router.get("/{patient_id}/unenroll")
+def unenroll_form(request: Request, patient: ManagedPatient) -> object:
+    """Unenrolling cannot be undone from the portal: say what it does and ask first."""
+    return render(request, "unenroll.html", patient=patient)
+
+
 @router.post("/{patient_id}/unenroll", dependencies=[PortalCsrf])
-def unenroll(request: Request, db: DbSession, patient: ManagedPatient, clock: ClockDep) -> object:
+def unenroll(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    clock: ClockDep,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> object:
+    if confirm != "yes":  # only the confirmation page's button unenrols
+        return render(request, "unenroll.html", 422, patient=patient)
     enrollment.unenroll(db, patient, erase=False, now=clock.now())
     return _done(request, db, patient, clock, "patient.unenroll", "unenrolled")
 
