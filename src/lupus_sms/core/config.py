@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     content_review_required: bool = True
     # Texts above this reading grade are flagged in the editor (patient materials aim at 6-8).
     reading_grade_limit: float = 8.0
+    # Spanish texts below this Fernández-Huerta reading ease are flagged (60-70 is "normal").
+    spanish_reading_ease_minimum: float = 60.0
     default_country: str = "US"
 
     # Reply limits against auto-responder loops and floods (conversation/limits.py).
