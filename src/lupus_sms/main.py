@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
-from fastapi_offline import FastAPIOffline
 
 import lupus_sms.models  # noqa: F401 - every mapper must be known before the first query
 from lupus_sms.api import include_routers
+from lupus_sms.api_docs import documented_app
 from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.errors import install_error_handlers
@@ -24,17 +24,13 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_startable()
-    # /docs and /redoc load Swagger UI and ReDoc from files shipped with fastapi-offline, not
-    # from a public CDN that hospital networks often block. The validator badge would also
-    # call out to swagger.io: off.
-    app = FastAPIOffline(
+    # /docs and /redoc work without a public CDN (api_docs.py).
+    app = documented_app(
         title="lupus-sms",
         version="0.1.0",
         description="SMS education, consent, reminders and safety escalation for lupus "
         "stem-cell treatment programmes.",
         lifespan=_lifespan(settings),
-        static_url="/docs-assets",
-        swagger_ui_parameters={"validatorUrl": None},
     )
     install_error_handlers(app)
     install_phone_masking()
