@@ -111,3 +111,35 @@ def test_send_window_fields_take_24_hour_times_and_look_alike(portal_client, cli
         assert 'pattern="([01][0-9]|2[0-3]):[0-5][0-9]"' in tag
     assert 'value="08:00"' in page and 'value="20:00"' in page
     assert "24-hour clock" in page
+
+
+def test_appointment_times_are_typed_as_24_hour_times(portal_client, clinic, db):
+    coordinator = portal_client(clinic, "coordinator")
+    patient = make_patient(db, clinic)
+    db.commit()
+    page = f"/portal/patients/{patient.id}"
+    form = coordinator.get(page).text
+    assert 'type="datetime-local"' not in form
+    time_input = re.search(r'<input type="text" id="appointment-time"[^>]*>', form)[0]
+    assert 'pattern="([01]?[0-9]|2[0-3]):[0-5][0-9]"' in time_input
+    added = coordinator.post(
+        f"{page}/appointments",
+        {"starts_on": "2026-03-20", "starts_time": "14:30", "kind": "consultation"},
+        page=page,
+    )
+    assert added.status_code == 303, added.text[:500]
+    anchor = db.scalar(select(Anchor).where(Anchor.patient_id == patient.id))
+    assert anchor.at.isoformat() == "2026-03-20T18:30:00+00:00"  # 14:30 EDT
+    shown = coordinator.get(page).text
+    assert 'name="starts_time" value="14:30"' in shown
+    preview = coordinator.get(
+        f"{page}/appointments/{anchor.id}/move?starts_on=2026-03-21&starts_time=9:05"
+    )
+    assert preview.status_code == 200
+    assert 'name="starts_at" value="2026-03-21T09:05"' in preview.text
+    bad = coordinator.post(
+        f"{page}/appointments",
+        {"starts_on": "2026-03-20", "starts_time": "2:30 PM", "kind": "consultation"},
+        page=page,
+    )
+    assert bad.status_code == 422 and "24-hour time" in bad.text
