@@ -40,8 +40,8 @@ def run_due(
     from lupus_sms.worker import tick_once
 
     get_settings().check_startable()
+    clock = FixedClock(parse_instant(now)) if now else system_clock  # a bad --now first
     ready_database()
-    clock = FixedClock(parse_instant(now)) if now else system_clock
     handled = tick_once(clock)
     typer.echo(json.dumps({"now": clock.now().isoformat(), "handled": handled}))
     if len(handled) != len(TICK_STEPS):
