@@ -111,7 +111,7 @@ class Settings(BaseSettings):
             )
         if self.environment == "production" and self.session_secret == DEVELOPMENT_SESSION_SECRET:
             raise ConfigurationError("set SESSION_SECRET: the development default is refused")
-        self.link("/")
+        self.link("")  # outside development, a missing PUBLIC_BASE_URL is refused here
 
     def link(self, path: str) -> str:
         """An absolute URL on this service, for texts, invitations and Twilio callbacks."""
