@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from lupus_sms import admin, health, metrics, portal
+from lupus_sms import admin, health, home, metrics, portal
 from lupus_sms.alerts import router as alerts_router
 from lupus_sms.enrollment import router as enrollment_router
 from lupus_sms.messaging import status as message_status
@@ -19,6 +19,7 @@ API_RESPONSES: dict[int | str, dict] = {
 
 
 def include_routers(app: FastAPI) -> None:
+    app.include_router(home.router)
     app.include_router(health.router)
     metrics.mount(app)  # GET /metrics and the webhook timing
     app.include_router(webhooks.router)

@@ -13,6 +13,7 @@ from lupus_sms.clinics.cli import register as register_clinics
 from lupus_sms.content.cli import register as register_content
 from lupus_sms.conversation.cli import register as register_conversation
 from lupus_sms.core.config import get_settings
+from lupus_sms.core.errors import ConfigurationError
 from lupus_sms.enrollment.cli import register as register_patients
 from lupus_sms.messaging.spool_cli import register as register_spool
 from lupus_sms.messaging.twilio_cli import register as register_twilio
@@ -36,9 +37,12 @@ register_twilio(app)
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply Alembic migrations to DATABASE_URL."""
+    from lupus_sms.core.database_status import describe
     from lupus_sms.core.migrations import upgrade
 
-    upgrade(get_settings().database_url, revision)
+    url = get_settings().database_url
+    typer.echo(f"database: {describe(url)}", err=True)
+    upgrade(url, revision)
     typer.echo(f"database at revision {revision}")
 
 
@@ -54,22 +58,29 @@ def serve(
     """Run the web service (and, unless --no-scheduler, the scheduler in the same process)."""
     import uvicorn
 
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.logging import configure_logging
+    from lupus_sms.home import place_lines
 
-    settings = get_settings()
-    settings.check_startable()
-    configure_logging()
-    if settings.is_sqlite:
-        from lupus_sms.core.migrations import upgrade
-
-        upgrade(settings.database_url)
+    # The app (and each --workers process) reads its settings afresh: the address served
+    # is what development links are made of, and the flag says who runs the scheduler.
+    if host:
+        os.environ["HOST"] = host
+    if port:
+        os.environ["PORT"] = str(port)
     if no_scheduler:
         os.environ["IN_PROCESS_SCHEDULER"] = "false"
-        get_settings.cache_clear()  # the app reads the flag from fresh settings
+    get_settings.cache_clear()
+    settings = get_settings()
+    settings.check_startable()
+    ready_database()
+    configure_logging()
+    typer.echo(f"lupus-sms listening on {settings.host}:{settings.port}; open:")
+    typer.echo("\n".join(place_lines(settings.link(""))))
     uvicorn.run(
         "lupus_sms.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         workers=workers,
         # The client's address is the socket's peer; X-Forwarded-For counts only from
         # TRUSTED_PROXIES, which the app checks itself (core/client_address.py).
@@ -83,4 +94,8 @@ def main() -> None:
 
     # Every command (serve, worker, chat) serves the live content from the database.
     use_database_content(read_only_session)
-    app()
+    try:
+        app()
+    except ConfigurationError as exc:  # a setting that makes starting unsafe: say which
+        typer.echo(f"refused: {exc.message}", err=True)
+        raise SystemExit(1) from None

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.database_status import migration_problem
 from lupus_sms.core.db import DbSession
 from lupus_sms.scheduling.health import scheduler_check
 
@@ -28,14 +29,21 @@ def healthz(
     body: dict[str, object] = {}
     try:
         db.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-        expected = settings.expect_worker or getattr(request.app.state, "scheduler_running", False)
-        started_at = getattr(request.app.state, "scheduler_started_at", None)
-        checks["scheduler"], body["scheduler"] = scheduler_check(
-            db, settings=settings, now=clock.now(), expected=expected, started_at=started_at
-        )
-    except SQLAlchemyError:
+        problem = migration_problem(db.connection())
+        if problem:  # every query of the scheduler would fail: name the cause instead
+            checks["database"], body["database"] = "not_migrated", problem
+        else:
+            checks["database"] = "ok"
+            expected = settings.expect_worker or getattr(
+                request.app.state, "scheduler_running", False
+            )
+            started_at = getattr(request.app.state, "scheduler_started_at", None)
+            checks["scheduler"], body["scheduler"] = scheduler_check(
+                db, settings=settings, now=clock.now(), expected=expected, started_at=started_at
+            )
+    except SQLAlchemyError as exc:
         checks["database"] = "unavailable"
+        body["database"] = f"cannot reach the database ({type(exc).__name__})"
     healthy = all(value in ("ok", "not_expected") for value in checks.values())
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", "checks": checks, **body},

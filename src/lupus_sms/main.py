@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 import lupus_sms.models  # noqa: F401 - every mapper must be known before the first query
 from lupus_sms.api import include_routers
+from lupus_sms.api_docs import documented_app
 from lupus_sms.console.signin import BUSY, PASSWORD_PATHS
 from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
@@ -27,7 +28,8 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_startable()
-    app = FastAPI(
+    # /docs and /redoc work without a public CDN (api_docs.py).
+    app = documented_app(
         title="lupus-sms",
         version="0.1.0",
         description="SMS education, consent, reminders and safety escalation for lupus "

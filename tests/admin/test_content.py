@@ -98,7 +98,7 @@ def test_saving_is_refused_with_a_clear_message(editor, overrides, message):
 def test_unknown_placeholder_in_a_message_is_refused(editor):
     editor.get("/admin/content")
     page = editor.get("/admin/content/edit/messages").text
-    fields = dict(re.findall(r'name="(msg_\w+)" rows="3" data-analyze>([^<]*)<', page))
+    fields = dict(re.findall(r'name="(msg_\w+)"[^>]*rows="3" data-analyze[^>]*>([^<]*)<', page))
     assert "msg_help" in fields
     fields = {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in fields.items()}
     fields["msg_help"] = "Help for {patient_name}. Ask your care team."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -76,3 +78,26 @@ def test_a_missing_patient_or_clinic_is_a_404_and_not_audited(browser_for, db, p
     assert owner.get("/admin/patients/999999").status_code == 404
     assert owner.get("/admin/clinics/999999/patients").status_code == 404
     assert audit_entries(db, "patient.view") == [] and audit_entries(db, "patient.list") == []
+
+
+def test_the_patient_list_searches_pages_and_reads_statuses_like_the_portal(browser_for, db):
+    clinic = make_clinic(db)
+    for index in range(52):
+        make_patient(db, clinic, phone=f"+1617555{1000 + index}", name=f"Patient {index:02d}")
+    make_patient(db, clinic, phone="+12025550188", name="Bo Chen", status="pending_consent")
+    db.commit()
+    owner = browser_for("owner@example.org")
+    base = f"/admin/clinics/{clinic.id}/patients"
+    first = owner.get(base).text
+    assert "Bo Chen" in first and "Patient 00" not in first  # newest first, 50 a page
+    assert '<span class="status status-pending_consent">pending consent</span>' in first
+    next_link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = owner.get(next_link).text
+    assert "Patient 00" in second and "Bo Chen" not in second and 'rel="next"' not in second
+    found = owner.get(f"{base}?q=0188").text
+    assert "Bo Chen" in found and "Patient 01" not in found
+    pending = owner.get(f"{base}?status=pending_consent").text
+    assert "Bo Chen" in pending and "Patient 01" not in pending
+    assert owner.get(f"{base}?status=bogus").status_code == 422
+    searches = [e.detail for e in audit_entries(db, "patient.list")]
+    assert "search: 0188" in searches and len(searches) == 4

@@ -90,10 +90,10 @@ def test_the_editor_lists_protocol_lines_with_their_approval_and_sizes(editor):
 def test_message_and_topic_editors_carry_the_limit_of_the_table(editor):
     editor.get("/admin/content")
     messages = editor.get("/admin/content/edit/messages").text
-    assert 'data-limit="2" name="msg_help"' in messages
-    assert 'name="msg_menu"' in messages and 'data-limit="2" name="msg_menu"' not in messages
+    assert 'name="msg_help" data-limit="2"' in messages
+    assert 'name="msg_menu"' in messages and 'name="msg_menu" data-limit="2"' not in messages
     topic = editor.get("/admin/content/edit/topic:lupus").text
-    assert 'data-limit="2" name="part"' in topic
+    assert 'name="part" data-limit="2"' in topic
 
 
 def test_the_spanish_safety_replies_always_need_a_second_person_too(editor):

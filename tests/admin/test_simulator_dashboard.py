@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from lupus_sms.messaging.models import Message, PhoneNumber
@@ -88,7 +90,52 @@ def test_the_dashboard_counts_the_window_by_utc_day_and_status(browser_for, db, 
     assert "1 of 4 outbound texts failed." in page
     assert "25.0%" in page
     assert "30003" in page and "30007" not in page
-    assert "<title>2026-03-09: 2</title>" in page  # the two texts late on the 9th, UTC
-    assert "<title>2026-03-10: 2</title>" in page  # delivered on the 10th
-    assert '<text x="4" y="' in page and ">LUPUS</text>" in page
-    assert 'class="lbl">3</text>' in page  # LUPUS asked three times, however typed
+    assert "<title>2026-03-09 inbound: 2</title>" in page  # two texts late on the 9th, UTC
+    assert "<title>2026-03-10 out: delivered: 2</title>" in page  # delivered on the 10th
+    # LUPUS asked three times, however typed: an HTML row, readable at any width.
+    assert '<th scope="row">LUPUS</th>' in page
+    assert re.search(
+        r'<th scope="row">LUPUS</th><td class="bar-cell">.*?</td><td class="count">3<', page
+    )
+
+
+def _fills(page: str) -> dict[str, str]:
+    """Legend entry -> its colour, read from the dashboard's messages chart."""
+    return dict(
+        (name, colour)
+        for colour, name in re.findall(
+            r'<rect width="1" height="1" fill="(#\w+)"/></svg>([^<]+)</li>', page
+        )
+    )
+
+
+def test_status_colours_are_fixed_whatever_else_the_data_holds(browser_for, db, clock):
+    owner = browser_for("owner@example.org")
+
+    def add(status, code=None):
+        db.add(Message(direction="outbound", phone="+12025550140", kind="notice", body="Hi",
+                       status=status, error_code=code, created_at=clock.now()))  # fmt: skip
+        db.commit()
+
+    add("failed", "30006")
+    only_failed = _fills(owner.get("/admin/dashboard").text)
+    add("sent")
+    add("delivered")
+    add("undelivered", "30003")
+    every = _fills(owner.get("/admin/dashboard").text)
+    assert only_failed["out: failed"] == every["out: failed"] == "#c62828"
+    assert every["out: delivered"] == "#2e7d32" and every["out: sent"] != every["out: failed"]
+    # The legend follows the fixed order, not the alphabet or the data.
+    assert list(every) == ["out: delivered", "out: sent", "out: undelivered", "out: failed"]
+
+
+def test_error_codes_come_with_a_short_meaning_and_twilios_page(browser_for, db, clock):
+    for code in ("30003", "30006", "21610", "30006"):
+        db.add(Message(direction="outbound", phone="+12025550140", kind="notice", body="Hi",
+                       status="undelivered", error_code=code, created_at=clock.now()))  # fmt: skip
+    db.commit()
+    page = browser_for("owner@example.org").get("/admin/dashboard").text
+    for code, words in (("30003", "Unreachable handset"), ("30006", "Landline"),
+                        ("21610", "texted STOP")):  # fmt: skip
+        assert f'<a href="https://www.twilio.com/docs/api/errors/{code}"' in page
+        assert re.search(rf">{code}</a><span class=\"meaning\">[^<]*{words}", page), code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lupus_sms.content.service import get_content
@@ -58,3 +60,69 @@ def test_a_spanish_text_with_curly_quotes_is_refused_with_the_reason(owner):
     )
     assert response.status_code == 422
     assert "neither GSM-7 nor Spanish accents" in response.text
+
+
+def _row(page: str, base: str) -> str:
+    start = page.index(f'<tr id="item-{base.replace(":", "-")}">')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_the_content_list_titles_each_item_with_english_and_spanish_side_by_side(owner):
+    page = owner.get("/admin/content").text
+    assert 'lang="en">English</th><th scope="col" lang="es">Spanish (español)</th>' in page
+    lupus = _row(page, "topic:lupus")
+    assert '<span class="item-title">What lupus is</span>' in lupus
+    assert "Que es el lupus" in lupus  # the Spanish title, in the Spanish cell
+    assert lupus.index('href="/admin/content/edit/topic:lupus"') < lupus.index(
+        'href="/admin/content/edit/es/topic:lupus"'
+    )
+    assert "Reminder plan" in _row(page, "document:plans")
+    assert 'href="/admin/content/edit/es/document:plans"' in _row(page, "document:plans")
+    # System messages first, then topics in menu order, then documents.
+    order = re.findall(r'<tr id="item-([^"]+)">', page)
+    topics = get_content().topics
+    by_number = [f"topic-{t.key}" for t in sorted(topics, key=lambda t: t.menu_number)]
+    assert order[0] == "messages" and order[1 : 1 + len(by_number)] == by_number
+    assert all(item.startswith("document-") for item in order[1 + len(by_number) :])
+
+
+@pytest.mark.parametrize("key", ["topic:lupus", "es/topic:lupus", "messages", "es/messages"])
+def test_the_editor_shows_english_then_spanish_each_labelled(owner, key):
+    page = owner.get(f"/admin/content/edit/{key}").text
+    english = page.index('data-lang="en"')
+    spanish = page.index('data-lang="es"')
+    assert english < spanish  # English on the left, whichever is edited
+    if key.startswith("topic") or key.startswith("es/topic"):
+        assert '<h2 id="column-en">English' in page and '<h2 id="column-es">Spanish' in page
+    else:
+        assert (
+            page.count('<p class="language-label">English</p>')
+            == page.count('<p class="language-label">Spanish (español)</p>')
+            > 5
+        )
+    editing = "es" if key.startswith("es/") else "en"
+    editable = re.findall(r'<textarea name="(?:part|msg_\w+)"[^>]*data-lang="(\w+)"', page)
+    assert editable and set(editable) == {editing}
+    assert "Fernández-Huerta reading ease" in page  # the Spanish counters' measure
+
+
+def test_spanish_texts_get_a_spanish_readability_measure(owner):
+    token = owner.csrf("/admin/content/edit/es/messages")
+    easy = "El lupus es una enfermedad larga. No se pega. Hable con su equipo de salud."
+    hard = (
+        "La inmunoablacion hematopoyetica autologa constituye una intervencion terapeutica "
+        "experimental extraordinariamente compleja cuyos riesgos considerables requieren "
+        "evaluacion multidisciplinaria pormenorizada."
+    )
+    response = owner.client.post(
+        "/admin/api/analyze",
+        json={"texts": [easy, hard, hard], "languages": ["es", "es", "en"]},
+        headers={"X-CSRF-Token": token},
+    )
+    easy_es, hard_es, hard_en = response.json()["results"]
+    assert easy_es["readability_measure"] == "Fernández-Huerta reading ease"
+    assert easy_es["readability"] > 80 and not easy_es["too_hard"]
+    assert easy_es["grade"] is None  # no English grade for a Spanish text
+    assert hard_es["readability"] < 60 and hard_es["too_hard"]
+    assert hard_es["readability_band"] in ("difficult", "very difficult")
+    assert hard_en["readability_measure"] == "reading grade" and hard_en["grade"] > 12

@@ -2,13 +2,10 @@
 
 Log in, edit a topic, watch the segment counter react to a curly quote, save, see the new
 text in the simulator, restore the previous version, log out. Screenshots go to
-test-artifacts/.
+test-artifacts/ (the README's come from test_first_hour_browser.py).
 """
 
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -99,11 +96,3 @@ def test_edit_preview_simulate_restore_logout(live_server, page):
     page.wait_for_url("**/admin/login")
     page.goto(f"{live_server}/admin/content")
     assert page.url.endswith("/admin/login")
-    _keep_for_readme()
-
-
-def _keep_for_readme() -> None:
-    docs = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    docs.mkdir(parents=True, exist_ok=True)
-    for name in ("editor.png", "dashboard.png"):
-        shutil.copyfile(ARTIFACTS / name, docs / f"admin-{name}")

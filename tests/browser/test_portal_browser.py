@@ -128,7 +128,8 @@ def test_enrol_consent_red_flag_and_acknowledge(live_server, chromium):
     page.screenshot(path=str(ARTIFACTS / "portal-patient.png"), full_page=True)
 
     page.goto(f"{live_server}/portal/alerts")
-    page.locator("#open-alerts textarea").fill("Called Ada; she is on her way to the ER.")
+    page.locator("#open-alerts details.note summary").click()
+    page.locator("#open-alerts input[name=note]").fill("Called Ada; she is on her way to the ER.")
     page.locator("#open-alerts button[type=submit]").click()
     page.wait_for_url("**/portal/alerts?done=acknowledged")
     expect(page.locator("#open-alerts")).to_contain_text("No open alerts.")

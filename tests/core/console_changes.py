@@ -92,10 +92,10 @@ def _own_account(console: str, path: str, data: dict):
     return prepare
 
 
-def _patient_page(action: str):
+def _patient_page(action: str, data: dict | None = None):
     def prepare(db, world):
         patient = _patient(db, world)
-        return f"/portal/patients/{patient.id}/{action}", {}, None
+        return f"/portal/patients/{patient.id}/{action}", dict(data or {}), None
 
     return prepare
 
@@ -266,14 +266,17 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/portal/settings"): Case("portal", _portal_settings),
     ("POST", "/portal/keys"): Case("portal", lambda db, w: ("/portal/keys", {"label": "x"}, None)),
     ("POST", "/portal/keys/{prefix}/revoke"): Case(
-        "portal", lambda db, w: (f"/portal/keys/{_key_prefix(db, w)}/revoke", {}, None)
+        "portal",
+        lambda db, w: (f"/portal/keys/{_key_prefix(db, w)}/revoke", {"confirm": "yes"}, None),
     ),
     ("POST", "/portal/patients/{patient_id}/pause"): Case("portal", _patient_page("pause")),
     ("POST", "/portal/patients/{patient_id}/resume"): Case(
         "portal",
         lambda db, w: (f"/portal/patients/{_patient(db, w, status='paused').id}/resume", {}, None),
     ),
-    ("POST", "/portal/patients/{patient_id}/unenroll"): Case("portal", _patient_page("unenroll")),
+    ("POST", "/portal/patients/{patient_id}/unenroll"): Case(
+        "portal", _patient_page("unenroll", {"confirm": "yes"})
+    ),
     ("POST", "/portal/patients/{patient_id}/appointments"): Case(
         "portal",
         lambda db, w: (

@@ -197,7 +197,19 @@ def test_pause_resume_and_unenrol(coordinator, clinic, db):
     assert patient.status == "active" and patient.paused_until is None
     refused = coordinator.post(f"{page}/pause", {"until": "2020-01-01"}, page=page)
     assert refused.status_code == 422 and "in the future" in refused.text
-    assert coordinator.post(f"{page}/unenroll", page=page).status_code == 303
+    # Unenrolling sits apart from pause and resume, and asks first.
+    home = coordinator.get(page).text
+    assert f'href="/portal/patients/{patient.id}/unenroll"' in home
+    where = {name: home.index(f'id="{name}"') for name in ("pause", "timeline-title", "unenroll")}
+    assert where["unenroll"] > where["timeline-title"] > where["pause"]
+    unconfirmed = coordinator.post(f"{page}/unenroll", page=page)
+    assert unconfirmed.status_code == 422 and "Keep enrolled" in unconfirmed.text
+    db.refresh(patient)
+    assert patient.status == "active"
+    question = coordinator.get(f"{page}/unenroll")
+    assert question.status_code == 200 and 'name="confirm" value="yes"' in question.text
+    confirmed = coordinator.post(f"{page}/unenroll", {"confirm": "yes"}, page=f"{page}/unenroll")
+    assert confirmed.status_code == 303
     db.refresh(patient)
     assert patient.status == "unenrolled"
     assert "Unenrolled" in coordinator.get(page).text
@@ -355,6 +367,7 @@ def test_another_clinics_patient_is_not_found_anywhere(coordinator, other_clinic
         f"{base}/appointments/{appointment.id}/cancel",
         f"{base}/milestones/{milestone.id}/move?day=2026-04-01",
         f"{base}/milestones/{milestone.id}/delete",
+        f"{base}/unenroll", f"{base}?show=phone",
     ]  # fmt: skip
     missing = coordinator.get("/portal/patients/999999")
     assert missing.status_code == 404
@@ -364,7 +377,7 @@ def test_another_clinics_patient_is_not_found_anywhere(coordinator, other_clinic
         assert "Secret Name" not in response.text
         assert response.text == missing.text
     posts = {
-        f"{base}/pause": {}, f"{base}/resume": {}, f"{base}/unenroll": {},
+        f"{base}/pause": {}, f"{base}/resume": {}, f"{base}/unenroll": {"confirm": "yes"},
         f"{base}/appointments": {"starts_at": "2026-04-01T10:00", "kind": "consultation"},
         f"{base}/appointments/{appointment.id}/move": {"starts_at": "2026-04-01T10:00"},
         f"{base}/appointments/{appointment.id}/cancel": {},

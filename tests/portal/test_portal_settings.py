@@ -161,9 +161,15 @@ def test_keys_are_created_shown_once_and_revoked(db, portal_client, client):
     assert client.get("/api/v1/alerts", headers=headers).status_code == 200
     listing = admin.get("/portal/keys").text
     assert "EHR sync" in listing and plaintext not in listing
-    assert "2026-03-10 15:00 UTC" in listing  # its last use, to the hour
+    # Its last use, to the hour, in clinic time like every other time in the portal.
+    assert re.search(r'class="last-used">Tue 10 Mar 2026, 11:00 EDT<', listing)
+    assert "UTC" not in listing
     prefix = plaintext[:12]
-    assert admin.post(f"/portal/keys/{prefix}/revoke").status_code == 303
+    # Revoking cannot be undone: a page asks first, and only its button revokes.
+    assert "Revoke the key" in admin.get(f"/portal/keys/{prefix}/revoke").text
+    assert admin.post(f"/portal/keys/{prefix}/revoke").status_code == 422
+    confirmed = admin.post(f"/portal/keys/{prefix}/revoke", {"confirm": "yes"}, page="/portal/keys")
+    assert confirmed.status_code == 303
     assert client.get("/api/v1/alerts", headers=headers).status_code == 401
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.detail == prefix)).all()
     assert sorted(actions) == ["portal.api_key_created", "portal.api_key_revoked"]
@@ -182,7 +188,8 @@ def test_a_clinic_admin_cannot_see_or_revoke_another_clinics_keys_or_settings(db
     assert prefix_b not in admin_a.get("/portal/keys").text
     settings_a = admin_a.get("/portal/settings").text
     assert "Harbor Clinic" not in settings_a and "+16175550155" not in settings_a
-    assert admin_a.post(f"/portal/keys/{prefix_b}/revoke").status_code == 404
+    assert admin_a.get(f"/portal/keys/{prefix_b}/revoke").status_code == 404
+    assert admin_a.post(f"/portal/keys/{prefix_b}/revoke", {"confirm": "yes"}).status_code == 404
     db.expire_all()
     assert db.scalar(select(ApiKey).where(ApiKey.prefix == prefix_b)).revoked_at is None
     admin_a.post("/portal/settings", VALID)

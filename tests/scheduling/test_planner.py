@@ -129,11 +129,14 @@ def test_consent_pending_plans_nothing_until_confirmed(db):
     assert len(planned(db, patient)) > 10
 
 
-def test_opting_out_skips_every_open_row(db):
+def test_a_status_change_rewrites_no_open_row(db):
     patient = make_patient(db, make_clinic(db))
     add_anchor(db, patient, kind="infusion", day=date(2026, 4, 1), now=NOW)
-    patient.status = "opted_out"
-    replan(db, patient_id=patient.id, now=NOW)
-    rows = planned(db, patient)
-    assert {(row.status, row.status_reason) for row in rows} == {("skipped", "opted_out")}
-    assert reload(db, patient).status == "opted_out"
+    before = {(row.id, row.due_at) for row in planned(db, patient)}
+    for status in ("opted_out", "unenrolled", "undeliverable", "active"):
+        patient.status = status
+        replan(db, patient_id=patient.id, now=NOW)
+        rows = planned(db, patient)
+        assert {(row.id, row.due_at) for row in rows} == before
+        assert {(row.status, row.status_reason) for row in rows} == {("planned", None)}
+    assert reload(db, patient).status == "active"

@@ -108,3 +108,46 @@ def test_moving_a_deleted_milestone_is_a_documented_conflict(api, db, clinic, cl
         "/api/v1/patients/{patient_id}/milestones/{milestone_id}"
     ]["patch"]
     assert "409" in operation["responses"]
+
+
+def _waiting(api, patient) -> list[dict]:
+    items = api.get(f"/api/v1/patients/{patient.id}/schedule").json()["items"]
+    return [item for item in items if item["status"] == "planned"]
+
+
+def test_the_schedule_says_what_will_not_go_out_and_why_without_rewriting_it(api, db, clinic):
+    patient = make_patient(db, clinic, program="ahsct")
+    base = f"/api/v1/patients/{patient.id}"
+    api.post(f"{base}/milestones", json={"kind": "infusion", "date": "2026-04-01"})
+    planned = _waiting(api, patient)
+    assert planned and all(i["will_send"] and i["hold_reason"] is None for i in planned)
+
+    # Paused until 10 April: what falls due before then is held, the rest goes out.
+    paused = api.patch(base, json={"status": "paused", "paused_until": "2026-04-10T00:00:00Z"})
+    assert paused.status_code == 200, paused.text
+    items = _waiting(api, patient)
+    assert [i["id"] for i in items] == [i["id"] for i in planned]  # nothing rewritten
+    for item in items:
+        held = item["due_at"] < "2026-04-10"
+        assert (item["will_send"], item["hold_reason"]) == (
+            (False, "paused") if held else (True, None)
+        ), item
+    assert {i["will_send"] for i in items} == {True, False}
+
+    api.patch(base, json={"status": "active"})
+    assert api.post(f"{base}/opt-out", json={"source": "phone"}).status_code == 200
+    items = _waiting(api, patient)
+    assert [i["id"] for i in items] == [i["id"] for i in planned]
+    assert {(i["status"], i["will_send"], i["hold_reason"]) for i in items} == {
+        ("planned", False, "opted_out")
+    }
+
+
+def test_handled_messages_have_no_outlook(api, db, clinic):
+    patient = make_patient(db, clinic, program="ahsct")
+    base = f"/api/v1/patients/{patient.id}/milestones"
+    infusion = api.post(base, json={"kind": "infusion", "date": "2026-04-01"}).json()
+    api.patch(f"{base}/{infusion['id']}", json={"date": "2026-04-08"})
+    items = api.get(f"/api/v1/patients/{patient.id}/schedule").json()["items"]
+    cancelled = [i for i in items if i["status"] == "cancelled"]
+    assert cancelled and all(i["will_send"] is None and i["hold_reason"] is None for i in cancelled)

@@ -124,3 +124,24 @@ def test_opt_out_after_queueing_still_stops_the_send(db, tick, fake_transport, s
     assert fake_transport.sent == []
     row = by_step(planned(db, patient))["appt_questions_7d"][0]
     assert (row.status, row.status_reason) == ("skipped", "opted_out")
+
+
+def test_an_opted_out_patients_rows_wait_and_what_is_still_due_goes_out_after_start(
+    db, tick, fake_transport
+):
+    patient = make_patient(db, make_clinic(db))
+    add_anchor(db, patient, kind="infusion", day=date(2026, 3, 10), now=NOW)
+    patient.status = "opted_out"
+    patient.phone_number.opted_out = True
+    tick(utc(2026, 3, 11, 14, 0))  # day 1 falls due while opted out
+    rows = by_step(planned(db, patient))
+    assert (rows["ahsct_day1"][0].status, rows["ahsct_day1"][0].status_reason) == (
+        "skipped",
+        "opted_out",
+    )
+    assert rows["ahsct_day3_temperature"][0].status == "planned"
+    patient = reload(db, patient)
+    patient.status, patient.phone_number.opted_out = "active", False  # texted START
+    tick(utc(2026, 3, 13, 13, 0))  # day 3
+    assert reload(db, rows["ahsct_day3_temperature"][0]).status == "sent"
+    assert len(fake_transport.sent) == 1

@@ -33,8 +33,11 @@ def create(
     ),
 ) -> None:
     """Create an admin user; prompts for the password unless --password-stdin."""
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.db import get_sessionmaker
     from lupus_sms.users import service as users
+
+    ready_database()
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -115,10 +118,9 @@ def demo() -> None:
             err=True,
         )
         raise typer.Exit(1)
-    if settings.is_sqlite:
-        from lupus_sms.core.migrations import upgrade
+    from lupus_sms.core.cli_database import ready_database
 
-        upgrade(settings.database_url)
+    ready_database()
     with get_sessionmaker()() as db:
         try:
             result = fill(db, now=system_clock.now(), content_dir=settings.content_dir)
@@ -130,7 +132,7 @@ def demo() -> None:
         f"Demo data added: {result.clinic_name}, {result.patients} patients, "
         f"{result.messages} texts over the last weeks (all marked as demo)."
     )
-    typer.echo(f"Sign in at {settings.public_base_url}/admin as {result.owner_email}")
+    typer.echo(f"Sign in at {settings.link('/admin')} as {result.owner_email}")
     typer.echo(
         f"One-time password (shown only now; choose your own at first sign-in): "
         f"{result.owner_password}"

@@ -20,6 +20,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.text import normalise
 from lupus_sms.core.db import Base
+from lupus_sms.messaging import twilio_errors
 from lupus_sms.messaging.models import Message, PhoneNumber
 
 DAYS = 28
@@ -43,7 +44,7 @@ def build(db: Session, *, now: datetime) -> dict:
         "messages_chart": _messages_chart(groups, days),
         "failures": _failures(groups),
         "optouts_chart": _optouts_chart(db, start, days),
-        "keywords_chart": charts.hbars(_keywords(db, start), title="Most-asked topics"),
+        "keywords_chart": charts.bar_rows(_keywords(db, start), title="Most-asked topics"),
         "unknown": _unknown_texts(db, start),
         "alerts": _open_alerts(db),
         "totals": {"messages": sum(group[-1] for group in groups), "days": DAYS},
@@ -63,7 +64,7 @@ def _messages_chart(groups, days: list[str]):
     for day, direction, status, _code, count in groups:
         name = "inbound" if direction == "inbound" else f"out: {status}"
         series.setdefault(name, [0] * len(days))[index.get(day, 0)] += count
-    return charts.stacked_bars(days, dict(sorted(series.items())), title="Messages per day")
+    return charts.stacked_bars(days, series, title="Messages per day")
 
 
 def _failures(groups) -> dict:
@@ -78,7 +79,16 @@ def _failures(groups) -> dict:
         "rate": f"{rate:.1%}",
         "failed": lost,
         "outbound": sent,
-        "chart": charts.hbars(codes.most_common(5), title="Top error codes"),
+        "codes": [
+            {
+                "code": code,
+                "count": count,
+                "meaning": twilio_errors.meaning(code),
+                "link": twilio_errors.error_page(code),
+                "share": count / lost * 100,
+            }
+            for code, count in codes.most_common(5)
+        ],
     }
 
 

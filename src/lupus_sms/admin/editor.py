@@ -7,7 +7,7 @@ import string
 
 import yaml
 
-from lupus_sms.admin.readability import grade_level
+from lupus_sms.admin.readability import readability
 from lupus_sms.content.limits import (
     ONE_CLINIC_VALUES,
     SAMPLE_FIRST_NAMES,
@@ -51,18 +51,28 @@ def preview(text: str) -> str:
         return text
 
 
-def analysis(text: str, *, grade_limit: float) -> dict:
-    """Counts of the text as sent (placeholders filled), for the live counters."""
+def analysis(
+    text: str, *, grade_limit: float, language: str = "en", ease_minimum: float = 60.0
+) -> dict:
+    """Counts of the text as sent (placeholders filled), for the live counters, with the
+    readability measure of the text's own language."""
     sent = preview(text)
     info = analyze(sent)
-    grade = grade_level(sent)
+    measured = readability(
+        sent, language=language, grade_limit=grade_limit, ease_minimum=ease_minimum
+    )
     return {
         "characters": info.characters,
         "encoding": info.encoding,
         "segments": info.segments,
         "non_gsm": describe_non_gsm(info.non_gsm_characters),
-        "grade": grade,
-        "grade_too_high": grade is not None and grade > grade_limit,
+        "readability_measure": measured.measure,
+        "readability": measured.value,
+        "readability_band": measured.band,
+        "too_hard": measured.too_hard,
+        # The English grade under its own names, for English texts only.
+        "grade": measured.value if language != "es" else None,
+        "grade_too_high": measured.too_hard if language != "es" else False,
         "preview": sent,
     }
 

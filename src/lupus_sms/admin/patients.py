@@ -12,21 +12,30 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.clinics.service import get_clinic
 from lupus_sms.core.errors import NotFoundError
 from lupus_sms.enrollment.models import Patient
-from lupus_sms.enrollment.service import list_patients_query, messages_query
+from lupus_sms.enrollment.service import messages_query
 from lupus_sms.messaging.models import Message
+from lupus_sms.portal.patients import PatientPage, list_page
 
-MAX_PATIENTS = 500
 MAX_MESSAGES = 500
 
 
 def clinic_patients(
-    db: Session, *, clinic_id: int, actor: Actor, now: datetime
-) -> tuple[Clinic, list[Patient]]:
+    db: Session,
+    *,
+    clinic_id: int,
+    actor: Actor,
+    now: datetime,
+    search: str = "",
+    status: str | None = None,
+    after: int | None = None,
+) -> tuple[Clinic, PatientPage]:
+    """One page of a clinic's patients, searched like the portal's list (the same query)."""
     clinic = get_clinic(db, clinic_id=clinic_id)
-    query = list_patients_query(clinic_id=clinic.id).order_by(Patient.id).limit(MAX_PATIENTS)
-    patients = list(db.scalars(query))
-    record(db, actor=actor, action="patient.list", now=now, target=f"clinic:{clinic.id}")
-    return clinic, patients
+    page = list_page(db, clinic_id=clinic.id, search=search, status=status, after=after)
+    detail = f"search: {search[:80]}" if search else None
+    record(db, actor=actor, action="patient.list", now=now, target=f"clinic:{clinic.id}",
+           detail=detail)  # fmt: skip
+    return clinic, page
 
 
 def conversation(

@@ -13,7 +13,7 @@ from lupus_sms.admin import editor
 from lupus_sms.admin.auth import Csrf, actor_for, require
 from lupus_sms.admin.pages import not_done, redirect, render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
-from lupus_sms.admin.service import content_overview, ensure_content, pending_drafts
+from lupus_sms.admin.service import LANGUAGES, content_overview, ensure_content, pending_drafts
 from lupus_sms.content import protocol, versions
 from lupus_sms.content.limits import limit
 from lupus_sms.content.service import get_content, reset_content_cache
@@ -47,6 +47,7 @@ def content_list(
         request,
         "content_list.html",
         items=content_overview(db),
+        languages=LANGUAGES,
         drafts=pending_drafts(db),
         review=settings.content_review_required,
         missing=get_content().missing,
@@ -104,6 +105,7 @@ def new_topic(
         "content_list.html",
         422,
         items=content_overview(db),
+        languages=LANGUAGES,
         drafts=pending_drafts(db),
         review=settings.content_review_required,
         error=error,
@@ -204,10 +206,17 @@ async def analyze_texts(request: Request, user: Editor, settings: SettingsDep) -
     try:
         payload = await request.json()
         texts = [str(t)[:MAX_FORM_TEXT] for t in payload.get("texts", [])][:50]
+        languages = [str(code)[:8] for code in payload.get("languages", [])][: len(texts)]
     except (ValueError, AttributeError, TypeError):
-        return JSONResponse({"error": 'send {"texts": [...]}'}, status_code=422)
-    limit = settings.reading_grade_limit
-    return JSONResponse({"results": [editor.analysis(t, grade_limit=limit) for t in texts]})
+        return JSONResponse({"error": 'send {"texts": [...], "languages": [...]}'}, 422)
+    languages += ["en"] * (len(texts) - len(languages))  # English unless told otherwise
+    limits = {
+        "grade_limit": settings.reading_grade_limit,
+        "ease_minimum": settings.spanish_reading_ease_minimum,
+    }
+    pairs = zip(texts, languages, strict=True)
+    results = [editor.analysis(text, language=lang, **limits) for text, lang in pairs]
+    return JSONResponse({"results": results})
 
 
 def _counterpart(db, key: str) -> tuple[str, str] | None:
@@ -258,6 +267,7 @@ def _context(key: str, settings, **extra) -> dict:
         "sizes": [],
         "grade_limit": settings.reading_grade_limit,
         "part_limit": limit("topic_part"),
+        "ease_minimum": settings.spanish_reading_ease_minimum,
     } | extra
 
 

@@ -192,7 +192,7 @@ def _apply(db, target: User, action: str, role: str, now) -> str | None:
 
 
 def _show_link(request, settings, target: User, token: str) -> object:
-    link = f"{settings.public_base_url}/admin/reset/{token}"
+    link = settings.link(f"/admin/reset/{token}")
     return render(
         request,
         "message.html",

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from lupus_sms.admin import patients as patient_views
 from lupus_sms.admin.auth import actor_for, require
 from lupus_sms.admin.pages import render
 from lupus_sms.admin.routes_auth import ClockDep, CsrfToken
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.db import MAX_ID, DbSession
 from lupus_sms.core.errors import LupusSmsError
+from lupus_sms.enrollment.models import PATIENT_STATUSES
+from lupus_sms.portal.routes_patients import PROGRAMS
 from lupus_sms.users.models import User
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -26,15 +28,23 @@ def patient_list(
     db: DbSession,
     clock: ClockDep,
     csrf: CsrfToken,
+    q: Annotated[str, Query(max_length=200)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    after: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> object:
+    if status and status not in PATIENT_STATUSES:
+        message = f"Unknown status {status[:20]!r}."
+        return render(request, "message.html", 422, title="Not found", message=message)
     try:
-        clinic, rows = patient_views.clinic_patients(
-            db, clinic_id=clinic_id, actor=actor_for(user), now=clock.now()
-        )
+        clinic, page = patient_views.clinic_patients(
+            db, clinic_id=clinic_id, actor=actor_for(user), now=clock.now(),
+            search=q, status=status or None, after=after,
+        )  # fmt: skip
     except LupusSmsError as exc:
         return _not_found(request, exc)
     db.commit()
-    return render(request, "patients.html", clinic=clinic, patients=rows)
+    return render(request, "patients.html", clinic=clinic, page=page, q=q, status=status,
+                  statuses=PATIENT_STATUSES, programs=PROGRAMS)  # fmt: skip
 
 
 @router.get("/patients/{patient_id}")

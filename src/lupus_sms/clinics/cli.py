@@ -29,15 +29,13 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def cli_session() -> Iterator[Session]:
-    """A session on DATABASE_URL; domain errors become a clean message and exit code 1."""
+def cli_session(*, read_only: bool = False) -> Iterator[Session]:
+    """A session on DATABASE_URL; domain errors become a clean message and exit code 1.
+    A `read_only` command never creates a new SQLite file (core/cli_database.py)."""
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.db import get_sessionmaker
 
-    settings = get_settings()
-    if settings.is_sqlite:  # the one-machine default migrates itself, like `serve`
-        from lupus_sms.core.migrations import upgrade
-
-        upgrade(settings.database_url)
+    ready_database(read_only=read_only)
     with get_sessionmaker()() as db:
         try:
             yield db
@@ -114,7 +112,7 @@ def sender(
 @clinic_app.command("list")
 def list_clinics() -> None:
     """Clinics with their keys' visible prefixes."""
-    with cli_session() as db:
+    with cli_session(read_only=True) as db:
         for clinic in db.scalars(select(Clinic).order_by(Clinic.id)):
             keys = service.list_api_keys(db, clinic_id=clinic.id)
             shown = ", ".join(k.prefix + (" (revoked)" if k.revoked_at else "") for k in keys)

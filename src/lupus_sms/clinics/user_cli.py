@@ -47,7 +47,7 @@ def add(
 @user_app.command("list")
 def list_users(clinic: str = CLINIC_ARG) -> None:
     """The clinic's users with their role and status."""
-    with cli_session() as db:
+    with cli_session(read_only=True) as db:
         found = find_clinic(db, clinic)
         for user in clinic_users.get_all(db, clinic_id=found.id):
             status = "active" if user.password_hash else "invited"
@@ -79,7 +79,7 @@ def reset(clinic: str = CLINIC_ARG, email: str = typer.Argument(...)) -> None:
 
 
 def _link(path: str) -> str:
-    return get_settings().public_base_url + path
+    return get_settings().link(path)
 
 
 def _audit(db, action: str, user, clinic_id: int, detail: str | None = None) -> None:

@@ -25,7 +25,10 @@ def export(
 ) -> None:
     """Write the live content as YAML files, byte for byte as they were loaded or saved."""
     from lupus_sms.content.transfer import export_content
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.db import get_sessionmaker
+
+    ready_database(read_only=True)
 
     with get_sessionmaker()() as db:
         _seed(db)
@@ -43,7 +46,10 @@ def load(
 ) -> None:
     """Load YAML files: live on a fresh database, otherwise drafts when review is on."""
     from lupus_sms.content.transfer import load_content
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.db import get_sessionmaker
+
+    ready_database()
 
     settings = get_settings()
     with get_sessionmaker()() as db:

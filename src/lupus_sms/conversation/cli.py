@@ -7,6 +7,7 @@ import uuid
 import typer
 from sqlalchemy import select
 
+from lupus_sms.content.service import get_content
 from lupus_sms.conversation.compliance import HELP_WORDS
 from lupus_sms.conversation.service import InboundSms, handle_inbound
 from lupus_sms.conversation.text import normalise
@@ -38,7 +39,7 @@ def chat(
             typer.echo("")
             return
         reply, note = _send(phone, to, body)
-        typer.echo(f"bot> {reply or '(no reply)'}")
+        typer.echo(f"bot> {reply}")
         if note:
             typer.echo(f"     ({note})")
 
@@ -49,11 +50,12 @@ def text(
     to: str = typer.Option(LOCAL_NUMBER, help="The service number you text."),
 ) -> None:
     """Send one text through the bot and print its reply (scriptable)."""
-    typer.echo(_send(_phone_or_exit(from_), to, body)[0] or "")
+    typer.echo(_send(_phone_or_exit(from_), to, body)[0])
 
 
-def _send(phone: str, to: str, body: str) -> tuple[str | None, str | None]:
-    """The bot's reply, and a note on what a real phone would get instead, if it differs."""
+def _send(phone: str, to: str, body: str) -> tuple[str, str | None]:
+    """The reply (or what a phone would get instead when the service itself sends nothing),
+    and a note when a real phone would get something else."""
     from lupus_sms.core.db import get_sessionmaker
 
     settings = get_settings()
@@ -63,7 +65,27 @@ def _send(phone: str, to: str, body: str) -> tuple[str | None, str | None]:
     with get_sessionmaker()() as db:
         result = handle_inbound(db, sms=sms, settings=settings, clock=system_clock)
         number = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == phone))
-        return result.reply_body, _note(number, body, replied=bool(result.reply_body))
+        note = _note(number, body, replied=bool(result.reply_body))
+    if result.reply_body:
+        return result.reply_body, note
+    confirmation = TWILIO_CONFIRMS.get(result.reply_kind or "")
+    if confirmation is None:
+        return "(no reply)", note
+    word, text_key = confirmation
+    text = get_content().for_language(spanish_word_language(body)).text(text_key)
+    explained = (
+        f"(no reply from the service: in production Twilio confirms {word} itself; with "
+        f'Advanced Opt-Out set up as in the README, the phone gets: "{text}")'
+    )
+    return explained, note
+
+
+# Twilio answers these words itself (REPLY_TO_OPT_OUT_WORDS=false, the default); the console
+# says so instead of printing a blank line. (reply kind -> the word family, our text's key)
+TWILIO_CONFIRMS = {
+    "opt_out": ("STOP", "opt_out_confirmation"),
+    "opt_in": ("START", "opt_in_confirmation"),
+}
 
 
 def _note(number: PhoneNumber | None, body: str, *, replied: bool) -> str | None:
@@ -86,14 +108,21 @@ def _note(number: PhoneNumber | None, body: str, *, replied: bool) -> str | None
     return None
 
 
+def spanish_word_language(body: str) -> str:
+    """Advanced Opt-Out answers a Spanish word with the Spanish text it is given."""
+    from lupus_sms.conversation.compliance import SPANISH_WORDS
+    from lupus_sms.conversation.text import normalise
+
+    return "es" if normalise(body) in SPANISH_WORDS else "en"
+
+
 def _phone_or_exit(raw: str) -> str:
     settings = get_settings()
     try:
         phone = normalise_phone(raw, settings.default_country)
     except ValidationFailed as exc:
         raise typer.BadParameter(exc.message, param_hint="--from") from None
-    if settings.is_sqlite:
-        from lupus_sms.core.migrations import upgrade
+    from lupus_sms.core.cli_database import ready_database
 
-        upgrade(settings.database_url)
+    ready_database()
     return phone

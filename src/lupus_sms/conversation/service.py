@@ -46,6 +46,7 @@ class InboundResult:
     reply_body: str | None
     reply_message_id: int | None
     duplicate: bool = False
+    reply_kind: str | None = None  # what the handlers decided (opt_out, help, topic, ...)
 
 
 def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
@@ -106,7 +107,9 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
             db, sms=sms, inbound=message, reply=reply, settings=settings, now=now
         )
     logger.info("inbound from %s handled as %s", mask_phone(phone), reply.kind)
-    return InboundResult(reply_row.body if reply_row else None, reply_row and reply_row.id)
+    return InboundResult(
+        reply_row.body if reply_row else None, reply_row and reply_row.id, reply_kind=reply.kind
+    )
 
 
 def _store_reply(

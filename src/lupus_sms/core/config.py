@@ -25,7 +25,10 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_from_number: str | None = None
-    public_base_url: str = "http://localhost:8000"
+    # Where Twilio and people reach this service: every link we print or send starts with it
+    # (never with a request's Host header, which a client chooses). Development derives it
+    # from HOST and PORT; production refuses to start without it.
+    public_base_url: str | None = None
     sms_transport: Literal["twilio", "console"] | None = None
 
     host: str = "127.0.0.1"
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
     content_review_required: bool = True
     # Texts above this reading grade are flagged in the editor (patient materials aim at 6-8).
     reading_grade_limit: float = 8.0
+    # Spanish texts below this Fernández-Huerta reading ease are flagged (60-70 is "normal").
+    spanish_reading_ease_minimum: float = 60.0
     default_country: str = "US"
 
     # Reply limits against auto-responder loops and floods (conversation/limits.py).
@@ -88,7 +93,12 @@ class Settings(BaseSettings):
             has_credentials = bool(self.twilio_account_sid and self.twilio_auth_token)
             self.sms_transport = "twilio" if has_credentials else "console"
         self.database_url = normalise_database_url(self.database_url)
-        self.public_base_url = self.public_base_url.rstrip("/")
+        if self.public_base_url:
+            self.public_base_url = self.public_base_url.rstrip("/")
+        elif self.environment == "development":
+            self.public_base_url = f"http://{_link_host(self.host)}:{self.port}"
+        else:
+            self.public_base_url = None
         self.trusted_proxy_networks  # noqa: B018 - a typo is refused at start, not per request
         return self
 
@@ -130,6 +140,25 @@ class Settings(BaseSettings):
             )
         if self.environment == "production" and self.session_secret == DEVELOPMENT_SESSION_SECRET:
             raise ConfigurationError("set SESSION_SECRET: the development default is refused")
+        self.link("")  # outside development, a missing PUBLIC_BASE_URL is refused here
+
+    def link(self, path: str) -> str:
+        """An absolute URL on this service, for texts, invitations and Twilio callbacks."""
+        from lupus_sms.core.errors import ConfigurationError
+
+        if not self.public_base_url:
+            raise ConfigurationError(
+                "set PUBLIC_BASE_URL to the address people and Twilio reach this service at "
+                "(e.g. https://sms.example.org): outside development it has no default"
+            )
+        return self.public_base_url + path
+
+
+def _link_host(host: str) -> str:
+    """The host part of a link to the address served: a wildcard bind means this machine."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcard, not binding to it
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
 
 
 def normalise_database_url(url: str) -> str:

@@ -185,7 +185,7 @@ def _sms(candidate: Candidate, decision: Decision, settings: Settings) -> Outgoi
         to=candidate.phone or "",
         body=candidate.body or "",
         sender=candidate.sender,
-        status_callback=f"{settings.public_base_url}/twilio/status?message_id={candidate.id}",
+        status_callback=settings.link(f"/twilio/status?message_id={candidate.id}"),
         validity_seconds=decision.validity_seconds,
     )
 

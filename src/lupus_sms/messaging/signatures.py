@@ -30,7 +30,7 @@ async def read_signed_form(request: Request, settings: Settings) -> dict[str, st
     except UnicodeDecodeError:
         raise HTTPException(400, "request body is not UTF-8 form data") from None
     if settings.signatures_required:
-        url = settings.public_base_url + request.url.path
+        url = settings.link(request.url.path)
         if request.url.query:
             url += "?" + request.url.query
         signature = request.headers.get("x-twilio-signature", "")

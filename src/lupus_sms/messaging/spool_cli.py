@@ -25,7 +25,10 @@ def status() -> None:
 @spool_app.command("replay")
 def replay() -> None:
     """Store the waiting texts now (each web process also does this by itself)."""
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.db import get_sessionmaker
+
+    ready_database()
     from lupus_sms.messaging.spool import replay_spool
 
     result = replay_spool(lambda: get_sessionmaker()(), settings=get_settings())

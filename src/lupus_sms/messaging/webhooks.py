@@ -68,6 +68,6 @@ def twiml_reply(result: InboundResult, settings: Settings) -> str:
         response.message(result.reply_body)  # a degraded answer: there is no row to update
     elif result.reply_body:
         # The status callback tells us whether the reply was delivered, like any other message.
-        action = f"{settings.public_base_url}/twilio/status?message_id={result.reply_message_id}"
+        action = settings.link(f"/twilio/status?message_id={result.reply_message_id}")
         response.message(result.reply_body, action=action, method="POST")
     return str(response)

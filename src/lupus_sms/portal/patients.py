@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import phonenumbers
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.models import Message, PhoneNumber
+from lupus_sms.scheduling.holds import hold_reason
 from lupus_sms.scheduling.models import PlannedMessage
 
 LIST_PAGE = 50
@@ -264,10 +266,11 @@ class UpcomingMessage:
     due_at: datetime
     step: str
     anchor_kind: str
+    hold: str | None = None  # why it will not go out as things stand (scheduling/holds.py)
 
 
 def upcoming(db: Session, *, patient: Patient, limit: int = UPCOMING) -> list[UpcomingMessage]:
-    """The next planned messages, soonest first."""
+    """The next planned messages, soonest first, each with the reason it would not go out."""
     rows = db.execute(
         select(PlannedMessage.due_at, PlannedMessage.step_key, Anchor.kind)
         .join(Anchor, Anchor.id == PlannedMessage.anchor_id)
@@ -278,7 +281,10 @@ def upcoming(db: Session, *, patient: Patient, limit: int = UPCOMING) -> list[Up
         .order_by(PlannedMessage.due_at, PlannedMessage.id)
         .limit(limit)
     )
-    return [UpcomingMessage(due_at, step, kind) for due_at, step, kind in rows]
+    return [
+        UpcomingMessage(due_at, step, kind, hold_reason(patient, due_at))
+        for due_at, step, kind in rows
+    ]
 
 
 def anchors(db: Session, *, patient: Patient) -> list[Anchor]:
@@ -296,3 +302,15 @@ def masked_phone(e164: str | None) -> str:
     if not e164:
         return "erased"
     return f"•••{e164[-4:]}"
+
+
+def dialled_phone(e164: str, country: str) -> str:
+    """The number as staff dial it: national form at home, international otherwise."""
+    number = phonenumbers.parse(e164, None)
+    home = phonenumbers.region_code_for_number(number) == country
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)

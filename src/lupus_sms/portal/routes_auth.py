@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from lupus_sms.audit.service import Actor, record
+from lupus_sms.clinics.models import Clinic
 from lupus_sms.console import signin as console_signin
 from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.clock import Clock, get_clock
@@ -177,8 +178,9 @@ def _password_form(request: Request, db, clock: Clock, *, token: str, invitation
     except LupusSmsError as exc:
         return message_page(request, "Link not valid", exc.message, 404)
     return render(
-        request, "set_password.html", email=user.email, token=token, invitation=invitation
-    )
+        request, "set_password.html", email=user.email, token=token, invitation=invitation,
+        clinic=db.get(Clinic, user.clinic_id), role=user.role,
+    )  # fmt: skip
 
 
 def _set_password(request, db, clock: Clock, token, password, confirm, *, invitation: bool):

@@ -12,6 +12,7 @@ from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import DbSession
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
 from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.timefmt import local_day, local_time
 
 router = APIRouter(prefix="/portal/keys", include_in_schema=False)
 KeysManager = Annotated[PortalContext, require_portal("keys.manage")]
@@ -39,15 +40,36 @@ def key_create(
     return _page(request, db, portal, plaintext=plaintext)
 
 
+@router.get("/{prefix}/revoke")
+def key_revoke_form(request: Request, prefix: str, portal: KeysManager, db: DbSession) -> object:
+    """Revoking cannot be undone: the integration using the key stops at once. Ask first."""
+    return render(request, "key_revoke.html", key=_owned_key(db, portal, prefix))
+
+
 @router.post("/{prefix}/revoke", dependencies=[PortalCsrf])
-def key_revoke(prefix: str, portal: KeysManager, db: DbSession, clock: ClockDep) -> object:
-    owned = {key.prefix for key in clinics.list_api_keys(db, clinic_id=portal.clinic.id)}
-    if prefix not in owned:  # another clinic's key is as unknown as a made-up one
-        raise PortalPageError(404, "No such API key in this clinic.")
+def key_revoke(
+    request: Request,
+    prefix: str,
+    portal: KeysManager,
+    db: DbSession,
+    clock: ClockDep,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> object:
+    key = _owned_key(db, portal, prefix)
+    if confirm != "yes":  # only the confirmation page's button revokes
+        return render(request, "key_revoke.html", 422, key=key)
     clinics.revoke_api_key(db, prefix=prefix, now=clock.now())
     _audit(db, portal, clock, "portal.api_key_revoked", prefix)
     db.commit()
     return redirect("/portal/keys")
+
+
+def _owned_key(db, portal: PortalContext, prefix: str):
+    for key in clinics.list_api_keys(db, clinic_id=portal.clinic.id):
+        if key.prefix == prefix and key.revoked_at is None:
+            return key
+    # Another clinic's key is as unknown as a made-up one.
+    raise PortalPageError(404, "No such active API key in this clinic.")
 
 
 def _page(request: Request, db, portal: PortalContext, status_code: int = 200, **context):
@@ -56,7 +78,10 @@ def _page(request: Request, db, portal: PortalContext, status_code: int = 200, *
         key=lambda key: key.created_at,
         reverse=True,
     )
-    return render(request, "keys.html", status_code, portal=portal, keys=keys, **context)
+    return render(
+        request, "keys.html", status_code, portal=portal, keys=keys,
+        local_time=local_time, local_day=local_day, **context,
+    )  # fmt: skip
 
 
 def _audit(db, portal: PortalContext, clock: Clock, action: str, prefix: str) -> None:

@@ -7,6 +7,7 @@ and the POST from that page makes the change through the same service as the API
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -74,8 +75,22 @@ def resume(request: Request, db: DbSession, patient: ManagedPatient, clock: Cloc
     return _done(request, db, patient, clock, "patient.resume", "resumed")
 
 
+@router.get("/{patient_id}/unenroll")
+def unenroll_form(request: Request, patient: ManagedPatient) -> object:
+    """Unenrolling cannot be undone from the portal: say what it does and ask first."""
+    return render(request, "unenroll.html", patient=patient)
+
+
 @router.post("/{patient_id}/unenroll", dependencies=[PortalCsrf])
-def unenroll(request: Request, db: DbSession, patient: ManagedPatient, clock: ClockDep) -> object:
+def unenroll(
+    request: Request,
+    db: DbSession,
+    patient: ManagedPatient,
+    clock: ClockDep,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> object:
+    if confirm != "yes":  # only the confirmation page's button unenrols
+        return render(request, "unenroll.html", 422, patient=patient)
     enrollment.unenroll(db, patient, erase=False, now=clock.now())
     return _done(request, db, patient, clock, "patient.unenroll", "unenrolled")
 
@@ -87,13 +102,15 @@ def add_appointment(
     patient: ManagedPatient,
     clock: ClockDep,
     starts_at: Annotated[str, Form(max_length=40)] = "",
+    starts_on: Annotated[str, Form(max_length=20)] = "",
+    starts_time: Annotated[str, Form(max_length=10)] = "",
     kind: Annotated[str, Form(max_length=40)] = "",
     location: Annotated[str, Form(max_length=400)] = "",
 ) -> object:
     try:
         data = _validated(
             AppointmentCreate,
-            starts_at=_local_datetime(starts_at),
+            starts_at=_local_datetime(starts_at or _joined(starts_on, starts_time)),
             kind=kind,
             location=location or None,
         )
@@ -122,7 +139,10 @@ def preview_appointment_move(
     appointment: PatientAppointment,
     clock: ClockDep,
     starts_at: Annotated[str, Query(max_length=40)] = "",
+    starts_on: Annotated[str, Query(max_length=20)] = "",
+    starts_time: Annotated[str, Query(max_length=10)] = "",
 ) -> object:
+    starts_at = starts_at or _joined(starts_on, starts_time)
     return _preview(request, db, patient, appointment, clock, starts_at=starts_at, cancel=False)
 
 
@@ -308,12 +328,23 @@ def _validated(schema, **values):
         raise ValidationFailed(message, field=field) from None
 
 
+def _joined(day: str, clock_time: str) -> str:
+    """A date field and a 24-hour time field ("9:30" or "09:30") as one local date-time.
+    The portal asks for them apart: a datetime-local input shows AM/PM in many locales."""
+    clock_time = clock_time.strip()
+    if re.fullmatch(r"\d:\d\d", clock_time):
+        clock_time = "0" + clock_time
+    return f"{day.strip()}T{clock_time}" if day.strip() or clock_time else ""
+
+
 def _local_datetime(text: str) -> datetime:
-    """A `datetime-local` value: wall-clock time in the patient's zone (no offset)."""
+    """Wall-clock time in the patient's zone (no offset), e.g. 2026-04-30T14:30."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationFailed("Give a date and time such as 2026-04-30T10:30.") from None
+        raise ValidationFailed(
+            "Give a date and a 24-hour time such as 2026-04-30 and 14:30."
+        ) from None
     if value.tzinfo is not None:
         raise ValidationFailed("Give the local date and time, without an offset.")
     return value

@@ -36,6 +36,7 @@ from lupus_sms.portal.dependencies import (
 from lupus_sms.portal.pages import redirect, render
 from lupus_sms.portal.routes_patient_actions import APPOINTMENT_KINDS
 from lupus_sms.portal.timefmt import COMMON_ZONES, datetime_local_value, local_day, local_time
+from lupus_sms.scheduling.holds import hold_label, hold_reason
 from lupus_sms.scheduling.plans import plans_of
 
 router = APIRouter(prefix="/portal/patients", include_in_schema=False)
@@ -89,6 +90,7 @@ def patient_list(
         programs=PROGRAMS,
         local_time=local_time,
         masked_phone=views.masked_phone,
+        hold_reason=hold_reason,
     )
 
 
@@ -229,12 +231,14 @@ def patient_page(
     clock: ClockDep,
     before: Annotated[str, Query(max_length=40)] = "",
     done: Annotated[str, Query(max_length=20)] = "",
+    show: Annotated[str, Query(max_length=10)] = "",
 ) -> object:
     older_than = _instant(before)
     if portal.is_service_admin:  # a clinic's own staff are not audited per page view
         record(db, actor=portal.actor, action="portal.patient.view", now=clock.now(),
                target=f"patient:{patient.id}", detail=f"clinic:{portal.clinic.id}")  # fmt: skip
         db.commit()
+    full_phone = _shown_phone(db, portal, patient, clock) if show == "phone" else None
     milestone_kinds = plans_of(get_content()).milestone_kinds(patient.program)
     return render(
         request,
@@ -248,11 +252,23 @@ def patient_page(
         programs=PROGRAMS,
         local_time=local_time,
         masked_phone=views.masked_phone,
+        full_phone=full_phone,
+        hold_label=hold_label,
         datetime_local_value=datetime_local_value,
         local_day=local_day,
         appointment_kinds=APPOINTMENT_KINDS,
         before=before,
     )
+
+
+def _shown_phone(db, portal, patient, clock) -> str | None:
+    """The full number, for staff who must call the patient; each showing is audited."""
+    if not patient.phone:
+        return None
+    record(db, actor=portal.actor, action="portal.patient.phone_shown", now=clock.now(),
+           target=f"patient:{patient.id}", detail=f"clinic:{portal.clinic.id}")  # fmt: skip
+    db.commit()
+    return views.dialled_phone(patient.phone, portal.clinic.country)
 
 
 def _instant(text: str) -> datetime | None:

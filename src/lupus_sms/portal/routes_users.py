@@ -46,7 +46,7 @@ def user_invite(
         return _page(request, db, portal, clock, exc.status_code, error=exc, email=email, role=role)
     _audit(db, portal, clock, "portal.user_invited", user, detail=role)
     db.commit()
-    link = settings.public_base_url + path
+    link = settings.link(path)
     return _page(request, db, portal, clock, link=link, link_for=user.email, invited=True)
 
 
@@ -124,7 +124,7 @@ def user_link(
         return _page(request, db, portal, clock, exc.status_code, error=exc)
     _audit(db, portal, clock, "portal.user_link_issued", user)
     db.commit()
-    link = settings.public_base_url + path
+    link = settings.link(path)
     return _page(request, db, portal, clock, link=link, link_for=user.email)
 
 

@@ -17,11 +17,13 @@ def register(app: typer.Typer) -> None:
 
 def worker() -> None:
     """Run the scheduler tick every TICK_SECONDS (any number of workers on PostgreSQL)."""
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.logging import configure_logging
     from lupus_sms.worker import run_worker
 
     settings = get_settings()
     settings.check_startable()
+    ready_database()
     configure_logging()
     run_worker(settings)
 
@@ -32,12 +34,14 @@ def run_due(
     ),
 ) -> None:
     """Run one scheduler tick (plan -> outbox -> transport) and exit."""
+    from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.clock import FixedClock, system_clock
     from lupus_sms.scheduling.jobs import TICK_STEPS
     from lupus_sms.worker import tick_once
 
     get_settings().check_startable()
-    clock = FixedClock(parse_instant(now)) if now else system_clock
+    clock = FixedClock(parse_instant(now)) if now else system_clock  # a bad --now first
+    ready_database()
     handled = tick_once(clock)
     typer.echo(json.dumps({"now": clock.now().isoformat(), "handled": handled}))
     if len(handled) != len(TICK_STEPS):

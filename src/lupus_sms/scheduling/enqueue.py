@@ -23,8 +23,8 @@ from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.outbox import enqueue
-from lupus_sms.messaging.precheck import BLOCKING_PATIENT_STATUSES
 from lupus_sms.scheduling.claims import claim_rows, new_token
+from lupus_sms.scheduling.holds import hold_reason
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.planner import too_late
 from lupus_sms.scheduling.plans import PlanStep, format_appointment, plans_of, render
@@ -111,14 +111,9 @@ def queue_planned(
 
 def _refusal(planned, patient, anchor, step, now) -> tuple[str, str] | None:
     """Why a due planned message must not be queued, as (status, reason)."""
-    if patient is None or patient.erased_at is not None or patient.phone_number.e164 is None:
-        return statuses.SKIPPED, "erased"
-    if patient.status in (*BLOCKING_PATIENT_STATUSES, "pending_consent"):
-        return statuses.SKIPPED, patient.status
-    if patient.phone_number.carrier_blocked_at is not None:
-        return statuses.SKIPPED, "carrier_blocked"  # Twilio would refuse it (error 21610)
-    if patient.status == "paused" and (patient.paused_until is None or patient.paused_until > now):
-        return statuses.SKIPPED, "paused"
+    reason = hold_reason(patient, now)  # the same rule the schedule shows (scheduling/holds.py)
+    if reason is not None:
+        return statuses.SKIPPED, reason
     if anchor is None or anchor.status != "scheduled" or anchor.revision != planned.anchor_revision:
         return statuses.CANCELLED, "rescheduled"
     if step is None:

@@ -5,7 +5,8 @@ appointments, milestones, procedure date). It is idempotent: rows are unique per
 step, anchor, anchor revision). A moved anchor has a new revision, so the old revision's open
 rows are cancelled and the new ones planned afresh, while what already went out stays in
 the history. Rows are only ever created, moved (while still planned) or closed, never
-deleted, so every planned message ends in a visible terminal state.
+deleted, so every planned message ends in a visible terminal state. A change of status
+(paused, opted out, unenrolled) rewrites nothing: it holds the rows until they fall due.
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ def replan(db: Session, *, patient_id: int, now: datetime) -> None:
     patient = db.get(Patient, patient_id)
     if patient is None:
         return
+    if patient.status not in PLANNABLE_STATUSES or patient.erased_at is not None:
+        # Open rows stay as they are: the schedule shows them as held, with the reason, and
+        # the tick skips each one that falls due meanwhile (scheduling/holds.py). When the
+        # patient comes back, what is still due goes out as planned.
+        return
     rows = list(db.scalars(select(PlannedMessage).where(PlannedMessage.patient_id == patient_id)))
     open_rows = [row for row in rows if row.status == statuses.PLANNED]
-    if patient.status not in PLANNABLE_STATUSES or patient.erased_at is not None:
-        for row in open_rows:
-            _close(row, statuses.SKIPPED, patient.status)
-        db.flush()
-        return
     wanted = wanted_rows(db, patient)
     for row in open_rows:
         target = wanted.get((row.step_key, row.anchor_id, row.anchor_revision))

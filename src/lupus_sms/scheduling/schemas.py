@@ -23,6 +23,17 @@ class ScheduleItem(BaseModel):
     due_at_local: datetime = Field(description="ISO 8601 with the patient's UTC offset")
     status: str = Field(description="planned, queued, sending or a terminal status")
     status_reason: str | None = None
+    will_send: bool | None = Field(
+        None,
+        description="For a message not handed to Twilio yet (planned, queued): whether it "
+        "goes out as things stand when the schedule is read. Null once it was handled.",
+    )
+    hold_reason: str | None = Field(
+        None,
+        description="Why it will not go out: opted_out, paused, unenrolled, undeliverable, "
+        "pending_consent or erased. Nothing is rewritten: when the patient resumes or opts "
+        "back in, what is still due goes out as planned.",
+    )
 
 
 class Schedule(BaseModel):

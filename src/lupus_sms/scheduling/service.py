@@ -16,6 +16,7 @@ from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.service import MILESTONE_KIND
+from lupus_sms.scheduling.holds import WAITING, hold_reason
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.planner import replan
 from lupus_sms.scheduling.plans import plans_of
@@ -52,9 +53,18 @@ def get_schedule(db: Session, *, patient: Patient) -> list[ScheduleItem]:
             due_at_local=planned.due_at.astimezone(zone),
             status=planned.status,
             status_reason=planned.status_reason,
+            **_outlook(planned, patient),
         )
         for planned, anchor in rows
     ]
+
+
+def _outlook(planned: PlannedMessage, patient: Patient) -> dict:
+    """Read-time answer to "will this still go out?" (scheduling/holds.py)."""
+    if planned.status not in WAITING:
+        return {"will_send": None, "hold_reason": None}
+    reason = hold_reason(patient, planned.due_at)
+    return {"will_send": reason is None, "hold_reason": reason}
 
 
 def list_milestones(db: Session, *, patient: Patient) -> list[MilestoneOut]:

@@ -18,10 +18,14 @@
     set("characters", String(result.characters));
     set("encoding", result.encoding);
     set("segments", String(result.segments));
-    set("grade", result.grade === null ? "n/a" : String(result.grade));
+    set("readability_measure", result.readability_measure);
+    set("readability", result.readability === null ? "n/a (too short)" : String(result.readability));
+    set("readability_band", result.readability_band ? "(" + result.readability_band + ")" : "");
     set("non_gsm", result.non_gsm.length ? "UCS-2 because of: " + result.non_gsm.join(", ") : "");
-    set("grade_warning", result.grade_too_high ? "Reading grade above " +
-      form.getAttribute("data-grade-limit") : "");
+    // English: a grade above the limit; Spanish: a reading ease below the minimum.
+    set("readability_warning", !result.too_hard ? "" : box.getAttribute("data-lang") === "es" ?
+      "Harder than reading ease " + form.getAttribute("data-ease-minimum") :
+      "Reading grade above " + form.getAttribute("data-grade-limit"));
     set("preview", result.preview);
     // The limit comes from the one table the validator uses (content/limits.py).
     var limit = box.getAttribute("data-limit");
@@ -37,7 +41,10 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ texts: list.map(function (b) { return b.value; }) })
+      body: JSON.stringify({
+        texts: list.map(function (b) { return b.value; }),
+        languages: list.map(function (b) { return b.getAttribute("data-lang") || "en"; })
+      })
     }).then(function (response) { return response.json(); })
       .then(function (data) {
         (data.results || []).forEach(function (result, i) { if (list[i]) { show(list[i], result); } });
