@@ -48,6 +48,13 @@ ALERTS = [
     ("hi! thanks for the reminder, btw ive had 38.6 since lunch, see you thursday", {"fever"}),
     ("had a fever last week and it came back tonight", {"fever"}),
     ("🤒🤒", {"fever"}),
+    # A worried question reports what is happening; only a general one is set aside.
+    ("is it normal that grandmas one leg is fat and shiny and warm?", {"blood_clot"}),
+    ("my husband says his lower back is 9/10 since the apheresis", {"severe_pain"}),
+    ("finger thing says 88 for my son", {"breathing"}),
+    ("help me", {"emergency"}),
+    ("no puedo dejar de vomitar", {"dehydration"}),
+    ("my son keeps saying the tv is talking to him", {"neurological"}),
 ]
 
 
@@ -74,6 +81,15 @@ SAFE = [
     "this insurance paperwork is killing me lol",
     "im dying to know my results",
     "36.8",
+    # Asked, then answered no.
+    "puntitos rojos? nope, me revise toda la piel",
+    "the nurse asked me to text after my walk about chest pain. none.",
+    "my appointment is at 9 and my back is fine",
+    "fyi my own mother had a stroke in florida, i might be away thursday",
+    "help me understand the risks",
+    "dying of boredom in this waiting room",
+    "i fainted once when i was a teenager",
+    "la enfermera pregunto si mi mama tenia la pierna hinchada. estan iguales, normalitas",
 ]
 
 
@@ -94,6 +110,10 @@ def test_what_is_plainly_not_about_the_patient_now_opens_no_red_flag(twilio, db,
         "i just want to go to sleep and not wake up",
         "not going to hurt myself but i think about it",
         "my wife keeps saying she wants to end it all",
+        # Someone named in the sentence before is no reason to stay silent.
+        "gave my jewelry to my niece yesterday. wont be needing any of it",
+        "been thinking about unaliving myself ngl",
+        "i dont see the point anymore",
     ],
 )
 def test_self_harm_said_indirectly_gets_988_and_a_critical_alert(twilio, db, patient, text):
@@ -104,7 +124,13 @@ def test_self_harm_said_indirectly_gets_988_and_a_critical_alert(twilio, db, pat
 
 
 @pytest.mark.parametrize(
-    "text", ["ya no quiero vivir", "mejor me muero", "mi mama dice que ya se quiere morir"]
+    "text",
+    [
+        "ya no quiero vivir",
+        "mejor me muero",
+        "mi mama dice que ya se quiere morir",
+        "no tengo ganas de vivir asi, esto no es vida",
+    ],
 )
 def test_self_harm_in_spanish_says_how_to_reach_988_in_spanish(twilio, db, patient, text):
     reply = _sms(twilio, text)

@@ -38,7 +38,14 @@ def test_the_safety_net_speaks_the_patients_language(twilio, db, patient):
 
 
 @pytest.mark.parametrize(
-    "text", ["my back hurts", "i feel awful today", "something is wrong", "estoy en el hospital"]
+    "text",
+    [
+        "my back hurts",
+        "i feel awful today",
+        "something is wrong",
+        "estoy en el hospital",
+        "me siento muy triste y sola",  # low mood: a person reads it soon
+    ],
 )
 def test_symptom_like_words_open_a_high_priority_item_renotified_like_a_red_flag(
     twilio, db, patient, clock, tick, text

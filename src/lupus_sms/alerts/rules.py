@@ -23,6 +23,7 @@ it out, and the document validator refuses such content anyway.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lupus_sms.alerts.lexicon import Lexicon, add_terms, compile_lexicon, phrase_end
@@ -35,7 +36,7 @@ from lupus_sms.alerts.scope import (
 )
 from lupus_sms.alerts.temperatures import Temperature, find_temperatures, mentions_temperature
 from lupus_sms.alerts.vitals import low_oxygen, repeated_episodes, severe_pain_score
-from lupus_sms.alerts.wording import Sentence, sentences
+from lupus_sms.alerts.wording import Sentence, plain, sentences
 
 FLOOR_THRESHOLD_C = 38.0
 LOWEST_OXYGEN_OK = 93  # a finger oximeter reading below this alerts (breathing)
@@ -145,28 +146,43 @@ def read_text(
     concern = concern or CONCERN in symbols
     for category in sorted(symbols - {CONCERN}):
         found.setdefault(category, f"{category}: emoji")
+    if _only_a_cry_for_help(text):
+        found.setdefault("emergency", "emergency: a cry for help")
     temperatures: list[Temperature] = []
     expect_temperature = expect_temperature or mentions_temperature(text)
     previous_subject = None
     parts = sentences(text)
     asking = any(asks_in_general(sentence, rules.scope.lexicon) for sentence in parts)
+    by_sentence: list[dict[str, str]] = []
     for sentence in parts:
         context = rules.scope.context_of(sentence, previous_subject, asking=asking)
         previous_subject = context.subject
         terms, covered = _matches(sentence, rules)
         sentence_temperatures, numbers = _numbers(sentence, rules, expect_temperature)
         temperatures += sentence_temperatures
+        here: dict[str, str] = {}
+        answered = _answered_at(sentence)
         for numeric, matches in ((False, terms), (True, numbers)):
             for category, evidence, positions in matches:
                 reason = set_aside(
                     sentence, context, category, positions, terms=covered, numeric=numeric
                 )
+                denied = answered is not None and not numeric and category != "self_harm"
+                if reason is None and denied:
+                    reason = "negated" if positions[0] < answered else None
                 if reason is None and category == CONCERN:
                     concern = True
                 elif reason is None:
-                    found.setdefault(category, evidence)
+                    here.setdefault(category, evidence)
                 elif reason == "question" and category != CONCERN:
                     concern = True  # a symptom asked about: a person should look, no alarm
+        by_sentence.append(here)
+    for index, here in enumerate(by_sentence):
+        if index + 1 < len(parts) and _answered_no(parts[index], parts[index + 1]):
+            here = {c: e for c, e in here.items() if c == "self_harm"}
+            concern = True
+        for category, evidence in here.items():
+            found.setdefault(category, evidence)
     ordered = tuple(c for c in CATEGORIES if c in found)
     return Reading(
         categories=ordered,
@@ -174,6 +190,53 @@ def read_text(
         concern=concern and not ordered,
         evidence=tuple(found[c] for c in ordered),
     )
+
+
+_DENIALS = frozenset(["no", "none", "nope", "nah", "nada", "negative", "ninguno", "ninguna", "nop",
+                      "nothing", "neither", "nunca", "never"])  # fmt: skip
+_ASKED = frozenset(
+    ["about", "asked", "asks", "ask", "sobre", "pregunto", "preguntaron", "pregunta"]
+)
+
+
+def _answered_no(named: Sentence, answer: Sentence) -> bool:
+    """ "puntitos rojos? nope, me revise toda la piel", "text me about chest pain. none": the
+    sentence that names a symptom asks about it, and the next one answers no."""
+    asked = named.asks or any(word in _ASKED for word in named.words)
+    first_clause = [w for w, c in zip(answer.words, answer.clauses, strict=True) if c == 0]
+    return asked and bool(first_clause) and all(word in _DENIALS for word in first_clause)
+
+
+_HELP_WORDS = frozenset(["help", "me", "us", "please", "pls", "plz", "now", "ayuda", "ayudame",
+                         "ayudenme", "por", "favor", "ya", "auxilio", "socorro"])  # fmt: skip
+
+
+def _only_a_cry_for_help(text: str) -> bool:
+    """ "help me", "HELP US PLEASE", "ayudenme": a whole text of nothing but help words. HELP
+    alone is the carriers' keyword (answered with how to reach the clinic), not this."""
+    words = plain(text).split()
+    return 1 < len(words) <= 5 and set(words) <= _HELP_WORDS and set(words) & {"me", "us", "now"}
+
+
+_TRAILING_NO = re.compile(r"[.?!:;]\s+(?:no|none|nope|nah|nada|negative|ninguno|ninguna|nop)\W*$")
+
+
+def _answered_at(sentence: Sentence) -> int | None:
+    """ "puntitos rojos? nope, me revise", "text me about chest pain. none.": a question (or
+    what someone asked about), then a clause that is only a no. Returns where the no stands:
+    what the words before it name was asked, and denied."""
+    asked = "?" in sentence.text or any(word in _ASKED for word in sentence.words)
+    if not asked:
+        return None
+    if _TRAILING_NO.search(sentence.text) and sentence.words[-1] in _DENIALS:
+        return len(sentence.words) - 1
+    if "?" not in sentence.text:
+        return None
+    for clause in range(1, sentence.clauses[-1] + 1):
+        at = [i for i, c in enumerate(sentence.clauses) if c == clause]
+        if at and all(sentence.words[i] in _DENIALS for i in at):
+            return at[0]
+    return None
 
 
 def _numbers(sentence: Sentence, rules: SafetyRules, expect_temperature: bool):

@@ -145,6 +145,7 @@ NEGATORS = frozenset(
         "negative",
         "nada",
         "ni",
+        "nothing",
     ]
 )
 # Words that may stand between a negator and the term: "no signs of fever", "no ha tenido
@@ -361,10 +362,10 @@ class ScopeRules:
             times=_clause_times(sentence, starts, text, found),
             again_at=tuple(p for p in starts.get("again", ()) if not _after_negator(sentence, p)),
             long_well=bool(_LONG_WELL.search(text)),
-            media_from=0
-            if previous_subject == "media"
-            else min(starts.get("media", ()), default=None),
-            question_from=0 if asking and sentence.asks else _question_from(sentence, starts),
+            media_from=0 if previous_subject == "media" else _media_from(sentence, starts),
+            question_from=0
+            if asking and (sentence.asks or sentence.words[0] in QUESTION_WORDS)
+            else _question_from(sentence, starts),
             reported=bool(starts.get("reports")),
             asks=sentence.asks,
             if_from=min(if_clauses) if if_clauses else None,
@@ -373,6 +374,17 @@ class ScopeRules:
             routine=tuple(found.get("routine", ())) + _topic_spans(sentence, found),
             carried=previous_subject if previous_subject in ("pets", "outsiders") else None,
         )
+
+
+_TALKING = frozenset(["talking", "talks", "talked", "speaking", "habla", "hablando", "hablo", "le"])
+
+
+def _media_from(sentence: Sentence, starts: dict) -> int | None:
+    """Where a show or book becomes the subject; not "the tv is talking to him" (a symptom)."""
+    for position in sorted(starts.get("media", ())):
+        if not _TALKING & set(sentence.words[position + 1 : position + 3]):
+            return position
+    return None
 
 
 def _topic_spans(sentence: Sentence, found: dict) -> tuple[tuple[int, int], ...]:
@@ -387,9 +399,13 @@ def _topic_spans(sentence: Sentence, found: dict) -> tuple[tuple[int, int], ...]
     return tuple(spans)
 
 
-def _first_person(sentence: Sentence) -> bool:
-    """The patient or their household speaks of themselves somewhere in the sentence."""
-    return any(word in _FIRST_PERSON for word in sentence.words)
+def _first_person(sentence: Sentence, outsiders_at: tuple[int, ...] = ()) -> bool:
+    """The patient or their household speaks of themselves somewhere in the sentence. The
+    "my" of "my neighbor" only says whose neighbour: it does not count."""
+    owning = {position - step for position in outsiders_at for step in (1, 2)}  # "my old"
+    return any(
+        word in _FIRST_PERSON and index not in owning for index, word in enumerate(sentence.words)
+    )
 
 
 _FIRST_PERSON = frozenset(
@@ -445,9 +461,23 @@ def _question_from(sentence: Sentence, starts: dict) -> int | None:
     marked = starts.get("questions", ())
     if marked:
         return min(marked)
-    if sentence.asks and sentence.words[0] in QUESTION_WORDS:
+    if sentence.asks and sentence.words[0] in QUESTION_WORDS and not _worried(sentence):
         return 0
     return None
+
+
+# "is it normal that her leg is fat and warm?", "es normal que me duela el pecho?": a worry
+# about what is happening, not a question in general (general ones say so: "is it normal
+# for patients to...", a listed question phrase).
+_WORRIED = re.compile(
+    r"^(?:is (?:it|this|that) (?:normal|ok|okay|bad|serious|something)|should (?:i|we) "
+    r"(?:be )?(?:worr\w*|concerned|call|go)|do (?:i|we) need to|es normal|sera normal|"
+    r"es grave|es malo|debo preocupar\w*|deberia preocupar\w*)\b"
+)
+
+
+def _worried(sentence: Sentence) -> bool:
+    return bool(_WORRIED.match(" ".join(sentence.words)))
 
 
 def _clause_times(
@@ -497,7 +527,13 @@ def _actors(sentence: Sentence, starts: dict) -> tuple[tuple[int, str], ...]:
     for position, kind in named:
         before = sentence.words[max(0, position - 2) : position]
         owned = actors and actors[-1][1] != "patient"
-        if kind == "patient" and owned and ("de" in before or actors[-1][0] == position - 1):
+        lives_with_us = sentence.words[position] in ("vive", "viven", "lives", "live")
+        if (
+            kind == "patient"
+            and owned
+            and not lives_with_us
+            and ("de" in before or actors[-1][0] == position - 1)
+        ):
             continue  # "el perro de mi hija", "my best friends dad": theirs, not ours
         if kind != "patient" and any(word in ("like", "como", "if") for word in before):
             continue  # "like someone is standing on my chest", "como si alguien"
@@ -505,6 +541,8 @@ def _actors(sentence: Sentence, starts: dict) -> tuple[tuple[int, str], ...]:
             continue  # "my coworker told me she had a seizure"
         if kind == "patient" and _possessive(sentence.words[position]):
             continue  # "a guy on my husbands bowling team": the team's, not the husband
+        if kind == "patient" and before[-1:] and before[-1] in ("own", "propia", "propio"):
+            kind = "outsiders"  # a carer's "my own mother" is not the patient
         actors.append((position, kind))
     return tuple(actors)
 
@@ -537,8 +575,12 @@ def set_aside(
     actor = _actor_of(context, start, numeric)
     if actor == "pets" and category in HUMAN_ONLY:
         actor = None  # "the cat pulled my line", "gave my dog away": the patient's
-    if actor == "outsiders" and category == "self_harm" and _first_person(sentence):
-        actor = None  # "I gave my ring to the neighbour", "she told her friend she prays..."
+    if actor == "outsiders" and category == "self_harm":
+        outsiders_at = tuple(p for p, kind in context.actors if kind == "outsiders")
+        if _first_person(sentence, outsiders_at) or not context.actors:
+            # "I gave my ring to the neighbour"; "Gave my jewelry to my niece. Wont be
+            # needing it": someone named in the sentence before is no reason to stay silent.
+            actor = None
     if after_media or actor in ("pets", "outsiders"):
         return "other"
     if category == "self_harm":

@@ -11,7 +11,9 @@ import re
 
 _OXYGEN = re.compile(
     r"\b(?:pulse ?ox\w*|ox(?:imeter|imetro|igeno|ygen)?|o2|sp ?o2|sats?|saturation|saturacion|"
-    r"saturando|satura|oximetro|aparatito|maquinita|saturometro)\b(?:\W+[a-z]+){0,6}?"
+    r"saturando|satura|oximetro|aparatito|maquinita|saturometro|"
+    r"(?:finger|pulse|dedo) ?(?:thing|clip|monitor|gadget|machine|reader|thingy))\b"
+    r"(?:\W+[a-z]+){0,6}?"
     r"\W+(?P<value>[4-9]\d|ninety|noventa|eighty|ochenta|(?:high|low|mid) [78]0s)\s*%?"
     r"|(?P<before>[4-9]\d)\s*%\s*(?:\w+\s+){0,3}(?:ox\w*|o2|sat\w*|pulse ox\w*|oxigeno)\b"
 )
@@ -19,10 +21,17 @@ _PAIN_WORDS = re.compile(
     r"\b(?:pa[io]n\w*|hurt\w*|\w*aches?|aching|dolor\w*|duele\w*|sore|burn\w*|arde\w*|"
     r"gout|scale|escala|coyunturas)\b"
 )
+# A body part with a score out of 10 or a rating ("lower back is 9/10", "rates it 10").
+_BODY_WORDS = re.compile(
+    r"\b(?:back|espalda|hips?|cadera|knees?|rodillas?|joints?|bones|huesos|shoulders?|"
+    r"hombros?|belly|stomach|estomago|barriga|panza|head|cabeza|legs?|piernas?|chest|pecho)\b"
+)
 _SCORE = re.compile(
     r"\b(?:\d\s*-\s*)?(?P<score>10|[0-9])\s*(?:/|out of|of|de|sobre)\s*10\b"
     r"|\b(?:scale|escala|level|nivel)\W+(?:is\W+|es\W+|de\W+)?(?P<word>ten|nine|eight|twelve|"
     r"eleven|diez|nueve|ocho|doce|once|10|9|8)\b"
+    r"|\b(?P<rated>rat(?:es|ed|ing)? (?:it|her|him|them)|calls? it|le pone|le da)\s+"
+    r"(?:a\s+|an\s+|un\s+)?(?P<rating>10|[89])\b"
     r"|\b(?:is|its|at|es|en|un|a|de|level|nivel|esta de)\s+(?:a\s+|un\s+)?(?P<alone>10|[89])\b"
     r"(?!\s*(?:/|%|\d|am|pm|:|a\.m|p\.m|de la|del|minutos|min|hours|horas|days|dias))"
 )
@@ -76,10 +85,16 @@ def low_oxygen(plain_text: str, *, below: int) -> int | None:
 
 
 def severe_pain_score(plain_text: str) -> int | None:
-    """A pain score of 8 or more out of 10, when the sentence speaks of pain."""
-    if not _PAIN_WORDS.search(plain_text):
-        return None
-    scores = [_number(m["score"] or m["alone"] or m["word"]) for m in _SCORE.finditer(plain_text)]
+    """A pain score of 8 or more out of 10, when the sentence speaks of pain (or of a body
+    part, with a score out of 10 or a rating: "lower back is 9/10", "rates it 10")."""
+    if _PAIN_WORDS.search(plain_text):
+        scores = [_number(m["score"] or m["alone"] or m["word"] or m["rating"])
+                  for m in _SCORE.finditer(plain_text)]  # fmt: skip
+    elif _BODY_WORDS.search(plain_text):
+        scores = [_number(m["score"] or m["rating"]) for m in _SCORE.finditer(plain_text)
+                  if m["score"] or m["rating"]]  # fmt: skip
+    else:  # "rates it 10": a rating says what it is
+        scores = [_number(m["rating"]) for m in _SCORE.finditer(plain_text) if m["rating"]]
     high = max(scores, default=0)
     return high if high >= SEVERE_PAIN_SCORE else None
 
