@@ -156,6 +156,14 @@ def test_wish_to_stop_with_a_red_flag_opts_out_and_alerts(twilio, db, patient):
     assert reply_text(twilio.sms("MENU", from_=PATIENT_PHONE)) == ""
 
 
+def test_a_spanish_wish_to_stop_with_a_red_flag_opts_out_and_alerts(twilio, db, patient):
+    reply = reply_text(twilio.sms("dejen de escribirme, ya no quiero vivir", from_=PATIENT_PHONE))
+    assert "988" in reply and "marque 2" in reply
+    assert [a.categories for a in _alerts(db)] == ["self_harm"]
+    db.refresh(patient)
+    assert patient.status == "opted_out"
+
+
 def test_alert_list_pages_open_first_with_a_cursor(twilio, client, db, patient, headers):
     for text in ("fever", "chills", "bleeding"):
         twilio.sms(text, from_=PATIENT_PHONE)

@@ -21,7 +21,14 @@ def _reviews(db) -> list[Alert]:
 
 
 @pytest.mark.parametrize(
-    "text", ["is the treatment covered by insurance?", "can I drive after the transplant?"]
+    "text",
+    [
+        "is the treatment covered by insurance?",
+        "can I drive after the transplant?",
+        "",  # a photo alone
+        "?",
+        "👍",
+    ],
 )
 def test_an_unanswerable_text_gets_the_safety_net(twilio, db, patient, text):
     reply = reply_text(twilio.sms(text, from_=PATIENT_PHONE))
@@ -45,6 +52,7 @@ def test_the_safety_net_speaks_the_patients_language(twilio, db, patient):
         "something is wrong",
         "estoy en el hospital",
         "me siento muy triste y sola",  # low mood: a person reads it soon
+        "😭😭😭",
     ],
 )
 def test_symptom_like_words_open_a_high_priority_item_renotified_like_a_red_flag(

@@ -74,6 +74,21 @@ def test_start_reactivates_opted_out_enrolments(twilio, db):
     assert db.scalar(select(Patient.status)) == "active"
 
 
+@pytest.mark.parametrize(
+    ("word", "opt_out_type", "ours"),
+    [("START", None, False), ("UNSTOP", "START", False), ("COMENZAR", None, True)],
+)
+def test_start_after_stop_is_confirmed_once_by_whoever_took_the_word(
+    twilio, db, word, opt_out_type, ours
+):
+    make_patient(db, make_clinic(db), phone=NUMBER)
+    twilio.sms("STOP", from_=NUMBER)
+    extra = {"OptOutType": opt_out_type} if opt_out_type else {}
+    reply = reply_text(twilio.sms(word, from_=NUMBER, **extra))
+    assert db.scalar(select(Patient.status)) == "active"
+    assert (reply != "") is ours  # Twilio confirms the words it took itself
+
+
 def test_help_is_always_answered_with_our_text(twilio):
     text = reply_text(twilio.sms("help"))
     assert text == SHIPPED.text("help")
@@ -99,6 +114,7 @@ def test_help_is_always_answered_with_our_text(twilio):
         "I don't want any more texts",
         "take me off this list",
         "STOP PLEASE",
+        "how do I stop getting these",
     ],
 )
 def test_clear_wishes_to_stop_opt_out_with_one_confirmation(twilio, db, body):
@@ -119,6 +135,32 @@ def test_clear_wishes_to_stop_opt_out_with_one_confirmation(twilio, db, body):
     ],
 )
 def test_texts_that_merely_contain_the_word_are_not_opt_outs(twilio, db, body):
+    assert reply_text(twilio.sms(body, from_=NUMBER)) != ""
+    assert not phone_row(db).opted_out
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "no quiero mas mensajes",
+        "ya no quiero recibir mensajes",
+        "ya no quiero los recordatorios",
+        "ya no quiero seguir recibiendo textos",
+        "ya no me manden nada por favor",
+        "dejen de escribirme",
+        "ya basta de mensajes",
+    ],
+)
+def test_clear_wishes_to_stop_in_spanish_opt_out_and_are_confirmed_in_spanish(twilio, db, body):
+    reply = reply_text(twilio.sms(body, from_=NUMBER))
+    assert reply == SHIPPED.for_language("es").text("opt_out_confirmation")
+    assert phone_row(db).opted_out
+
+
+@pytest.mark.parametrize(
+    "body", ["no quiero mas dolor", "ya no quiero la prednisona", "dejen de llamar al doctor"]
+)
+def test_spanish_texts_that_are_not_wishes_to_stop_do_not_opt_out(twilio, db, body):
     assert reply_text(twilio.sms(body, from_=NUMBER)) != ""
     assert not phone_row(db).opted_out
 

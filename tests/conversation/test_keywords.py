@@ -39,6 +39,25 @@ def test_case_whitespace_punctuation_and_emoji_are_ignored(twilio):
         assert reply_text(twilio.sms(body)) == expected, body
 
 
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ("what is ahsct", "ahsct"),
+        ("What's MSC?", "msc"),
+        ("tell me about the risks", "risks"),
+        ("que es MSC?", "msc"),
+    ],
+)
+def test_a_text_that_asks_for_one_keyword_gets_its_topic(twilio, body, key):
+    content = SHIPPED.for_language("es" if body.startswith("que") else "en")
+    assert reply_text(twilio.sms(body)) == content.topic_part(content.by_key[key], 0)
+
+
+def test_a_question_that_merely_names_a_keyword_is_not_taken_for_it(twilio):
+    reply = reply_text(twilio.sms("is MSC covered by my insurance?"))
+    assert reply != SHIPPED.topic_part(SHIPPED.by_key["msc"], 0)
+
+
 @pytest.mark.parametrize(("language", "more"), [("en", "MORE"), ("es", "MAS")])
 def test_menu_is_paged_with_more_and_lists_every_topic_with_its_number(twilio, language, more):
     phone = "+16175550143" if language == "en" else "+16175550144"

@@ -36,6 +36,13 @@ def test_duplicate_message_sid_answered_same_and_stored_once(twilio, db):
     assert inbound == 1
 
 
+def test_a_message_sid_reused_by_another_number_is_refused_not_answered_as_the_first(twilio):
+    twilio.sms("RISKS", sid="SMdup2", from_="+12025550123")
+    reused = twilio.sms("I cant breathe", sid="SMdup2", from_="+12025550124")
+    assert reused.status_code == 409
+    assert "another number" in reused.json()["error"]["message"]
+
+
 def test_missing_signature_is_refused(client):
     response = client.post("/twilio/sms", data={"MessageSid": "SM2", "From": "+12025550123"})
     assert response.status_code == 403

@@ -45,6 +45,7 @@ def twilio_took(kind: str, normalised: str, opt_out_type: str | None) -> bool:
 
 _ME = r"(?:me|us)"
 _MESSAGES = r"(?:texts?|txts?|messages?|msgs?|sms|reminders?)"
+_MENSAJES = r"(?:mensajes?|mensajitos?|textos?|msjs?|sms|recordatorios?|messages?|texts?)\b"
 _OPT_OUT_PHRASES = [
     rf"\bstop (?:texting|messaging|sending|contacting|txting) {_ME}\b",
     rf"\bstop (?:sending|all|these|the|your) (?:\w+ )?{_MESSAGES}\b",
@@ -56,8 +57,16 @@ _OPT_OUT_PHRASES = [
     rf"\b(?:remove|take) {_ME} (?:off|from)\b",
     rf"\bi (?:don ?t|do not|dont) want (?:any )?(?:more |these |your )?{_MESSAGES}\b",
     r"\bleave me alone\b",
+    r"\bhow (?:do|can) (?:i|we) stop (?:getting|receiving) (?:these|this|them|the|your)\b",
     rf"\bno (?:me )?(?:envie|envien|mande|manden|mandes) mas {_MESSAGES}?",
     r"\b(?:darme de baja|dar de baja)\b",
+    # "ya no quiero recibir mensajes", "no quiero mas recordatorios", "no quiero los mensajes"
+    rf"\bno quiero (?:(?:mas|recibir|seguir|recibiendo|los|las|sus|estos|estas|ningun|ningunos)"
+    rf" )+{_MENSAJES}",
+    r"\bya no (?:me |nos )?(?:manden|envien|mande|envie|escriban|escriba|mandes|envies)\b",
+    r"\bdej(?:en|e|es|a) de (?:escribir|mandar|enviar|textear)(?:me|nos)?\b",
+    rf"\b(?:ya )?basta de {_MENSAJES}",
+    rf"\bno mas {_MENSAJES}",
 ]
 _OPT_OUT_RE = re.compile("|".join(f"(?:{p})" for p in _OPT_OUT_PHRASES))
 

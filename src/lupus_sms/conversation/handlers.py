@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import case, select, update
 
 from lupus_sms.content.menu import MENU_KEY
@@ -183,7 +185,7 @@ def handle_keywords(context: InboundContext) -> Reply | None:
         return _switch_language(context, SWITCH_WORDS[word])
     content = context.content
     if not word:
-        return Reply(content.text("empty"), "empty")
+        return None  # "😢", "?", a photo alone: an enrolled patient's clinic reads it (review)
     if word in MENU_WORDS:
         _remember(context, MENU_KEY, 1)
         return Reply(content.menu(0), "menu")
@@ -215,13 +217,31 @@ def _switch_language(context: InboundContext, language: str) -> Reply:
 
 
 def handle_unknown(context: InboundContext) -> Reply:
+    if not compact(context.normalised):
+        return Reply(context.content.text("empty"), "empty")
     return Reply(context.content.text("unknown_hint"), "hint")
 
 
 def _first_word_topic(context: InboundContext) -> Topic | None:
-    """ "AHSCT please" or "risks?" still find the topic by their first word."""
+    """ "AHSCT please" or "risks?" still find the topic by their first word; "what is ahsct?"
+    and "tell me about MSC" by the word after the asking words."""
     words = context.normalised.split(" ")
-    return context.content.by_word.get(words[0]) if len(words) > 1 else None
+    if len(words) < 2:
+        return None
+    asked = _ASKING_FOR_A_TOPIC.match(context.normalised.lower())
+    if asked:
+        return context.content.by_word.get(compact(asked["word"].upper()))
+    return context.content.by_word.get(words[0])
+
+
+# Only a whole text that asks for one word: "is MSC covered by insurance?" is a question for
+# the clinic (review), not a request for the MSC topic.
+_ASKING_FOR_A_TOPIC = re.compile(
+    r"^(?:(?:what|whats|what s|what is|what are|tell me about|more about|info on|info about|"
+    r"information on|information about|explain|que es|que son|qué es|qué son|hableme de|"
+    r"hablame de|informacion sobre|información sobre|info sobre)\s+)"
+    r"(?:the |an |a |el |la |los |las |un |una )?(?P<word>[\w-]+)\W*$"
+)
 
 
 def _fuzzy(context: InboundContext, word: str) -> Reply | None:

@@ -18,6 +18,7 @@ from lupus_sms.conversation.sender import Sender, clinic_for_senders, load_sende
 from lupus_sms.conversation.text import normalise
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
+from lupus_sms.core.errors import ConflictError
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
@@ -81,7 +82,12 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
         created_at=now,
     )
     if message is None:  # this MessageSid was stored before (a retry, or a concurrent copy)
-        return _replay(db, messaging.find_inbound_by_sid(db, message_sid=sms.message_sid))
+        stored = messaging.find_inbound_by_sid(db, message_sid=sms.message_sid)
+        if stored is not None and stored.phone != phone:
+            # Twilio's ids are unique: only a forged or mistaken request reuses one, and its
+            # text must not be answered with, or hidden behind, another number's.
+            raise ConflictError("this MessageSid was already used by another number")
+        return _replay(db, stored)
     normalised = normalise(message.body)
     # The number's language (the language its enrolments named, or its first keyword's, if
     # it has none yet): no query of its own.

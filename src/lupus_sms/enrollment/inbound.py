@@ -51,6 +51,10 @@ def _on_yes(context: InboundContext) -> Reply | None:
         _forget_choice(context)
         for patient in pending:
             consent.confirm(context.db, patient, now=context.now, message_id=context.message.id)
+        if reactivated and not pending and _twilio_confirms(context):
+            # START after STOP, taken by Twilio: its confirmation is the one the number gets.
+            context.message.patient_id = reactivated[0].id if len(reactivated) == 1 else None
+            return Reply(None, "opt_in", exempt_from_limits=True)
         return _confirmation(context, reactivated + pending) if reactivated or pending else None
     _remember_choice(context, pending)
     question = context.content.text("consent_which_clinic", choices=_choices(context, pending))
@@ -127,6 +131,10 @@ def _reactivated_now(context: InboundContext) -> list[Patient]:
     )
     context.db.flush()
     return list(context.db.scalars(stmt).unique().all())
+
+
+def _twilio_confirms(context: InboundContext) -> bool:
+    return context.twilio_confirms_opt_in and not context.settings.reply_to_opt_out_words
 
 
 def _confirmation(context: InboundContext, patients: list[Patient]) -> Reply:

@@ -32,6 +32,7 @@ from lupus_sms.conversation.service import (
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_db, get_sessionmaker
+from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.messaging.spool import DATABASE_UNAVAILABLE
 from lupus_sms.metrics import observe_inbound_batch
 
@@ -127,7 +128,9 @@ def handle_inbound_batch(
                 results.append(handle_inbound(db, sms=sms, settings=settings, clock=clock))
             except Exception as exc:  # the route answers it: spooled, or an error status
                 _roll_back(db)
-                if not isinstance(exc, DATABASE_UNAVAILABLE):
+                if isinstance(exc, LupusSmsError):  # refused with a 4xx, nothing broken
+                    logger.warning("an inbound text was refused: %s", exc.message)
+                elif not isinstance(exc, DATABASE_UNAVAILABLE):
                     logger.exception("an inbound text could not be handled")
                 results.append(exc)
     return results
