@@ -95,20 +95,29 @@ def test_saving_is_refused_with_a_clear_message(editor, overrides, message):
     assert message in response.text
 
 
-def test_unknown_placeholder_in_a_message_is_refused(editor):
+@pytest.mark.parametrize(
+    ("help_text", "said"),
+    [
+        ("Help for {patient_name}. Ask your care team.", "unknown placeholder"),
+        ("Help {}. Call 911. Reply STOP", "a placeholder is a name"),
+        ("Help {program_name. Call 911. Reply STOP", "unpaired"),
+        ("{program_name}: help\x00. Call 911. Reply STOP", "control character"),
+    ],
+)
+def test_unknown_placeholder_in_a_message_is_refused(editor, help_text, said):
     editor.get("/admin/content")
     page = editor.get("/admin/content/edit/messages").text
     fields = dict(re.findall(r'name="(msg_\w+)"[^>]*rows="3" data-analyze[^>]*>([^<]*)<', page))
     assert "msg_help" in fields
     fields = {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in fields.items()}
-    fields["msg_help"] = "Help for {patient_name}. Ask your care team."
+    fields["msg_help"] = help_text
     response = editor.post(
         "/admin/content/edit/messages",
         {**fields, "note": "try"},
         page="/admin/content/edit/messages",
     )
     assert response.status_code == 422
-    assert "unknown placeholder" in response.text
+    assert said in response.text
 
 
 def test_history_shows_a_diff_and_a_restore_brings_the_old_text_back(

@@ -12,7 +12,7 @@ import lupus_sms.scheduling  # noqa: F401 - registers the plans validator and fr
 from lupus_sms.content.loader import load_content_dir
 from lupus_sms.content.snapshot import ContentError, ContentSnapshot
 from lupus_sms.content.translation import Translation
-from lupus_sms.content.wording import REQUIRED_WORDING, symptom_call_problem
+from lupus_sms.content.wording import symptom_call_problem
 from lupus_sms.core.config import get_settings
 
 SHIPPED = load_content_dir(get_settings().content_dir)
@@ -109,8 +109,11 @@ def test_the_checkin_and_spanish_validators_refuse_it_too():
     assert any("es/plans.appt_reminder_1d" in p and "{urgent_phone}" in p for p in problems)
 
 
+CONSENT_TEXTS = ["consent_confirmation", "consent_invitation", "opt_in_confirmation"]
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
-@pytest.mark.parametrize("name", sorted(REQUIRED_WORDING))
+@pytest.mark.parametrize("name", CONSENT_TEXTS)
 def test_consent_texts_carry_what_carriers_require_in_both_languages(language, name):
     text = SHIPPED.for_language(language).messages[name]
     words = {
@@ -138,11 +141,37 @@ def test_consent_texts_carry_what_carriers_require_in_both_languages(language, n
             "Msg&data rates may apply.",
             "STOP to opt out",
         ),
+        (
+            "consent_invitation",
+            "{clinic_name}: Msg frequency varies. Reply HELP for help, STOP to opt out. "
+            "Msg&data rates may apply.",
+            "YES to join",
+        ),
+        ("help", "{program_name}: Reply MENU for topics. Reply STOP to opt out.", "911"),
+        ("opt_out_confirmation", "{program_name}: You are unsubscribed.", "START"),
     ],
 )
 def test_a_consent_text_without_the_required_wording_is_refused(name, text, lacking):
     problems = problems_of(messages=SHIPPED.messages | {name: text})
     assert any(f"messages.{name}" in p and lacking in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("", "is empty"),
+        ("   ", "is empty"),
+        ("Help {} here. Call 911. STOP", "a placeholder is a name"),
+        ("{program_name!r} help. Call 911. Reply STOP", "no conversions or formats"),
+        ("{program_name:>40} help. Call 911. Reply STOP", "no conversions or formats"),
+        ("{program_name help. Call 911. Reply STOP", "unpaired { or }"),
+        ("{program_name} help} Call 911. Reply STOP", "unpaired { or }"),
+        ("{0} help. Call 911. Reply STOP", "a placeholder is a name"),
+    ],
+)
+def test_a_malformed_or_empty_message_is_refused_not_sent_as_a_server_error(text, said):
+    problems = problems_of(messages=SHIPPED.messages | {"help": text})
+    assert any("messages.help" in p and said in p for p in problems), problems
 
 
 def test_a_spanish_consent_text_must_use_the_spanish_words():

@@ -55,5 +55,23 @@ class Topic(BaseModel):
 
 
 def placeholders_in(template: str) -> set[str]:
-    """Named placeholders used by a template ("{clinic_name}" -> "clinic_name")."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """Named placeholders used by a template ("{clinic_name}" -> "clinic_name").
+
+    A malformed one comes back as a description that no text allows, so every validator
+    that refuses unknown placeholders also refuses it, with words an editor understands,
+    instead of a server error when the text is filled in."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return {"an unpaired { or } (write {{ or }} for a brace itself)"}
+    found = set()
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if not name.isidentifier():
+            found.add(f"{{{name}}} (a placeholder is a name such as {{clinic_name}})")
+        elif conversion or spec:
+            found.add(f"{{{name}!{conversion or ''}:{spec or ''}}} (no conversions or formats)")
+        else:
+            found.add(name)
+    return found

@@ -196,10 +196,13 @@ def view_problems(view: ContentSnapshot) -> list[str]:
     """Menu pages, carriers' consent wording, English message sizes, the domains' checks."""
     label = "" if view.language == ENGLISH else f"{view.language}/"
     problems = [f"{label}{p}" for p in menu_problems(list(view.menu_pages))]
+    fallen_back = set(view.missing.get(view.language, ()))
     for name in REQUIRED_WORDING:
+        # A text still missing in this language is sent in English: checked as English.
+        language = ENGLISH if f"messages.{name}" in fallen_back else view.language
         problems += [
             f"{label}messages.{name}: {p}"
-            for p in consent_wording_problems(name, view.messages[name], view.language)
+            for p in consent_wording_problems(name, view.messages[name], language)
         ]
     if view.language == ENGLISH:
         problems += message_size_problems(view.messages)
@@ -326,6 +329,9 @@ def validate_messages(messages: dict[str, str]) -> list[str]:
     for name, allowed in MESSAGE_PLACEHOLDERS.items():
         if name not in messages:
             problems.append(f"messages: {name} is missing")
+            continue
+        if not str(messages[name]).strip():
+            problems.append(f"messages.{name}: is empty (a patient would get silence)")
             continue
         unknown = placeholders_in(messages[name]) - allowed
         if unknown:

@@ -9,9 +9,11 @@ Helpers flush; the route or command that calls them commits.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -80,12 +82,38 @@ def history(db: Session, *, key: str) -> list[ContentVersion]:
     return list(db.scalars(query.order_by(ContentVersion.number.desc())))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _holds_control_character(body: str) -> bool:
+    """Raw, or escaped inside YAML ("\\0", "\\x07"): either way a patient's phone gets it."""
+    if _CONTROL.search(body):
+        return True
+    try:
+        data = yaml.safe_load(body)
+    except yaml.YAMLError:
+        return False  # the parser reports the broken YAML itself
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and _CONTROL.search(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def validate_change(db: Session, *, key: str, body: str) -> None:
     """Refuse a text that would make the live content invalid, listing every problem."""
     texts = live_texts(db)
     texts[key] = body
     if not body and not key.startswith("topic:"):
         raise ValidationFailed("only topics can be deleted")
+    if _holds_control_character(body):
+        raise ValidationFailed("the text holds a control character (such as NUL): remove it")
     try:
         snapshot = parse_texts(texts, version=0)
     except ContentError as exc:

@@ -58,10 +58,17 @@ _RATES = (
     r"(?i)tarifas de mensajes y datos",
 )
 _PROGRAM = ("the program name, {program_name}", r"\{program_name\}", r"\{program_name\}")
+_YES = ("YES to join", r"\bYES\b", r"\bSI\b")
+_EMERGENCY = ("911 for emergencies", r"\b911\b", r"\b911\b")
+_START = ("how to come back (START)", r"\bSTART\b", r"\b(?:COMENZAR|INICIAR)\b")
 REQUIRED_WORDING = {
-    "consent_invitation": (_FREQUENCY, _HELP, _STOP, _RATES),
+    "consent_invitation": (_YES, _FREQUENCY, _HELP, _STOP, _RATES),
     "consent_confirmation": (_PROGRAM, _FREQUENCY, _HELP, _STOP, _RATES),
     "opt_in_confirmation": (_PROGRAM, _FREQUENCY, _HELP, _STOP, _RATES),
+    # Carriers' HELP answer: who we are, how to stop; ours also where to turn in an emergency.
+    "help": (_PROGRAM, _EMERGENCY, _STOP),
+    "opt_out_confirmation": (_PROGRAM, _START),
+    "unknown_hint": (_EMERGENCY,),
 }
 # A weekly count in a frequency statement ("up to 4 msgs/week", "hasta 4 mensajes por semana").
 WEEKLY_COUNT = re.compile(
