@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from lupus_sms.enrollment.models import ConsentEvent, Patient
@@ -108,11 +109,24 @@ def test_yes_from_an_opted_out_number_lifts_the_block_and_confirms_in_one_reply(
     assert kinds == ["invited", "opted_out", "opted_in", "confirmed"]
 
 
-def test_enrolled_while_blocked_then_yes_confirms(api, twilio, db, clinic):
+def test_enrolled_while_blocked_start_lifts_the_block_and_yes_confirms(api, twilio, db, clinic):
     db.add(PhoneNumber(e164=PHONE, phone_hash="blocked", opted_out=True))
     db.flush()
     patient = enrol(api)
     assert patient["status"] == "opted_out"
+    # START lifts the STOP; it does not answer the invitation the number never saw.
     text = reply_text(twilio.sms("START", from_=PHONE))
-    assert clinic.name in text
+    assert clinic.name in text and "YES" in text and "You joined" not in text
+    assert _status(db, patient["id"]) == "pending_consent"
+    assert "You joined" in reply_text(twilio.sms("YES", from_=PHONE))
     assert _status(db, patient["id"]) == "active"
+
+
+@pytest.mark.parametrize("word", ["START", "UNSTOP", "COMENZAR"])
+def test_an_opt_in_word_is_not_a_yes_to_a_pending_invitation(api, twilio, db, clinic, word):
+    patient = enrol(api)
+    text = reply_text(twilio.sms(word, from_=PHONE))
+    assert "You joined" not in text and "YES" in text
+    assert _status(db, patient["id"]) == "pending_consent"
+    kinds = api.get(f"/api/v1/patients/{patient['id']}/consent-events").json()["items"]
+    assert "confirmed" not in [event["kind"] for event in kinds]

@@ -45,8 +45,11 @@ def _on_yes(context: InboundContext) -> Reply | None:
     # again (compliance step); they are confirmed in the same reply. A number resuming its
     # clinics that way has not answered another clinic's invitation: only YES (SI) does.
     reactivated = _reactivated_now(context) if context.opted_in_now else []
-    joining = context.normalised in CONSENT_WORDS or not reactivated
-    pending = _pending(context) if joining else []
+    pending = _pending(context)
+    if context.normalised not in CONSENT_WORDS:
+        if pending:
+            return _ask_for_yes(context, reactivated, pending)
+        pending = []
     if len(pending) <= 1:
         _forget_choice(context)
         for patient in pending:
@@ -61,6 +64,21 @@ def _on_yes(context: InboundContext) -> Reply | None:
     if reactivated:
         question = f"{_confirmation(context, reactivated).body} {question}"
     return Reply(question, "consent_question")
+
+
+def _ask_for_yes(
+    context: InboundContext, reactivated: list[Patient], pending: list[Patient]
+) -> Reply:
+    """START, UNSTOP, COMENZAR... lift a STOP; they do not answer an invitation, which asks
+    for YES. An invitation still waiting (or never sent, the number being blocked then) is
+    repeated, after the confirmation of what the word did resume."""
+    _and = _joining_words(context)[2]
+    invitation = context.content.text(
+        "consent_invitation", clinic_name=f" {_and} ".join(_clinic_names(context, pending))
+    )
+    if reactivated:
+        invitation = f"{_confirmation(context, reactivated).body} {invitation}"
+    return Reply(invitation, "consent_invitation", exempt_from_limits=True)
 
 
 def _on_choice(context: InboundContext) -> Reply | None:
