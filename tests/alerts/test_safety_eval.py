@@ -8,6 +8,11 @@ for self-harm).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -73,3 +78,21 @@ def test_the_command_passes_on_a_set_the_rules_read_right(tmp_path):
 def test_a_missing_file_is_a_clear_error():
     result = runner.invoke(app, ["safety", "eval", "/nonexistent/set.yaml"])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_the_command_reads_content_from_the_database_it_evaluates(tmp_path):
+    # Run as an operator would, in a folder with no database: nothing may read or create one.
+    cases = tmp_path / "one.yaml"
+    cases.write_text(
+        '- {id: A1, text: "quiero morir", expect: [self_harm], lang: es, writer: patient,'
+        " kind: alert}\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [Path(sys.executable).parent / "lupus-sms", "safety", "eval", str(cases)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0 and "meets the bar" in result.stdout, result.stderr
+    assert "live content unavailable" not in result.stderr
+    assert list(tmp_path.glob("*.db")) == []

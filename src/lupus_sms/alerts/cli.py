@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -81,6 +81,7 @@ def _pipeline(database_url: str | None):
     from sqlalchemy.orm import Session
 
     from lupus_sms.alerts.evaluation_pipeline import pipeline_decider
+    from lupus_sms.content.service import use_database_content
     from lupus_sms.core.clock import system_clock
     from lupus_sms.core.config import get_settings, normalise_database_url
     from lupus_sms.core.db import make_engine
@@ -96,6 +97,9 @@ def _pipeline(database_url: str | None):
                 transaction = connection.begin()
                 session = Session(bind=connection, join_transaction_mode="create_savepoint")
                 settings = get_settings().model_copy(update={"database_url": url})
+                # Content comes from the evaluated database, not the default one (which
+                # a read would otherwise create in the current directory).
+                use_database_content(lambda: nullcontext(session))
                 yield pipeline_decider(session, settings=settings, clock=system_clock)
                 session.close()
                 transaction.rollback()
