@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -87,7 +88,17 @@ def _read_text(path: Path) -> str:
 
 
 def parse_texts(texts: dict[str, str], *, version: int) -> ContentSnapshot:
-    """Validate a full set of texts into a snapshot; ContentError lists every problem."""
+    """Validate a full set of texts into a snapshot; ContentError lists every problem.
+
+    Validation measures every text against every limit (a good part of a second), and the
+    same texts come back often: each process start, each admin preview of an unchanged
+    document, each test. The same texts give the same (frozen) snapshot, so it is kept."""
+    return _parse_texts(tuple(sorted(texts.items())), version)
+
+
+@lru_cache(maxsize=8)
+def _parse_texts(items: tuple[tuple[str, str], ...], version: int) -> ContentSnapshot:
+    texts = dict(items)
     problems: list[str] = []
     topics: list[Topic] = []
     messages: dict = {}
