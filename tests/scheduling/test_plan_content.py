@@ -50,7 +50,7 @@ def test_the_pre_appointment_prompts_carry_all_six_questions():
     ("changes", "problem"),
     [
         ({"text": "Hi {firstname}, call your care team."}, "unknown placeholder"),
-        ({"text": "Hi {first_name, call your care team."}, "cannot be filled in"),
+        ({"text": "Hi {first_name, call your care team."}, "unpaired { or }"),
         ({"text": "Hi {first_name}, call your care team " + "x" * 300}, "at most 2"),
         ({"text": "Hi {first_name}, call your care team \u2019now\u2019."}, "GSM-7"),
         ({"text": "Hi {first_name}, see you soon."}, "care team"),
