@@ -50,3 +50,30 @@ def test_an_enrolment_in_the_portal_does_not_change_the_numbers_language(
     view = client.get(f"/api/v1/patients/{shared.b_patient_id}", headers=shared.b_headers)
     assert view.json()["language"] == "en"
     assert "What lupus is" in reply_text(twilio.sms("MENU", from_=PHONE))
+
+
+def test_a_pending_clinics_portal_shows_no_carrier_block_or_stop_from_another_clinic(
+    client, db, twilio, portal_client
+):
+    from tests.factories import auth_headers, make_clinic
+    from tests.tenancy import ENROLMENT
+
+    own_sender = "+16175550142"
+    b = make_clinic(db, name="Bayside Lupus Clinic", sender=own_sender)
+    a = make_clinic(db, name="Amberley Clinic")
+    b_patient = client.post("/api/v1/patients", json=ENROLMENT, headers=auth_headers(db, b))
+    twilio.sms("YES", from_=PHONE, to=own_sender)
+    twilio.sms("STOP", from_=PHONE, to=own_sender, OptOutType="STOP")  # Twilio blocks it
+    twilio.sms("COMENZAR", from_=PHONE, to=own_sender)  # back in with us, not with Twilio
+    a_patient = client.post("/api/v1/patients", json=ENROLMENT, headers=auth_headers(db, a))
+    twilio.sms("STOP", from_=PHONE, to=own_sender)  # in B's conversation, after A's enrolment
+    attacker = portal_client(a, "clinic_admin")
+    listing = html.unescape(attacker.get("/portal/patients").text)
+    page = html.unescape(attacker.get(f"/portal/patients/{a_patient.json()['id']}").text)
+    for seen in (listing, page):
+        assert "blocked by the carrier" not in seen and "Twilio refuses" not in seen
+    assert "Opted out" not in page and "Opted back in" not in page
+    assert "opted out" in page  # its own enrolment's status, without when or how
+    owner = portal_client(b, "nurse")
+    theirs = html.unescape(owner.get(f"/portal/patients/{b_patient.json()['id']}").text)
+    assert "Opted out" in theirs

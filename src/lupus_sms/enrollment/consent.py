@@ -109,8 +109,8 @@ def invite_new_rows(
 ) -> None:
     """`invite` for patients inserted in bulk without ORM objects (the CSV import):
     (patient id, phone number id, E.164) each, none of them opted out, all already
-    `pending_consent`; `languages` maps a patient id to its number's language (English when
-    absent). The invitations and their consent events go in with executemany INSERTs; the
+    `pending_consent`; `languages` maps a patient id to the language its row named (English
+    when absent). The invitations and their consent events go in with executemany INSERTs; the
     new patients have no other invitation, so theirs are found by patient.
     Keep in step with `invite`."""
     if not invitees:

@@ -114,11 +114,13 @@ def set_language(db: Session, patient: Patient, language: str | None) -> None:
     Language belongs to the number, so a clinic the number consented to sets the number's,
     unless the patient chose one by text (ESPANOL / ENGLISH): the patient's own choice wins.
     A clinic still waiting for the patient's YES records it on its own enrolment only (its
-    invitation goes out in it while the number has none; the YES makes it the number's).
-    Without one, the patient takes the number's language."""
+    invitation goes out in it; the YES makes it the number's unless the patient chose one).
+    Without one, a pending enrolment keeps its own (English by default): the language the
+    number chose with another clinic is not this clinic's to learn. A consented enrolment
+    takes the number's."""
     number = patient.phone_number
     if not patient.consented:
-        patient.language = language or number.language or "en"
+        patient.language = language or patient.language or "en"
         return
     if (
         language is not None
