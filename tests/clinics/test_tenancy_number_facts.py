@@ -96,3 +96,51 @@ def test_a_block_met_by_another_clinics_text_is_not_reported_to_a_pending_clinic
     assert "carrier_blocked" in _events(client, b_headers, b_id)
     assert _events(client, a_headers, a_id) == ["invited"]
     assert _patient(client, a_headers, a_id)["carrier_blocked_since"] is None
+
+
+SPANISH_INVITATION = "Le invitamos"
+ENGLISH_INVITATION = "You are invited to get care texts"
+
+
+def _invitation(db, patient_id: int) -> str:
+    return db.scalar(
+        select(Message.body).where(
+            Message.patient_id == patient_id, Message.kind == "consent_invitation"
+        )
+    )
+
+
+def test_a_pending_clinics_invitation_goes_out_in_its_own_language_not_the_numbers(
+    client, db, twilio
+):
+    first, second = make_clinic(db, name="Bayside Lupus Clinic"), make_clinic(db, name="Cedar")
+    first_headers, second_headers = auth_headers(db, first), auth_headers(db, second)
+    first_id = _enrol(client, first_headers)
+    twilio.sms("YES", from_=PHONE)
+    assert "español" in reply_text(twilio.sms("ESPANOL", from_=PHONE))  # chosen with the first
+    second_id = _enrol(client, second_headers, language="en")
+    body = _invitation(db, second_id)
+    assert ENGLISH_INVITATION in body and SPANISH_INVITATION not in body
+    assert _patient(client, second_headers, second_id)["language"] == "en"
+    url = f"/api/v1/patients/{second_id}/messages"
+    shown = client.get(url, headers=second_headers).json()["items"]
+    assert [m["body"] for m in shown] == [body]
+    assert _patient(client, first_headers, first_id)["language"] == "es"
+
+
+def test_an_imported_enrolment_is_invited_in_the_files_language_not_the_numbers(client, db, twilio):
+    first, second = make_clinic(db, name="Bayside Lupus Clinic"), make_clinic(db, name="Cedar")
+    _enrol(client, auth_headers(db, first))
+    twilio.sms("YES", from_=PHONE)
+    twilio.sms("ESPANOL", from_=PHONE)
+    second_headers = auth_headers(db, second)
+    csv = f"phone,consent_source,program\n{PHONE},in_person,msc\n"
+    response = client.post(
+        "/api/v1/patients/import",
+        files={"file": ("patients.csv", csv, "text/csv")},
+        headers=second_headers,
+    )
+    assert response.json()["created"] == 1, response.text
+    second_id = response.json()["rows"][0]["patient_id"]
+    assert ENGLISH_INVITATION in _invitation(db, second_id)
+    assert _patient(client, second_headers, second_id)["language"] == "en"

@@ -77,3 +77,22 @@ def test_a_pending_clinics_portal_shows_no_carrier_block_or_stop_from_another_cl
     owner = portal_client(b, "nurse")
     theirs = html.unescape(owner.get(f"/portal/patients/{b_patient.json()['id']}").text)
     assert "Opted out" in theirs
+
+
+def test_a_pending_clinics_portal_shows_its_invitation_in_its_own_language(
+    client, db, twilio, portal_client
+):
+    from tests.factories import auth_headers, make_clinic
+    from tests.tenancy import ENROLMENT
+
+    first, second = make_clinic(db, name="Bayside Lupus Clinic"), make_clinic(db, name="Cedar")
+    client.post("/api/v1/patients", json=ENROLMENT, headers=auth_headers(db, first))
+    twilio.sms("YES", from_=PHONE)
+    twilio.sms("ESPANOL", from_=PHONE)  # the number's choice, in its life with the first
+    form = {"phone": PHONE, "program": "msc", "consent_source": "in_person", "language": "en"}
+    staff = portal_client(second, "coordinator")
+    created = staff.post("/portal/patients/new", form)
+    assert created.status_code == 303
+    page = html.unescape(staff.get(created.headers["location"]).text)
+    assert "You are invited to get care texts" in page
+    assert "Le invitamos" not in page and "español" not in page
