@@ -96,3 +96,22 @@ def test_a_pending_clinics_portal_shows_its_invitation_in_its_own_language(
     page = html.unescape(staff.get(created.headers["location"]).text)
     assert "You are invited to get care texts" in page
     assert "Le invitamos" not in page and "español" not in page
+
+
+def test_each_consented_clinics_record_shows_a_shared_text_and_its_safety_reply(
+    client, db, twilio, portal_client
+):
+    from tests.factories import auth_headers, make_clinic
+    from tests.tenancy import ENROLMENT
+
+    records = []
+    for name in ("Amberley Clinic", "Bayside Clinic"):
+        clinic = make_clinic(db, name=name)
+        patient = client.post("/api/v1/patients", json=ENROLMENT, headers=auth_headers(db, clinic))
+        twilio.sms("YES", from_=PHONE)
+        records.append((clinic, patient.json()["id"]))
+    twilio.sms(RED_FLAG, from_=PHONE)  # on the shared sender: tied to neither enrolment
+    for clinic, patient_id in records:
+        staff = portal_client(clinic, "nurse")
+        page = html.unescape(staff.get(f"/portal/patients/{patient_id}").text)
+        assert "fever of 39.4" in page and "URGENT: Please call your care team" in page
