@@ -144,3 +144,18 @@ def test_an_imported_enrolment_is_invited_in_the_files_language_not_the_numbers(
     second_id = response.json()["rows"][0]["patient_id"]
     assert ENGLISH_INVITATION in _invitation(db, second_id)
     assert _patient(client, second_headers, second_id)["language"] == "en"
+
+
+def test_an_opt_out_another_clinic_recorded_leaves_a_pending_clinic_only_the_status(
+    client, db, twilio
+):
+    _b, _a, b_headers, a_headers = _two_clinics(client, db)
+    b_id = _enrol(client, b_headers)
+    twilio.sms("YES", from_=PHONE, to=B_SENDER)
+    a_id = _enrol(client, a_headers)
+    url = f"/api/v1/patients/{b_id}/opt-out"
+    when = {"source": "front_desk", "occurred_at": "2026-02-01T10:00:00+00:00"}
+    assert client.post(url, json=when, headers=b_headers).status_code == 200
+    assert _patient(client, a_headers, a_id)["status"] == "opted_out"
+    assert _events(client, a_headers, a_id) == ["invited"]
+    assert _events(client, b_headers, b_id)[0] == "opted_out"

@@ -192,6 +192,8 @@ def record_opt_out(
     for other in {patient, *affected}:
         if other.status in OPT_OUT_FROM:
             other.status = "opted_out"
+        if not other.consented:
+            continue  # its status follows the number; when and how are not its to know
         # The note is the recording clinic's; another clinic sees only that the number opted out.
         own_note = note if other is patient else None
         record_event(db, other, kind="opted_out", source=source, now=occurred_at, note=own_note)
