@@ -131,21 +131,26 @@ def test_enrolment_language_becomes_the_numbers_at_the_yes_and_the_api_shows_it(
     assert changed["language"] == "en" and _language(db) == "en"
 
 
-def test_the_patients_own_switch_wins_over_a_later_enrolment(api, twilio, db):
+def test_the_patients_own_switch_wins_over_a_later_enrolment_at_the_yes(api, twilio, db):
     _reply(twilio, "ESPANOL")
     body = {"phone": PHONE, "consent_source": "in_person", "program": "msc", "language": "en"}
     patient = api.post("/api/v1/patients", json=body).json()
-    assert patient["language"] == "es"
+    # Until the YES the clinic knows only its own enrolment: its invitation, in its language.
+    assert patient["language"] == "en"
+    invitation = db.scalar(select(Message).where(Message.kind == "consent_invitation"))
+    assert "Reply YES" in invitation.body
     switch = db.scalar(select(ConsentEvent).where(ConsentEvent.kind == "language"))
     assert (switch.source, switch.note) == ("sms_keyword", "es")
-    invitation = db.scalar(select(Message).where(Message.kind == "consent_invitation"))
-    assert "Responda SI" in invitation.body
+    assert "Ya forma parte" in _reply(twilio, "YES")
+    assert api.get(f"/api/v1/patients/{patient['id']}").json()["language"] == "es"
 
 
-def test_enrolment_without_a_language_keeps_the_first_keywords(api, twilio, db):
+def test_a_pending_enrolment_without_a_language_shows_its_own_not_the_first_keywords(
+    api, twilio, db
+):
     _reply(twilio, "PREGUNTAS")
     body = {"phone": PHONE, "consent_source": "in_person", "program": "msc"}
-    assert api.post("/api/v1/patients", json=body).json()["language"] == "es"
+    assert api.post("/api/v1/patients", json=body).json()["language"] == "en"
 
 
 def test_the_whole_journey_in_spanish(api, twilio, db, clock, tick, fake_transport):  # noqa: F811

@@ -1,5 +1,6 @@
 """The CSV import's `language` column: Spanish patients invited in Spanish, bad values refused
-per row, and a blank value keeping the number's own language (English when it has none)."""
+per row, and a blank value English: until the number's YES the enrolment's own language is
+all the clinic knows, whatever the number chose elsewhere (SECURITY.md, "Tenancy")."""
 
 from __future__ import annotations
 
@@ -69,20 +70,20 @@ def test_an_unknown_language_is_a_row_error_and_creates_nothing_for_it(api, db):
     assert db.scalar(select(func.count()).select_from(Patient)) == 1
 
 
-def test_a_blank_language_keeps_the_numbers_language_and_english_otherwise(api, twilio, db):
-    # The number's first keyword was Spanish (enrollment/service.py: set_language keeps it).
+def test_a_blank_language_is_english_whatever_the_number_texted_before(api, twilio, db):
+    # The number's first keyword was Spanish: not the importing clinic's to learn.
     assert "celulas madre" in twilio.sms("RIESGOS", from_="+12025550145").text
     result = _upload(
         api, HEADER + "+12025550145,written,ahsct,Eva,\n+12025550146,written,ahsct,Fe,\n"
     )
     assert result["created"] == 2
     eva, fe = (_by_line(result)[line]["patient_id"] for line in (2, 3))
-    assert api.get(f"/api/v1/patients/{eva}").json()["language"] == "es"
-    assert SPANISH_INVITATION in _invitation(api, eva)
+    assert api.get(f"/api/v1/patients/{eva}").json()["language"] == "en"
+    assert ENGLISH_INVITATION in _invitation(api, eva)
     assert api.get(f"/api/v1/patients/{fe}").json()["language"] == "en"
     assert ENGLISH_INVITATION in _invitation(api, fe)
-    db.expire_all()  # the stored patient rows agree with their numbers
-    assert [db.get(Patient, pid).language for pid in (eva, fe)] == ["es", "en"]
+    db.expire_all()  # the stored rows are the enrolments' own
+    assert [db.get(Patient, pid).language for pid in (eva, fe)] == ["en", "en"]
 
 
 def test_a_file_without_the_column_enrols_in_english(api):
@@ -92,12 +93,14 @@ def test_a_file_without_the_column_enrols_in_english(api):
     assert ENGLISH_INVITATION in _invitation(api, patient)
 
 
-def test_the_patients_own_switch_outranks_the_files_language(api, twilio):
+def test_the_patients_own_switch_outranks_the_files_language_from_the_yes(api, twilio):
     twilio.sms("ESPANOL", from_="+12025550148")
     result = _upload(api, HEADER + "+12025550148,written,ahsct,Gil,en\n")
     patient = result["rows"][0]["patient_id"]
+    assert api.get(f"/api/v1/patients/{patient}").json()["language"] == "en"
+    assert ENGLISH_INVITATION in _invitation(api, patient)
+    twilio.sms("YES", from_="+12025550148")
     assert api.get(f"/api/v1/patients/{patient}").json()["language"] == "es"
-    assert SPANISH_INVITATION in _invitation(api, patient)
 
 
 def test_a_reupload_changes_the_language_and_a_reenrolment_is_invited_in_it(api):

@@ -63,7 +63,7 @@ def test_clear_errors_without_tracebacks(cli_env):
 
     assert unknown_clinic.exit_code == 1 and "clinic 99 not found" in unknown_clinic.output
     assert bad_role.exit_code == 2 and "owner" in bad_role.output
-    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    assert duplicate.exit_code == 1 and "cannot be invited" in duplicate.output
     assert unknown_user.exit_code == 1 and "no user nobody@example.org" in unknown_user.output
     for result in (unknown_clinic, bad_role, duplicate, unknown_user):
         assert "Traceback" not in result.output

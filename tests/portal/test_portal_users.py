@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 from sqlalchemy import select
 
 from lupus_sms.audit.models import AuditEntry
+from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 from tests.factories import make_clinic
 from tests.portal.conftest import PASSWORD
@@ -80,10 +82,41 @@ def test_invitation_errors_are_4xx_with_a_clear_message(db, portal_client, porta
     bad_role = admin.post("/portal/users", {"email": "x@example.org", "role": "owner"})
     bad_email = admin.post("/portal/users", {"email": "not-an-email", "role": "nurse"})
 
-    assert duplicate.status_code == 409 and "already exists" in duplicate.text
+    assert duplicate.status_code == 409 and "cannot be invited" in duplicate.text
     assert bad_role.status_code == 422 and "role must be one of" in bad_role.text
     assert bad_email.status_code == 422 and "valid email" in bad_email.text
     assert _user(db, "x@example.org") is None
+
+
+def test_an_invitation_does_not_tell_whether_another_clinic_has_the_email(
+    db, portal_client, portal_user
+):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+    portal_user(clinic, "nurse", email="ours@example.org")
+    portal_user(make_clinic(db, name="Harbor Clinic"), "nurse", email="theirs@example.org")
+    users.create(db, email="staff@example.org", password=PASSWORD, role="editor")
+    db.commit()
+
+    answers = [
+        admin.post("/portal/users", {"email": email, "role": "nurse"})
+        for email in ("ours@example.org", "theirs@example.org", "staff@example.org")
+    ]
+
+    assert {answer.status_code for answer in answers} == {409}
+    refusals = {_error_of(answer.text) for answer in answers}
+    assert len(refusals) == 1  # one answer wherever the email is taken
+    [refusal] = refusals
+    assert "cannot be invited" in refusal and "exist" not in refusal
+    assert "Harbor" not in answers[1].text and "theirs@example.org" not in _listing(admin)
+
+
+def _error_of(page: str) -> str:
+    return html.unescape(page.split('class="error" role="alert">', 1)[1].split("</", 1)[0])
+
+
+def _listing(admin) -> str:
+    return admin.get("/portal/users").text
 
 
 def test_roles_change_and_take_effect_on_the_next_request(db, portal_client):

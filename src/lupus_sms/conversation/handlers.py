@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import case, select, update
 
+from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.menu import MENU_KEY
 from lupus_sms.content.schemas import Topic
 from lupus_sms.content.snapshot import ContentSnapshot
@@ -131,9 +132,10 @@ def _record_consent(
     note: str | None = None,
     consented_only: bool = False,
 ) -> None:
-    """A consent event for each enrolment of the number in `statuses` (with `consented_only`,
-    only those the number consented to: an unanswered invitation learns nothing but its own
-    answer), and their new status."""
+    """A consent event for each enrolment of the number in `statuses` that may learn of it,
+    and their new status. An enrolment the number has not consented to learns only the
+    answer to its own invitation (a text to the sender it came from), never a STOP or START
+    texted in another clinic's conversation, nor anything with `consented_only`."""
     db = context.db
     stmt = select(Patient).where(
         Patient.phone_number_id == context.phone_number.id, Patient.status.in_(statuses)
@@ -141,7 +143,10 @@ def _record_consent(
     if consented_only:
         stmt = stmt.where(Patient.consented_at.is_not(None))
     patients = db.scalars(stmt).all()
+    answering = _answering_invitation(context, patients)
     for patient in patients:
+        if patient.consented_at is None and patient.id not in answering:
+            continue  # its status follows the number; the when and how are not its to know
         db.add(
             ConsentEvent(
                 phone_number_id=context.phone_number.id,
@@ -175,6 +180,22 @@ def _record_consent(
             .where(Patient.id.in_([p.id for p in patients]))
             .values(status=status, updated_at=context.now)
         )
+
+
+def _answering_invitation(context: InboundContext, patients) -> set[int]:
+    """The unconsented enrolments whose invitation this text answers: it was sent to that
+    clinic's own number, or to the shared sender when the clinic has none."""
+    pending = [p for p in patients if p.consented_at is None]
+    addressed = context.sender.clinic_id if context.sender is not None else None
+    if addressed is not None or not pending:
+        return {p.id for p in pending if p.clinic_id == addressed}
+    on_shared = context.db.scalars(
+        select(Clinic.id).where(
+            Clinic.id.in_({p.clinic_id for p in pending}), Clinic.sender.is_(None)
+        )
+    )
+    shared = set(on_shared)
+    return {p.id for p in pending if p.clinic_id in shared}
 
 
 def handle_keywords(context: InboundContext) -> Reply | None:

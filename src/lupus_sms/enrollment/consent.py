@@ -109,8 +109,8 @@ def invite_new_rows(
 ) -> None:
     """`invite` for patients inserted in bulk without ORM objects (the CSV import):
     (patient id, phone number id, E.164) each, none of them opted out, all already
-    `pending_consent`; `languages` maps a patient id to its number's language (English when
-    absent). The invitations and their consent events go in with executemany INSERTs; the
+    `pending_consent`; `languages` maps a patient id to the language its row named (English
+    when absent). The invitations and their consent events go in with executemany INSERTs; the
     new patients have no other invitation, so theirs are found by patient.
     Keep in step with `invite`."""
     if not invitees:
@@ -192,6 +192,8 @@ def record_opt_out(
     for other in {patient, *affected}:
         if other.status in OPT_OUT_FROM:
             other.status = "opted_out"
+        if not other.consented:
+            continue  # its status follows the number; when and how are not its to know
         # The note is the recording clinic's; another clinic sees only that the number opted out.
         own_note = note if other is patient else None
         record_event(db, other, kind="opted_out", source=source, now=occurred_at, note=own_note)

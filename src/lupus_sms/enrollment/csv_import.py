@@ -229,39 +229,17 @@ def _create_fresh(db, clinic, rows: list[_Row], numbers, now) -> list[ImportRowO
         for row, value, patient_id in zip(rows, values, ids, strict=True)
         if value["status"] == "pending_consent"
     ]
-    languages = _set_languages(db, rows, values, ids)
+    # A new enrolment waits for its YES: it is invited in the language its row named (English
+    # by default), never the one the number chose with another clinic (SECURITY.md).
+    languages = {
+        patient_id: value["language"] for value, patient_id in zip(values, ids, strict=True)
+    }
     consent.invite_new_rows(db, clinic=clinic, invitees=invitees, now=now, languages=languages)
     _add_milestones(db, values, ids, now)
     return [
         ImportRowOut(line=row.line, result="created", patient_id=patient_id, status=v["status"])
         for row, v, patient_id in zip(rows, values, ids, strict=True)
     ]
-
-
-def _set_languages(db: Session, rows: list[_Row], values: list[dict], ids: list[int]):
-    """The language each new patient is invited in, by patient id: its number's, else the
-    one its row named (as `service.set_language` leaves a new enrolment). A new enrolment
-    has no consent yet, so it never records the number's language; a row without one takes
-    the number's."""
-    spoken: dict[int, str] = {}
-    number_ids = [value["phone_number_id"] for value in values]
-    for start in range(0, len(number_ids), CHUNK):
-        chunk = number_ids[start : start + CHUNK]
-        query = select(PhoneNumber.id, PhoneNumber.language).where(PhoneNumber.id.in_(chunk))
-        spoken.update({number_id: language for number_id, language in db.execute(query)})
-    languages: dict[int, str] = {}
-    differ: dict[str, list[int]] = {}
-    for row, value, patient_id in zip(rows, values, ids, strict=True):
-        named = row.data.language if "language" in row.data.model_fields_set else None
-        own = named or spoken[value["phone_number_id"]] or "en"
-        languages[patient_id] = spoken[value["phone_number_id"]] or own
-        if own != value["language"]:
-            differ.setdefault(own, []).append(patient_id)
-    for language, patient_ids in differ.items():
-        for start in range(0, len(patient_ids), CHUNK):
-            chunk = patient_ids[start : start + CHUNK]
-            db.execute(update(Patient).where(Patient.id.in_(chunk)).values(language=language))
-    return languages
 
 
 def _new_patient_ids(db: Session, clinic: Clinic, number_ids: list[int]) -> list[int]:

@@ -54,10 +54,18 @@ class Patient(Base, TimestampMixin):
     # Loaded with the patient (one query): the API shows the phone with every patient.
     phone_number: Mapped[PhoneNumber] = relationship(lazy="joined", innerjoin=True)
 
+    # Number-wide facts (the number's language, Twilio's block, its STOP) come from the
+    # number's life with every clinic. A clinic the number has not consented to sees only
+    # what its own enrolment caused or entered (SECURITY.md, "Tenancy"), so each property
+    # below that reads `phone_number` answers from the enrolment until the YES.
+
     @property
     def spoken_language(self) -> str:
-        """The language texts go out in: the number's, as language belongs to the number
-        (while it has none, the one this enrolment named)."""
+        """The language texts of this enrolment go out in: once the number consented, the
+        number's (language belongs to the number; while it has none, this enrolment's);
+        before, the one this enrolment named, whatever the number chose with others."""
+        if not self.consented:
+            return self.language or "en"
         return self.phone_number.language or self.language or "en"
 
     @property
@@ -66,8 +74,11 @@ class Patient(Base, TimestampMixin):
 
     @property
     def carrier_blocked_since(self) -> datetime | None:
-        """Since when Twilio blocks texts to this number (messaging/carrier_block.py)."""
-        return None if self.erased_at else self.phone_number.carrier_blocked_at
+        """Since when Twilio blocks texts to this number (messaging/carrier_block.py); shown
+        only to a clinic the number consented to (a pending one sees its invitation fail)."""
+        if self.erased_at or not self.consented:
+            return None
+        return self.phone_number.carrier_blocked_at
 
     @property
     def phone(self) -> str | None:

@@ -66,7 +66,9 @@ class PatientOut(BaseModel):
         validation_alias=AliasChoices("spoken_language", "language"),
         description="The language texts go out in: the phone number's (the patient's own "
         "ESPANOL / ENGLISH, else the language of an enrolment the patient said YES to, else "
-        "the first keyword's), en or es; while the number has none, the enrolment's.",
+        "the first keyword's), en or es; while the number has none, the enrolment's. Until "
+        "the number consented to this clinic (replied YES), the enrolment's own, whatever the "
+        "number chose with another clinic.",
     )
     timezone: str
     program: Program
@@ -77,7 +79,9 @@ class PatientOut(BaseModel):
     carrier_blocked_since: datetime | None = Field(
         description="Set while Twilio blocks texts to this number (error 21610: it opted out "
         "with Twilio, e.g. texted STOP, and Twilio has taken no opt-in word since). Nothing "
-        "planned is sent meanwhile, whatever `status` says; the patient can text START."
+        "planned is sent meanwhile, whatever `status` says; the patient can text START. "
+        "Null until the number consented to this clinic: a pending enrolment sees its own "
+        "invitation's failure in its messages instead."
     )
     created_at: datetime
 

@@ -114,11 +114,13 @@ def set_language(db: Session, patient: Patient, language: str | None) -> None:
     Language belongs to the number, so a clinic the number consented to sets the number's,
     unless the patient chose one by text (ESPANOL / ENGLISH): the patient's own choice wins.
     A clinic still waiting for the patient's YES records it on its own enrolment only (its
-    invitation goes out in it while the number has none; the YES makes it the number's).
-    Without one, the patient takes the number's language."""
+    invitation goes out in it; the YES makes it the number's unless the patient chose one).
+    Without one, a pending enrolment keeps its own (English by default): the language the
+    number chose with another clinic is not this clinic's to learn. A consented enrolment
+    takes the number's."""
     number = patient.phone_number
     if not patient.consented:
-        patient.language = language or number.language or "en"
+        patient.language = language or patient.language or "en"
         return
     if (
         language is not None
@@ -256,23 +258,37 @@ def unenroll(db: Session, patient: Patient, *, erase: bool, now: datetime) -> No
 def messages_query(patient: Patient, clinic: Clinic) -> Select:
     """The patient's texts both ways: those tied to the enrolment, and inbound texts from the
     number that the inbound pipeline could not tie to one enrolment (several clinics consented
-    on a shared sender), sent to this clinic's own number or to the shared one.
+    on a shared sender), sent to this clinic's own number or to the shared one, each with the
+    reply it got (a safety reply, a menu...), which is as untied as the text it answers.
 
     Only a clinic the number consented to sees texts it did not send: an untied text counts
     from the patient's YES to this clinic on. Which sender the clinic has today does not
     matter, so assigning one never re-files history."""
     from sqlalchemy import and_, or_
+    from sqlalchemy.orm import aliased
 
     from lupus_sms.messaging.models import Message
 
     own = select(Message).where(Message.patient_id == patient.id)
     if patient.phone is None or patient.consented_at is None:
         return own
-    untied_inbound = and_(
-        Message.direction == "inbound",
+
+    def untied_inbound(message):
+        return and_(
+            message.direction == "inbound",
+            message.patient_id.is_(None),
+            message.phone == patient.phone,
+            or_(message.clinic_id == clinic.id, message.clinic_id.is_(None)),
+            message.created_at >= patient.consented_at,
+        )
+
+    answered = aliased(Message)
+    untied_reply = and_(
+        Message.direction == "outbound",
         Message.patient_id.is_(None),
         Message.phone == patient.phone,
-        or_(Message.clinic_id == clinic.id, Message.clinic_id.is_(None)),
-        Message.created_at >= patient.consented_at,
+        Message.in_reply_to_id.in_(select(answered.id).where(untied_inbound(answered))),
     )
-    return select(Message).where(or_(Message.patient_id == patient.id, untied_inbound))
+    return select(Message).where(
+        or_(Message.patient_id == patient.id, untied_inbound(Message), untied_reply)
+    )

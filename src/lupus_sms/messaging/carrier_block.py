@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.phones import mask_phone
@@ -42,15 +42,23 @@ EXPECTING_TEXTS = ("pending_consent", "active", "paused")
 
 
 def block(
-    db: Session, phone_number: PhoneNumber, *, now: datetime, reason: str | None = None
+    db: Session,
+    phone_number: PhoneNumber,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    patient_id: int | None = None,
 ) -> bool:
     """Twilio blocks this number from now on. With a `reason`, the clinics whose patients
-    expect texts get a `carrier_blocked` consent event saying why. True when it is news."""
+    expect texts get a `carrier_blocked` consent event saying why: those the number
+    consented to, and the enrolment whose own text was refused (`patient_id`); a clinic
+    still waiting for a YES learns nothing of a block its texts did not meet. True when it
+    is news."""
     if phone_number.carrier_blocked_at is not None:
         return False
     phone_number.carrier_blocked_at = now
     if reason is not None:
-        _record(db, phone_number, now=now, note=reason)
+        _record(db, phone_number, now=now, note=reason, patient_id=patient_id)
         logger.warning("Twilio blocks %s (error 21610)", mask_phone(phone_number.e164))
     return True
 
@@ -71,10 +79,14 @@ def unblock_delivered(db: Session, *, e164: str | None) -> None:
         )
 
 
-def _record(db: Session, phone_number: PhoneNumber, *, now: datetime, note: str) -> None:
+def _record(
+    db: Session, phone_number: PhoneNumber, *, now: datetime, note: str, patient_id: int | None
+) -> None:
     patients = db.scalars(
         select(Patient).where(
-            Patient.phone_number_id == phone_number.id, Patient.status.in_(EXPECTING_TEXTS)
+            Patient.phone_number_id == phone_number.id,
+            Patient.status.in_(EXPECTING_TEXTS),
+            or_(Patient.consented_at.is_not(None), Patient.id == patient_id),
         )
     ).all()
     for patient in patients:

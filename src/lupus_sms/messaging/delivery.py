@@ -159,7 +159,13 @@ def _carrier_block_news(db: Session, *, message: Message, status: str, callback,
     if callback.error_code in {str(code) for code in OPTED_OUT_CODES}:
         phone_number = phone_number_for(db, message.phone)
         if phone_number is not None:
-            block(db, phone_number, now=now, reason=BLOCKED_BY_21610)
+            block(
+                db,
+                phone_number,
+                now=now,
+                reason=BLOCKED_BY_21610,
+                patient_id=message.patient_id,
+            )
     elif status == statuses.DELIVERED:
         unblock_delivered(db, e164=message.phone)
 

@@ -28,7 +28,13 @@ def apply_permanent_failure(
     if phone_number is None or code is None:
         return
     if code in OPTED_OUT_CODES:
-        carrier_block.block(db, phone_number, now=now, reason=carrier_block.BLOCKED_BY_21610)
+        carrier_block.block(
+            db,
+            phone_number,
+            now=now,
+            reason=carrier_block.BLOCKED_BY_21610,
+            patient_id=message.patient_id,
+        )
     elif code in UNDELIVERABLE_CODES:
         _undeliverable(db, phone_number_id=phone_number.id, now=now)
 

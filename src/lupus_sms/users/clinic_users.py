@@ -25,14 +25,24 @@ def validate_role(role: str) -> str:
     return role
 
 
+EMAIL_NOT_INVITABLE = (
+    "this email cannot be invited: ask the person for another address, or contact the "
+    "operator of this service"
+)
+
+
 def invite(
     db: Session, *, clinic_id: int, email: str, role: str, now: datetime
 ) -> tuple[User, str]:
-    """A new clinic user without a password, and the path of their one-time invitation link."""
+    """A new clinic user without a password, and the path of their one-time invitation link.
+
+    An email is one account service-wide, so a taken one is refused; the refusal is the same
+    whoever holds it (this clinic, another clinic, the service's staff), so a clinic admin
+    cannot use it to learn who works elsewhere (SECURITY.md, "Tenancy")."""
     email = users.normalise_email(email)
     validate_role(role)
     if db.scalar(select(User.id).where(User.email == email)):
-        raise ConflictError("a user with this email already exists", field="email")
+        raise ConflictError(EMAIL_NOT_INVITABLE, field="email")
     user = User(email=email, role=role, clinic_id=clinic_id)
     db.add(user)
     db.flush()
