@@ -56,7 +56,7 @@ def create(
         raise ConflictError("a user with this email already exists", field="email")
     user = User(email=email, role=role, is_demo=is_demo)
     if password is not None:
-        _check_password(password)
+        _check_password(password, email=email)
         user.password_hash = hash_password(password)
         user.must_change_password = temporary
     db.add(user)
@@ -131,7 +131,7 @@ def reset_password(db: Session, *, token: str, password: str, now: datetime) -> 
 
 def change_password(db: Session, *, user: User, password: str) -> None:
     """A password the user chose: every session of theirs ends, and any reset link."""
-    _check_password(password)
+    _check_password(password, email=user.email)
     if user.must_change_password and verify_password(user.password_hash, password):
         raise ValidationFailed("choose a password of your own, not the one you were given")
     user.password_hash = hash_password(password)
@@ -142,8 +142,8 @@ def change_password(db: Session, *, user: User, password: str) -> None:
     db.flush()
 
 
-def _check_password(password: str) -> None:
-    problem = password_problem(password)
+def _check_password(password: str, *, email: str) -> None:
+    problem = password_problem(password, email=email)
     if problem:
         raise ValidationFailed(f"password: {problem}", field="password")
 
