@@ -85,8 +85,16 @@ def set_active(db: Session, *, user: User, active: bool) -> None:
         raise ConflictError("the last owner cannot be deactivated")
     user.is_active = active
     if not active:
-        sessions.end_all(db, user_id=user.id)
+        revoke_access(db, user=user)
     db.flush()
+
+
+def revoke_access(db: Session, *, user: User) -> None:
+    """End every session of the user and void any reset, invitation or setup link: a link
+    issued before a deactivation must not work after a reactivation."""
+    user.reset_token_hash = None
+    user.reset_expires_at = None
+    sessions.end_all(db, user_id=user.id)
 
 
 def set_role(db: Session, *, user: User, role: str) -> None:
@@ -136,9 +144,7 @@ def change_password(db: Session, *, user: User, password: str) -> None:
         raise ValidationFailed("choose a password of your own, not the one you were given")
     user.password_hash = hash_password(password)
     user.must_change_password = False
-    user.reset_token_hash = None
-    user.reset_expires_at = None
-    sessions.end_all(db, user_id=user.id)
+    revoke_access(db, user=user)
     db.flush()
 
 
