@@ -3,7 +3,8 @@
 The test walks `app.routes` (API, admin, portal and the rest), so a route is covered the day
 it is added. Each route is asked as everyone who can get a different answer: nobody (401, or
 the sign-in redirect), a role that may not (403), its full user with ids that do not exist
-(404) or are not numbers (422), and its full user while the database work of the request
+(404) or are not numbers (404 too), form fields longer than they may be (422), and its full
+user while the database work of the request
 raises a conflict (409) or an unexpected error (500) at different depths. After each request
 no connection may be checked out; at the end no transaction may be left open (SQLite: the
 write lock is free; PostgreSQL: nothing idle in transaction) and a webhook text is answered
@@ -207,19 +208,20 @@ def test_every_route_ends_its_session_on_every_path(live):
     asked = 0
     try:
         for method, path in every_route(live.app):
-            for label, (client, headers, url, armed) in _requests(
+            for label, (client, headers, url, armed, form) in _requests(
                 live, world, identities, method, path
             ):
                 if armed:
                     fault.arm(*armed)
                 body = API_BODIES.get((method, path)) if path.startswith("/api/") else None
-                response = client.request(method, url, headers=headers, json=body,
+                response = client.request(method, url, headers=headers, json=body, data=form,
                                           follow_redirects=False)  # fmt: skip
                 fault.disarm()
                 asked += 1
                 assert response.status_code < 500 or armed, (
                     f"{label} {method} {url}: {response.text[:300]}"
                 )
+                assert_console_error_is_a_page(label, method, url, response)
                 checked_out = live.engine.pool.checkedout()
                 assert checked_out == 0, (
                     f"{label} {method} {url} left {checked_out} connection(s) out"
@@ -238,7 +240,7 @@ def _requests(live, world, identities, method: str, path: str):
     real = _fill(path, lambda name: REAL_IDS[name](world, path))
     for label, (client, headers) in who.items():
         if label != "full":
-            yield label, (client, headers, real, None)
+            yield label, (client, headers, real, None, None)
     client, headers = who["full"]
     if path.endswith("/logout"):
         client = live.signed_in(path.rsplit("/", 1)[0], "owner@example.org" if "admin" in path
@@ -251,11 +253,58 @@ def _requests(live, world, identities, method: str, path: str):
         malformed = _fill(
             path, lambda name: "x" if name in NUMERIC else REAL_IDS[name](world, path)
         )
-        yield "missing id", (client, headers, missing, None)
-        yield "malformed id", (client, headers, malformed, None)
-    yield "full", (client, headers, real, None)
+        yield "missing id", (client, headers, missing, None, None)
+        yield "malformed id", (_still_full(live, path, client), headers, malformed, None, None)
+    over_long = _over_long_form(live.app, method, path)
+    if over_long:
+        yield "over-long field", (_still_full(live, path, client), headers, real, None, over_long)
+    yield "full", (client, headers, real, None, None)
     for after, error in FAULTS:
-        yield f"{error.__name__} at statement {after}", (client, headers, real, (after, error))
+        yield (
+            f"{error.__name__} at statement {after}",
+            (client, headers, real, (after, error), None),
+        )
+
+
+def _still_full(live, path: str, client):
+    """A console's full user, signed in afresh: an earlier route of the walk ("sign out
+    everywhere", a deactivation) may have ended the session the walk started with."""
+    console = _console(path)
+    if console == "admin":
+        return live.signed_in("/admin", "owner@example.org")
+    if console == "portal":
+        return live.signed_in("/portal", "clinic_admin@walk.example.org")
+    return client
+
+
+def _over_long_form(app, method: str, path: str) -> dict[str, str] | None:
+    """A console form with every length-limited field one character too long, or None."""
+    if _console(path) not in ("admin", "portal"):
+        return None
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path == path and method in route.methods:
+            limits = {
+                param.alias: getattr(meta, "max_length", None)
+                for param in route.dependant.body_params
+                for meta in param.field_info.metadata
+            }
+            limits = {name: size for name, size in limits.items() if size}
+            return {name: "x" * (size + 1) for name, size in limits.items()} or None
+    return None
+
+
+def assert_console_error_is_a_page(label: str, method: str, url: str, response) -> None:
+    """A console answers bad input with its own page: never FastAPI's JSON, and a malformed
+    id in the address is a 404 like a missing one."""
+    if _console(url) not in ("admin", "portal") or label not in ("malformed id", "over-long field"):
+        return
+    kind = response.headers.get("content-type", "")
+    assert kind.startswith("text/html"), (
+        f"{label} {method} {url}: {response.status_code} {kind} {response.headers}"
+    )
+    # A refusal decided before the input is read (a role that may not, 403) comes first.
+    expected = {403, 404} if label == "malformed id" else {403, 404, 409, 422}
+    assert response.status_code in expected, f"{label} {method} {url}: {response.status_code}"
 
 
 def assert_no_transaction_left_open(live) -> None:

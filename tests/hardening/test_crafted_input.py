@@ -44,6 +44,7 @@ def list_paths(patient_id: int) -> list[str]:
         f"/api/v1/patients/{patient_id}/messages",
         f"/api/v1/patients/{patient_id}/appointments",
         f"/api/v1/patients/{patient_id}/checkin-answers",
+        f"/api/v1/patients/{patient_id}/schedule",
         "/api/v1/alerts",
         "/api/v1/alerts?status=open",
     ]

@@ -47,6 +47,7 @@ def mount(app: FastAPI) -> None:
     from lupus_sms.admin.pages import render
     from lupus_sms.console.signin import answer_busy
     from lupus_sms.content.service import read_only_session, use_database_content
+    from lupus_sms.core.errors import add_error_page
     from lupus_sms.core.work_slots import Busy
 
     modules = (routes_auth, routes_account, routes_content, routes_export, routes_oversight)
@@ -75,6 +76,10 @@ def mount(app: FastAPI) -> None:
             link="/admin",
         )
 
+    def _error_page(request: Request, status: int, title: str, message: str):
+        return render(request, "message.html", status, title=title, message=message, link="/admin")
+
+    add_error_page(app, prefix="/admin", page=_error_page)
     app.add_exception_handler(Busy, answer_busy)
     add_console_middleware(app, COOKIES)
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from lupus_sms.alerts import checkins, service
 from lupus_sms.alerts.schemas import AcknowledgeIn, AlertOut, CheckinAnswerOut
-from lupus_sms.clinics.dependencies import CurrentClinic
+from lupus_sms.clinics.dependencies import ClinicPage, CurrentClinic
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import MAX_ID, DbSession
-from lupus_sms.core.pagination import Page, PageParamsDep, page_of
+from lupus_sms.core.pagination import Page, page_of
 from lupus_sms.enrollment.dependencies import ValidPatient
 
 router = APIRouter(tags=["alerts"])
@@ -32,7 +32,7 @@ NOT_FOUND = {404: {"description": "No such alert or patient for this clinic"}}
 def list_alerts(
     db: DbSession,
     clinic: CurrentClinic,
-    page: PageParamsDep,
+    page: ClinicPage,
     status: Annotated[Literal["open", "acknowledged", "expired"] | None, Query()] = None,
     kind: Annotated[Literal["red_flag", "no_response", "needs_review"] | None, Query()] = None,
     patient_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -72,7 +72,7 @@ def acknowledge_alert(
     responses=NOT_FOUND,
 )
 def list_checkin_answers(
-    db: DbSession, patient: ValidPatient, page: PageParamsDep
+    db: DbSession, patient: ValidPatient, page: ClinicPage
 ) -> Page[CheckinAnswerOut]:
     rows, next_cursor = checkins.list_answers(db, patient_id=patient.id, params=page)
     return page_of(CheckinAnswerOut, rows, next_cursor)

@@ -11,6 +11,7 @@ from lupus_sms.clinics import service
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import DbSession
+from lupus_sms.core.pagination import PageParams, PageParamsDep
 
 # auto_error=False: our own AuthenticationError gives the one JSON error shape (and a 401,
 # where FastAPI's default would answer 403 for a missing header).
@@ -36,3 +37,12 @@ def current_clinic(
 
 
 CurrentClinic = Annotated[Clinic, Depends(current_clinic)]
+
+
+def clinic_page(page: PageParamsDep, clinic: CurrentClinic) -> PageParams:
+    """Page size and cursor of an API list, its cursors bound to the clinic that asked: one
+    clinic's cursor is refused by another's lists, even when the path is the same."""
+    return page.bound_to(f"clinic {clinic.id}")
+
+
+ClinicPage = Annotated[PageParams, Depends(clinic_page)]

@@ -12,10 +12,12 @@ LupusSmsError
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,31 @@ def error_body(code: str, message: str, details: list | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or []}}
 
 
+# (request, status, title, message) -> the console's own error page.
+ErrorPage = Callable[[Request, int, str, str], Response]
+
+
+def add_error_page(app: FastAPI, *, prefix: str, page: ErrorPage) -> None:
+    """Answer request and HTTP errors under `prefix` (a console) with `page`, not JSON: a person
+    in a browser gets the console's page with the message, not FastAPI's JSON."""
+    app.state.error_pages = {**getattr(app.state, "error_pages", {}), prefix: page}
+
+
+async def _console_page(request: Request, status: int, title: str, message: str):
+    pages = getattr(request.app.state, "error_pages", {})
+    for prefix, page in pages.items():
+        if request.url.path == prefix or request.url.path.startswith(prefix + "/"):
+            # Pages read the database (the layout's open alert count): not on the event loop.
+            return await run_in_threadpool(page, request, status, title, message)
+    return None
+
+
+def _field_message(error: dict) -> str:
+    """'email: String should have at most 254 characters', naming the field as the form does."""
+    where = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    return f"{'.'.join(where) or 'input'}: {error.get('msg')}"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LupusSmsError)
     async def _domain_error(request: Request, exc: LupusSmsError) -> JSONResponse:
@@ -81,6 +108,17 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details) or "invalid input"
+        errors = exc.errors()
+        # An address with a malformed id (/portal/patients/abc) names no page: 404, like a
+        # missing id. Anything else (an over-long form field) is bad input: 422.
+        in_path = any(err.get("loc", ("",))[0] == "path" for err in errors)
+        status, title = (404, "Not found") if in_path else (422, "Not done")
+        readable = "; ".join(_field_message(err) for err in errors) or "invalid input"
+        if in_path:
+            readable = "This address names nothing here (an id is a whole number)."
+        page = await _console_page(request, status, title, readable)
+        if page is not None:
+            return page
         return JSONResponse(error_body("validation_failed", message, details), 422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -92,6 +130,11 @@ def install_error_handlers(app: FastAPI) -> None:
             405: "method_not_allowed",
             413: "payload_too_large",
         }.get(exc.status_code, "http_error")
+        title = "Not found" if exc.status_code == 404 else "Not done"
+        page = await _console_page(request, exc.status_code, title, str(exc.detail))
+        if page is not None:
+            page.headers.update(exc.headers or {})
+            return page
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)

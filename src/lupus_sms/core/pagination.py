@@ -6,16 +6,22 @@ opaque and signed (with SESSION_SECRET): a client can only echo back what we gav
 crafted value never reaches a query, and the key can change without breaking clients. Its
 position is checked again all the same: whole numbers from 0 to MAX_ID, as many as expected.
 
+A cursor is also bound to the list it came from: the request's path (which list, of which
+patient) and, through `bound_to`, the clinic whose key asked (clinics/dependencies.py). Only a
+digest of that binding travels in the cursor; a cursor of another list or clinic is a 422
+that says so, never a page of a list it was not made for.
+
 Usage in a route:  `def list_things(page: PageParamsDep) -> Page[ThingOut]`
 and in the service: `rows, next_cursor = paginate(db, stmt, params=page, key=Thing.id)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel
 from sqlalchemy import Select
@@ -40,6 +46,11 @@ class PageParams:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     secret: str = ""  # signs the cursors we hand out and checks the ones we get back
+    scope: str = ""  # the list (and clinic) a cursor belongs to
+
+    def bound_to(self, part: str) -> PageParams:
+        """The same page, its cursors bound to `part` as well (a clinic, say)."""
+        return replace(self, scope=f"{self.scope}|{part}")
 
     def position(self, size: int = 1) -> tuple[int, ...] | None:
         """Where the previous page ended: `size` whole numbers, or None on the first page."""
@@ -49,22 +60,36 @@ class PageParams:
             value = _signer(self.secret).loads(self.cursor)
         except BadData:
             raise ValidationFailed("cursor is not valid", field="cursor") from None
-        if not _is_position(value, size):  # only we sign, but a key change must not 500
+        if not isinstance(value, dict) or set(value) != {"at", "of"}:
             raise ValidationFailed("cursor is not valid", field="cursor")
-        return tuple(value)
+        if value["of"] != self._scope_digest():
+            raise ValidationFailed(
+                "cursor belongs to another list or clinic: use the next_cursor of this list, "
+                "or leave cursor out for its first page",
+                field="cursor",
+            )
+        if not _is_position(value["at"], size):  # only we sign, but a key change must not 500
+            raise ValidationFailed("cursor is not valid", field="cursor")
+        return tuple(value["at"])
 
     def cursor_for(self, *position: int) -> str:
-        return _signer(self.secret).dumps(list(position))
+        return _signer(self.secret).dumps({"at": list(position), "of": self._scope_digest()})
+
+    def _scope_digest(self) -> str:
+        return hashlib.sha256(self.scope.encode()).hexdigest()[:16]
 
 
 def page_params(
+    request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
     ] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, cursor=cursor, secret=settings.session_secret)
+    return PageParams(
+        limit=limit, cursor=cursor, secret=settings.session_secret, scope=request.url.path
+    )
 
 
 PageParamsDep = Annotated[PageParams, Depends(page_params)]

@@ -20,12 +20,12 @@ from fastapi import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from lupus_sms.clinics.dependencies import CurrentClinic
+from lupus_sms.clinics.dependencies import ClinicPage, CurrentClinic
 from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import DbSession
 from lupus_sms.core.errors import ValidationFailed
-from lupus_sms.core.pagination import Page, PageParamsDep, page_of, paginate
+from lupus_sms.core.pagination import Page, page_of, paginate
 from lupus_sms.enrollment import appointments, consent, csv_import, service
 from lupus_sms.enrollment.dependencies import MAX_ID, ValidPatient
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
@@ -85,7 +85,7 @@ def create_patient(
 def list_patients(
     db: DbSession,
     clinic: CurrentClinic,
-    page: PageParamsDep,
+    page: ClinicPage,
     status: Annotated[PatientStatus | None, Query()] = None,
     program: Annotated[Program | None, Query()] = None,
 ) -> Page[PatientOut]:
@@ -164,7 +164,7 @@ def opt_out(patient: ValidPatient, body: OptOutIn, db: DbSession, clock: ClockDe
 
 @router.get("/{patient_id}/consent-events", summary="The consent audit trail", responses=ERRORS)
 def list_consent_events(
-    patient: ValidPatient, db: DbSession, page: PageParamsDep
+    patient: ValidPatient, db: DbSession, page: ClinicPage
 ) -> Page[ConsentEventOut]:
     stmt = consent.list_events(patient_id=patient.id)
     rows, cursor = paginate(db, stmt, params=page, key=ConsentEvent.id)
@@ -173,7 +173,7 @@ def list_consent_events(
 
 @router.get("/{patient_id}/messages", summary="Texts both ways, newest first", responses=ERRORS)
 def list_messages(
-    patient: ValidPatient, clinic: CurrentClinic, db: DbSession, page: PageParamsDep
+    patient: ValidPatient, clinic: CurrentClinic, db: DbSession, page: ClinicPage
 ) -> Page[MessageOut]:
     stmt = service.messages_query(patient, clinic)
     rows, cursor = paginate(db, stmt, params=page, key=Message.id)
@@ -195,7 +195,7 @@ def create_appointment(
 
 @router.get("/{patient_id}/appointments", summary="List appointments", responses=ERRORS)
 def list_appointments(
-    patient: ValidPatient, db: DbSession, page: PageParamsDep
+    patient: ValidPatient, db: DbSession, page: ClinicPage
 ) -> Page[AppointmentOut]:
     stmt = appointments.list_query(patient_id=patient.id)
     rows, cursor = paginate(db, stmt, params=page, key=Anchor.id)

@@ -15,6 +15,7 @@ from lupus_sms.admin import add_console_middleware
 def mount(app: FastAPI) -> None:
     """Add the portal routes, static files and the same security headers as the admin."""
     from lupus_sms.console.signin import answer_busy
+    from lupus_sms.core.errors import add_error_page
     from lupus_sms.core.work_slots import Busy
     from lupus_sms.portal import (
         routes_alerts,
@@ -52,5 +53,9 @@ def mount(app: FastAPI) -> None:
         title = "Not allowed" if exc.status_code == 403 else "Not done"
         return message_page(request, title, exc.message, exc.status_code, link="/portal")
 
+    def _error_page(request: Request, status: int, title: str, message: str):
+        return message_page(request, title, message, status, link="/portal")
+
+    add_error_page(app, prefix="/portal", page=_error_page)
     app.add_exception_handler(Busy, answer_busy)
     add_console_middleware(app, COOKIES)

@@ -3,7 +3,8 @@ review items, then the routine ones), and within one severity the longest waitin
 below them the most recently closed ones. Acknowledging goes through the alerts service.
 
 Both reads use the (clinic, status, ...) indexes of `alerts` and are bounded, however many
-alerts a clinic has had. A no-response item shows which check-ins went unanswered.
+alerts a clinic has had: each list pages (keyset, the address holding one alert's id), so every
+alert stays reachable. A no-response item shows which check-ins went unanswered.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.alerts.models import SEVERITY_RANK, Alert
+from lupus_sms.core.errors import NotFoundError
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import Message
 
 OPEN_LIMIT = 200
-CLOSED_LIMIT = 20
+CLOSED_LIMIT = 50
 UNANSWERED_SHOWN = 5
 KIND_LABELS = {"red_flag": "Red flag", "no_response": "No response", "needs_review": "Needs review"}
 SEVERITY_LABELS = {
@@ -49,34 +51,99 @@ class InboxItem:
 @dataclass(frozen=True)
 class Inbox:
     open: list[InboxItem]
-    more_open: bool
+    more_open: bool  # open alerts after this page
     closed: list[InboxItem]
+    earlier_open: bool = False  # open alerts before this page
+    older_closed: bool = False
+    newer_closed: bool = False
 
 
-def inbox(db: Session, *, clinic_id: int, labels: dict[str, str] | None = None) -> Inbox:
-    """The open items by severity, then longest waiting; the latest closed ones."""
+@dataclass(frozen=True)
+class Position:
+    """Where a page of one list starts: just `after` (or just `before`) the alert with this id,
+    in that list's order. Only an id travels in the address; its place in the order is read
+    from the alert itself, which keeps it even once closed (alerts are never deleted)."""
+
+    alert_id: int
+    after: bool = True
+
+
+def inbox(
+    db: Session,
+    *,
+    clinic_id: int,
+    labels: dict[str, str] | None = None,
+    open_at: Position | None = None,
+    closed_at: Position | None = None,
+) -> Inbox:
+    """A page of open items (by severity, then longest waiting), and of closed ones (newest
+    first); every alert is reachable page by page, in pages of a bounded size."""
     rank = case(SEVERITY_RANK, value=Alert.severity, else_=len(SEVERITY_RANK))
-    open_rows = _with_patients(
-        db,
-        select(Alert)
-        .where(Alert.clinic_id == clinic_id, Alert.status == "open")
-        .order_by(rank, Alert.created_at, Alert.id)
-        .limit(OPEN_LIMIT + 1),
-        labels or {},
-    )
-    closed_rows = _with_patients(
-        db,
-        select(Alert)
-        .where(Alert.clinic_id == clinic_id, Alert.status.in_(("acknowledged", "expired")))
-        .order_by(Alert.created_at.desc(), Alert.id.desc())
-        .limit(CLOSED_LIMIT),
-        labels or {},
-    )
-    return Inbox(open_rows[:OPEN_LIMIT], len(open_rows) > OPEN_LIMIT, closed_rows)
+    clinic_alerts = select(Alert).where(Alert.clinic_id == clinic_id)
+    oldest_first = ((rank, False), (Alert.created_at, False), (Alert.id, False))
+    open_rows, earlier, later = _page(
+        db, clinic_alerts.where(Alert.status == "open"), oldest_first,
+        _boundary(db, clinic_id, open_at, lambda a: (_rank(a), a.created_at, a.id)),
+        open_at, OPEN_LIMIT,
+    )  # fmt: skip
+    closed = clinic_alerts.where(Alert.status.in_(("acknowledged", "expired")))
+    newest_first = ((Alert.created_at, True), (Alert.id, True))
+    closed_rows, newer, older = _page(
+        db, closed, newest_first,
+        _boundary(db, clinic_id, closed_at, lambda a: (a.created_at, a.id)),
+        closed_at, CLOSED_LIMIT,
+    )  # fmt: skip
+    return Inbox(
+        _with_patients(db, open_rows, labels or {}), later,
+        _with_patients(db, closed_rows, labels or {}),
+        earlier_open=earlier, older_closed=older, newer_closed=newer,
+    )  # fmt: skip
 
 
-def _with_patients(db: Session, stmt, labels: dict[str, str]) -> list[InboxItem]:
-    alerts = list(db.scalars(stmt))
+def _rank(alert: Alert) -> int:
+    return SEVERITY_RANK.get(alert.severity, len(SEVERITY_RANK))
+
+
+def _boundary(db: Session, clinic_id: int, at: Position | None, values) -> tuple | None:
+    if at is None:
+        return None
+    alert = db.get(Alert, at.alert_id)
+    if alert is None or alert.clinic_id != clinic_id:
+        raise NotFoundError("No such alert in this clinic.")
+    return values(alert)
+
+
+def _page(db: Session, stmt, order: tuple, boundary, at: Position | None, limit: int):
+    """(rows, rows before them?, rows after them?): a keyset page of `stmt` in `order`
+    ((column, descending?) pairs), starting just after or just before `boundary`."""
+    forward = at is None or at.after
+    columns = [column for column, _ in order]
+    descending = [is_desc for _, is_desc in order]
+    if boundary is not None:
+        stmt = stmt.where(_beyond(columns, descending, boundary, forward))
+    direction = [
+        column.desc() if is_desc == forward else column.asc()
+        for column, is_desc in zip(columns, descending, strict=True)
+    ]
+    rows = list(db.scalars(stmt.order_by(*direction).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if forward:
+        return rows, at is not None, more
+    return rows[::-1], more, True
+
+
+def _beyond(columns, descending, values, forward: bool):
+    """Rows strictly after (forward) or before `values` in the order of `columns`."""
+    clauses = []
+    for index, (column, value) in enumerate(zip(columns, values, strict=True)):
+        later = (column < value) if descending[index] == forward else (column > value)
+        same = [c == v for c, v in zip(columns[:index], values[:index], strict=True)]
+        clauses.append(and_(*same, later))
+    return or_(*clauses)
+
+
+def _with_patients(db: Session, alerts: list[Alert], labels: dict[str, str]) -> list[InboxItem]:
     ids = {alert.patient_id for alert in alerts if alert.patient_id}
     patients = {p.id: p for p in db.scalars(select(Patient).where(Patient.id.in_(ids)))}
     questions = _unanswered(db, [a for a in alerts if a.kind == "no_response"])

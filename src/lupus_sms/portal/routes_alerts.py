@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse
 
 from lupus_sms.alerts import documents
 from lupus_sms.alerts import service as alerts
 from lupus_sms.content.service import get_content
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.db import MAX_ID, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError
 from lupus_sms.portal import alerts as inbox_views
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
@@ -25,14 +25,36 @@ MAX_NOTE = 2000
 MAX_BY = 120  # alerts.acknowledged_by
 
 
+AlertPosition = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
 @router.get("")
-def inbox(request: Request, db: DbSession, portal: AlertViewer, clock: ClockDep) -> object:
+def inbox(
+    request: Request,
+    db: DbSession,
+    portal: AlertViewer,
+    clock: ClockDep,
+    open_after: AlertPosition = None,
+    open_before: AlertPosition = None,
+    closed_after: AlertPosition = None,
+    closed_before: AlertPosition = None,
+) -> object:
+    """`open_after=ID` / `open_before=ID` page the open list, `closed_after` (older) and
+    `closed_before` (newer) the closed one; each from one alert's id (keyset)."""
     labels = documents.category_labels(get_content())
-    found = inbox_views.inbox(db, clinic_id=portal.clinic.id, labels=labels)
+    try:
+        found = inbox_views.inbox(
+            db, clinic_id=portal.clinic.id, labels=labels,
+            open_at=_position(open_after, open_before),
+            closed_at=_position(closed_after, closed_before),
+        )  # fmt: skip
+    except NotFoundError as exc:
+        raise PortalPageError(404, exc.message) from None
     return render(
         request,
         "alerts.html",
         inbox=found,
+        newest_open_id=inbox_views.newest_open_id(db, clinic_id=portal.clinic.id),
         done=request.query_params.get("done") == "acknowledged",
         now=clock.now(),
         zone=portal.clinic.timezone,
@@ -40,6 +62,14 @@ def inbox(request: Request, db: DbSession, portal: AlertViewer, clock: ClockDep)
         local_time=local_time,
         can_acknowledge=portal.can("alerts.acknowledge"),
     )
+
+
+def _position(after: int | None, before: int | None) -> inbox_views.Position | None:
+    if after is not None and before is not None:
+        raise PortalPageError(422, "Page from one alert only: after it or before it.")
+    if after is None and before is None:
+        return None
+    return inbox_views.Position(after or before, after=after is not None)
 
 
 @router.get("/open-count")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
+from lupus_sms.clinics.dependencies import ClinicPage
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import DbSession
 from lupus_sms.enrollment.dependencies import MAX_ID, ValidPatient
@@ -32,8 +33,9 @@ ValidMilestone = Annotated[Anchor, Depends(valid_milestone)]
 
 
 @router.get("/{patient_id}/schedule", summary="What is planned for a patient", responses=ERRORS)
-def get_schedule(db: DbSession, patient: ValidPatient) -> Schedule:
-    return Schedule(items=service.get_schedule(db, patient=patient))
+def get_schedule(db: DbSession, patient: ValidPatient, page: ClinicPage) -> Schedule:
+    items, next_cursor = service.get_schedule(db, patient=patient, params=page)
+    return Schedule(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{patient_id}/milestones", summary="Treatment milestones", responses=ERRORS)

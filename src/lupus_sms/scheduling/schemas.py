@@ -37,7 +37,10 @@ class ScheduleItem(BaseModel):
 
 
 class Schedule(BaseModel):
+    """One page of the schedule, in the order it is due (`limit`, `cursor` as on every list)."""
+
     items: list[ScheduleItem]
+    next_cursor: str | None = None
 
 
 class _Input(BaseModel):

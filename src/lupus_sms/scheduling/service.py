@@ -6,7 +6,7 @@ infusion day 0, MSC treatment date): setting that milestone here keeps the date 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.core.pagination import PageParams
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.service import MILESTONE_KIND
 from lupus_sms.scheduling.holds import WAITING, hold_reason
@@ -30,33 +31,61 @@ from lupus_sms.scheduling.schemas import (
 )
 
 MILESTONE = "milestone"
-MAX_SCHEDULE_ITEMS = 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def get_schedule(db: Session, *, patient: Patient) -> list[ScheduleItem]:
-    rows = db.execute(
+def get_schedule(
+    db: Session, *, patient: Patient, params: PageParams
+) -> tuple[list[ScheduleItem], str | None]:
+    """One page of what is planned, in the order it is due (keyset on due_at, then id)."""
+    stmt = (
         select(PlannedMessage, Anchor)
         .join(Anchor, Anchor.id == PlannedMessage.anchor_id)
         .where(PlannedMessage.patient_id == patient.id)
-        .order_by(PlannedMessage.due_at, PlannedMessage.id)
-        .limit(MAX_SCHEDULE_ITEMS)
-    ).all()
-    zone = ZoneInfo(patient.timezone)
-    return [
-        ScheduleItem(
-            id=planned.id,
-            step=planned.step_key,
-            anchor=AnchorRef(
-                id=anchor.id, category=anchor.category, kind=anchor.kind, at=anchor.at
-            ),
-            due_at=planned.due_at,
-            due_at_local=planned.due_at.astimezone(zone),
-            status=planned.status,
-            status_reason=planned.status_reason,
-            **_outlook(planned, patient),
+    )
+    position = params.position(4)
+    if position is not None:
+        after_due, after_id = _due_at_of(position[:3]), position[3]
+        stmt = stmt.where(
+            (PlannedMessage.due_at > after_due)
+            | ((PlannedMessage.due_at == after_due) & (PlannedMessage.id > after_id))
         )
-        for planned, anchor in rows
-    ]
+    stmt = stmt.order_by(PlannedMessage.due_at, PlannedMessage.id).limit(params.limit + 1)
+    rows = db.execute(stmt).all()
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1][0]
+        next_cursor = params.cursor_for(*_due_at_parts(last.due_at), last.id)
+    zone = ZoneInfo(patient.timezone)
+    return [_schedule_item(planned, anchor, patient, zone) for planned, anchor in rows], next_cursor
+
+
+def _due_at_parts(due_at: datetime) -> tuple[int, int, int]:
+    """A due time as whole numbers a cursor holds: day since 1970, second of it, microsecond."""
+    since = due_at - _EPOCH
+    return since.days, since.seconds, since.microseconds
+
+
+def _due_at_of(parts: tuple[int, ...]) -> datetime:
+    days, seconds, microseconds = parts
+    try:
+        return _EPOCH + timedelta(days=days, seconds=seconds, microseconds=microseconds)
+    except OverflowError:  # signed by us, but a changed key must not give a 500
+        raise ValidationFailed("cursor is not valid", field="cursor") from None
+
+
+def _schedule_item(planned: PlannedMessage, anchor: Anchor, patient: Patient, zone) -> ScheduleItem:
+    return ScheduleItem(
+        id=planned.id,
+        step=planned.step_key,
+        anchor=AnchorRef(id=anchor.id, category=anchor.category, kind=anchor.kind, at=anchor.at),
+        due_at=planned.due_at,
+        due_at_local=planned.due_at.astimezone(zone),
+        status=planned.status,
+        status_reason=planned.status_reason,
+        **_outlook(planned, patient),
+    )
 
 
 def _outlook(planned: PlannedMessage, patient: Patient) -> dict:

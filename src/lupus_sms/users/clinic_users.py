@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.users import service as users
-from lupus_sms.users import sessions
 from lupus_sms.users.models import CLINIC_ROLES, User
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -91,12 +90,12 @@ def set_role(db: Session, *, user: User, role: str) -> None:
 
 
 def set_active(db: Session, *, user: User, active: bool) -> None:
-    """Deactivating ends every session of the user at once."""
+    """Deactivating ends every session of the user at once and voids their one-time link."""
     if not active:
         _keep_an_admin(db, user, "deactivated")
     user.is_active = active
     if not active:
-        sessions.end_all(db, user_id=user.id)
+        users.revoke_access(db, user=user)
     db.flush()
 
 

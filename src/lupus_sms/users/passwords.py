@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 12
+MIN_DISTINCT = 5
+# The most used passwords and the words they are built on (lists of leaked passwords): each
+# is refused alone or wrapped in digits and symbols ("Password2024!"). A short list on
+# purpose: length and the checks below do most of the work, with no dependency to keep.
+_COMMON = """password passw0rd p@ssword p@ssw0rd qwerty qwertyuiop azerty letmein welcome iloveyou
+    admin administrator monkey dragon football baseball basketball soccer hockey sunshine
+    princess trustno1 superman batman master shadow michael jennifer jordan hunter ranger
+    abc123 changeme secret whatever freedom starwars pokemon computer internet login
+    welcomeback letmeinplease mypassword passwordpassword newpassword lupus lupussms
+    stemcell transplant hospital clinic nurse doctor coordinator summer winter spring autumn
+    january february december christmas"""
+COMMON_PASSWORDS = frozenset(_COMMON.split())
+_KEYBOARD = "1234567890 qwertyuiop asdfghjkl zxcvbnm"
+_WRAPPING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 _DUMMY_PASSWORD = "not-a-real-password-0000"  # noqa: S105 - verified when no account matches
 _hasher = PasswordHasher()
 # Verified when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -34,10 +51,40 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None."""
+def password_problem(password: str, *, email: str | None = None) -> str | None:
+    """Why a new password is refused, or None: too short or long, or easy to guess."""
     if len(password) < MIN_LENGTH:
         return f"use at least {MIN_LENGTH} characters"
     if len(password) > 256:
         return "use at most 256 characters"
+    return _guessable(password.lower(), email)
+
+
+def _guessable(lowered: str, email: str | None) -> str | None:
+    if len(set(lowered)) < MIN_DISTINCT:
+        return f"use at least {MIN_DISTINCT} different characters"
+    if _is_repeated(lowered) or _is_sequence(lowered):
+        return "avoid repeats and sequences such as 'abcabc', '123456' or 'qwerty'"
+    if lowered in COMMON_PASSWORDS or _WRAPPING.sub("", lowered) in COMMON_PASSWORDS:
+        return "this is one of the most common passwords; choose another"
+    local = (email or "").split("@")[0].strip().lower()
+    if len(local) >= 3 and local in lowered:
+        return "do not use your email address in your password"
     return None
+
+
+def _is_repeated(lowered: str) -> bool:
+    """The same block more than once ('passwordpassword', 'abcabcabcabc')."""
+    return (lowered + lowered).find(lowered, 1) < len(lowered)
+
+
+def _is_sequence(lowered: str) -> bool:
+    """Mostly steps to a neighbour: the same key, the next letter or digit, the next key on a
+    keyboard row ('123456789012', 'abcdefghijkl', 'qwertyuiop12')."""
+    steps = list(itertools.pairwise(lowered))
+    simple = sum(1 for a, b in steps if _neighbours(a, b))
+    return simple >= 0.75 * len(steps)
+
+
+def _neighbours(a: str, b: str) -> bool:
+    return abs(ord(a) - ord(b)) <= 1 or a + b in _KEYBOARD or b + a in _KEYBOARD

@@ -56,7 +56,7 @@ def create(
         raise ConflictError("a user with this email already exists", field="email")
     user = User(email=email, role=role, is_demo=is_demo)
     if password is not None:
-        _check_password(password)
+        _check_password(password, email=email)
         user.password_hash = hash_password(password)
         user.must_change_password = temporary
     db.add(user)
@@ -85,8 +85,16 @@ def set_active(db: Session, *, user: User, active: bool) -> None:
         raise ConflictError("the last owner cannot be deactivated")
     user.is_active = active
     if not active:
-        sessions.end_all(db, user_id=user.id)
+        revoke_access(db, user=user)
     db.flush()
+
+
+def revoke_access(db: Session, *, user: User) -> None:
+    """End every session of the user and void any reset, invitation or setup link: a link
+    issued before a deactivation must not work after a reactivation."""
+    user.reset_token_hash = None
+    user.reset_expires_at = None
+    sessions.end_all(db, user_id=user.id)
 
 
 def set_role(db: Session, *, user: User, role: str) -> None:
@@ -131,19 +139,17 @@ def reset_password(db: Session, *, token: str, password: str, now: datetime) -> 
 
 def change_password(db: Session, *, user: User, password: str) -> None:
     """A password the user chose: every session of theirs ends, and any reset link."""
-    _check_password(password)
+    _check_password(password, email=user.email)
     if user.must_change_password and verify_password(user.password_hash, password):
         raise ValidationFailed("choose a password of your own, not the one you were given")
     user.password_hash = hash_password(password)
     user.must_change_password = False
-    user.reset_token_hash = None
-    user.reset_expires_at = None
-    sessions.end_all(db, user_id=user.id)
+    revoke_access(db, user=user)
     db.flush()
 
 
-def _check_password(password: str) -> None:
-    problem = password_problem(password)
+def _check_password(password: str, *, email: str) -> None:
+    problem = password_problem(password, email=email)
     if problem:
         raise ValidationFailed(f"password: {problem}", field="password")
 
