@@ -1,9 +1,10 @@
-"""Crafted positions in the portal's paged views are a 4xx page, never a 500."""
+"""Crafted input in the portal (paged views' positions, far dates) is a 4xx page, never a 500."""
 
 from __future__ import annotations
 
 import pytest
 
+from lupus_sms.enrollment.models import Anchor
 from tests.factories import make_clinic, make_patient
 
 
@@ -30,3 +31,38 @@ def test_a_crafted_patient_list_position_in_the_portal_is_a_4xx(db, portal_clien
     nurse = portal_client(make_clinic(db), "nurse")
     response = nurse.get("/portal/patients", params={"after": after})
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_far_dates_in_the_portal_are_a_form_error(db, portal_client, day):
+    clinic = make_clinic(db)
+    patient = make_patient(db, clinic)
+    coordinator = portal_client(clinic, "coordinator")
+    page = f"/portal/patients/{patient.id}"
+    milestone = coordinator.post(f"{page}/milestones", {"kind": "infusion", "day": day}, page=page)
+    assert milestone.status_code == 422 and "between" in milestone.text
+    visit = {"starts_on": day, "starts_time": "10:00", "kind": "consultation"}
+    appointment = coordinator.post(f"{page}/appointments", visit, page=page)
+    assert appointment.status_code == 422 and "between" in appointment.text
+    pause = coordinator.post(f"{page}/pause", {"until": day}, page=page)
+    assert pause.status_code == 422 and "between" in pause.text
+    enrol = coordinator.post(
+        "/portal/patients/new",
+        {"phone": "(202) 555-0177", "program": "ahsct", "consent_source": "in_person",
+         "procedure_date": day},
+        page="/portal/patients/new",
+    )  # fmt: skip
+    assert enrol.status_code == 422 and "between" in enrol.text
+    assert db.query(Anchor).filter_by(patient_id=patient.id).count() == 0
+
+
+def test_a_far_move_preview_in_the_portal_is_a_form_error(db, portal_client):
+    clinic = make_clinic(db)
+    patient = make_patient(db, clinic)
+    coordinator = portal_client(clinic, "coordinator")
+    page = f"/portal/patients/{patient.id}"
+    visit = {"starts_on": "2026-03-20", "starts_time": "10:00", "kind": "consultation"}
+    assert coordinator.post(f"{page}/appointments", visit, page=page).status_code == 303
+    anchor = db.query(Anchor).filter_by(patient_id=patient.id).one()
+    preview = coordinator.get(f"{page}/appointments/{anchor.id}/move?starts_at=9999-12-31T23:59")
+    assert preview.status_code == 422 and "between" in preview.text
