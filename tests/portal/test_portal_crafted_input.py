@@ -107,3 +107,14 @@ def test_control_characters_in_admin_forms_are_a_422_page(db, admin_browser):
     assert refused.status_code == 422 and "email: control characters" in refused.text
     assert db.query(Clinic).count() == 0
     assert db.query(User).filter(User.email.contains("new")).count() == 0
+
+
+def test_an_appointment_in_a_daylight_saving_gap_is_refused_in_the_portal(db, portal_client):
+    clinic = make_clinic(db)
+    patient = make_patient(db, clinic)
+    coordinator = portal_client(clinic, "coordinator")
+    page = f"/portal/patients/{patient.id}"
+    visit = {"starts_on": "2027-03-14", "starts_time": "2:30", "kind": "consultation"}
+    refused = coordinator.post(f"{page}/appointments", visit, page=page)
+    assert refused.status_code == 422 and "does not exist" in refused.text
+    assert db.query(Anchor).filter_by(patient_id=patient.id).count() == 0
