@@ -1,9 +1,10 @@
 """Mounts every domain's router. Add a domain here, not in main.py."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from lupus_sms import admin, health, home, metrics, portal
 from lupus_sms.alerts import router as alerts_router
+from lupus_sms.core.text_input import refusing_control_characters
 from lupus_sms.enrollment import router as enrollment_router
 from lupus_sms.messaging import status as message_status
 from lupus_sms.messaging import webhooks
@@ -25,6 +26,11 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(webhooks.router)
     app.include_router(message_status.router)
     for router in (enrollment_router.router, scheduling_router.router, alerts_router.router):
-        app.include_router(router, prefix=API_PREFIX, responses=API_RESPONSES)
+        app.include_router(
+            router,
+            prefix=API_PREFIX,
+            responses=API_RESPONSES,
+            dependencies=[Depends(refusing_control_characters())],
+        )
     admin.mount(app)
     portal.mount(app)

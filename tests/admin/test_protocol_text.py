@@ -101,3 +101,13 @@ def test_the_spanish_safety_replies_always_need_a_second_person_too(editor):
     body = safety.replace("Avisamos a su clinica.", "Le avisamos a su clinica.", 1)
     assert body != safety
     assert state_after(save(editor, "es/document:safety", body)) == "saved as a draft for review"
+
+
+@pytest.mark.parametrize("night", ["23:00", "05:30", "20:00"])
+def test_a_plan_step_sent_at_night_is_refused_naming_the_allowed_hours(editor, night):
+    assert 'send_at: "10:00"' in PLANS
+    body = PLANS.replace('send_at: "10:00"', f'send_at: "{night}"', 1)
+    response = save(editor, "document:plans", body)
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert f"{night} is at night" in page and "between 08:00 and 20:00" in page

@@ -89,7 +89,7 @@ def test_links_default_to_the_served_address_only_in_development():
         production.link("/portal/invite/x")
     Settings(
         _env_file=None, environment="production", session_secret="s" * 40,
-        public_base_url="https://sms.example.org",
+        public_base_url="https://sms.example.org", twilio_auth_token="t" * 32,
     ).check_startable()  # fmt: skip
 
 
@@ -100,6 +100,20 @@ def test_serve_refuses_production_without_public_base_url_in_one_line(cli_env, s
     with pytest.raises(SystemExit) as stopped:
         _main(["serve"])
     assert stopped.value.code == 1 and served == []
+
+
+def test_serve_refuses_production_without_twilio_auth_token_in_one_line(
+    cli_env, served, monkeypatch, capsys
+):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SESSION_SECRET", "a-production-secret-of-some-length")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sms.example.org")
+    _clear_caches()
+    with pytest.raises(SystemExit) as stopped:
+        _main(["serve"])
+    refusal = capsys.readouterr().err.strip()
+    assert stopped.value.code == 1 and served == []
+    assert "TWILIO_AUTH_TOKEN" in refusal and "\n" not in refusal
 
 
 def _main(args: list[str]) -> None:

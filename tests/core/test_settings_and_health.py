@@ -43,6 +43,38 @@ def test_production_refuses_the_default_session_secret():
         settings.check_startable()
 
 
+PRODUCTION = {
+    "environment": "production",
+    "session_secret": "a-production-secret-of-some-length",
+    "public_base_url": "https://sms.example.test",
+}
+
+
+def test_production_refuses_to_start_without_twilio_auth_token():
+    with pytest.raises(ConfigurationError, match="TWILIO_AUTH_TOKEN"):
+        create_app(Settings(_env_file=None, **PRODUCTION))
+    create_app(Settings(_env_file=None, twilio_auth_token="t" * 32, **PRODUCTION))
+
+
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/status"])
+def test_outside_development_an_unsigned_webhook_is_refused_even_without_a_token(app, client, path):
+    """Had the token gone missing after start, nothing unsigned (or signed with an empty key,
+    which anyone can do) gets through."""
+    from twilio.request_validator import RequestValidator
+
+    from lupus_sms.core.config import get_settings
+
+    settings = Settings(_env_file=None, sms_transport="console", **PRODUCTION)
+    app.dependency_overrides[get_settings] = lambda: settings
+    data = {"MessageSid": "SMunsigned", "From": "+12025550123", "Body": "MENU"}
+    signed_with_no_key = RequestValidator("").compute_signature(
+        "https://sms.example.test" + path, data
+    )
+    assert client.post(path, data=data).status_code == 403
+    response = client.post(path, data=data, headers={"X-Twilio-Signature": signed_with_no_key})
+    assert response.status_code == 403
+
+
 def test_postgres_urls_use_the_psycopg_driver():
     settings = Settings(_env_file=None, database_url="postgres://u@h:5432/d")
     assert settings.database_url == "postgresql+psycopg://u@h:5432/d"

@@ -86,8 +86,8 @@ def test_invalid_settings_are_422_with_field_messages_and_change_nothing(db, por
             **VALID,
             "office_phone": "12",
             "timezone": "Mars/Olympus_Mons",
-            "send_window_start": "20:00",
-            "send_window_end": "08:00",
+            "send_window_start": "19:00",
+            "send_window_end": "09:00",
             "alert_webhook_url": "http://ehr.example.org/hook",
             "oncall_sms_number": "+1 800 555 0100",
             "new_webhook_secret": "short",
@@ -237,3 +237,32 @@ def test_plain_http_webhooks_are_refused_outside_development(db, portal_client, 
     page = admin.post("/portal/settings", {**VALID, "alert_webhook_url": "http://ehr.example.org/"})
     assert page.status_code == 422 and "https://" in page.text
     assert _clinic(db, clinic.id).alert_webhook_url is None
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "refused"),
+    [
+        ("00:00", "23:59", {"send_window_start", "send_window_end"}),
+        ("07:30", "18:00", {"send_window_start"}),
+        ("09:00", "21:00", {"send_window_end"}),
+    ],
+)
+def test_a_send_window_reaching_into_the_night_is_refused(db, portal_client, start, end, refused):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+    window = {"send_window_start": start, "send_window_end": end}
+    page = admin.post("/portal/settings", {**VALID, **window})
+    assert page.status_code == 422
+    errors = dict(re.findall(r'<p class="field-error" id="([a-z_]+)-error">([^<]+)</p>', page.text))
+    assert set(errors) == refused
+    assert all("between 08:00 and 20:00" in errors[field] for field in refused)
+    after = _clinic(db, clinic.id)
+    assert (after.send_window_start, after.send_window_end) == ("08:00", "20:00")
+
+
+def test_the_whole_day_is_still_a_valid_window(db, portal_client):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+    window = {"send_window_start": "08:00", "send_window_end": "20:00"}
+    saved = admin.post("/portal/settings", {**VALID, **window})
+    assert saved.status_code == 200 and "Saved" in saved.text

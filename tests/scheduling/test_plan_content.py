@@ -56,6 +56,8 @@ def test_the_pre_appointment_prompts_carry_all_six_questions():
         ({"text": "Hi {first_name}, see you soon."}, "care team"),
         ({"offset": {"days": -400}}, "offset.days"),
         ({"send_at": "25:00"}, "send_at"),
+        ({"send_at": "22:00"}, "22:00 is at night: texts go out between 08:00 and 20:00"),
+        ({"send_at": "07:59"}, "07:59 is at night"),
         ({"anchor": "moon_landing"}, "not a milestone"),
         ({"checkin": "symptoms"}, "either text or checkin"),
     ],

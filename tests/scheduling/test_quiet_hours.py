@@ -107,3 +107,12 @@ def test_validity_period_is_the_staleness_left_when_that_is_shorter(db, tick, fa
     queue_text(db, now=noon, patient_id=patient.id, valid_until=noon + timedelta(minutes=30))
     tick(noon)
     assert fake_transport.sent[0].validity_seconds == 1800
+
+
+def test_a_stored_window_reaching_into_the_night_only_sends_in_the_day():
+    """A clinic saved 00:00-23:59 before windows were bounded: still never at night."""
+    whole_day = SendWindow.of("America/New_York", "00:00", "23:59")
+    three_am = utc(2026, 3, 10, 7, 0)  # 03:00 in New York
+    assert not whole_day.contains(three_am)
+    assert whole_day.next_open(three_am) == utc(2026, 3, 10, 12, 0)  # 08:00 local
+    assert not whole_day.contains(utc(2026, 3, 10, 1, 30))  # 21:30 the evening before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -48,11 +48,14 @@ def mount(app: FastAPI) -> None:
     from lupus_sms.console.signin import answer_busy
     from lupus_sms.content.service import read_only_session, use_database_content
     from lupus_sms.core.errors import add_error_page
+    from lupus_sms.core.text_input import refusing_control_characters
     from lupus_sms.core.work_slots import Busy
 
     modules = (routes_auth, routes_account, routes_content, routes_export, routes_oversight)
+    # Control characters in any field are a 422 page (core/text_input.py).
+    no_control_characters = Depends(refusing_control_characters(AdminPageError))
     for module in (*modules, routes_patients):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[no_control_characters])
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app.mount("/admin/static", static, name="admin-static")
     use_database_content(read_only_session)

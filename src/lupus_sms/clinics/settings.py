@@ -16,6 +16,7 @@ from lupus_sms.core import egress
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
+from lupus_sms.scheduling.quiet_hours import DAY_START, night_problem, parse_hhmm
 
 EDITABLE = (
     "office_phone",
@@ -79,8 +80,8 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
         "office_phone": lambda raw: normalise_phone(raw, clinic.country),
         "urgent_phone": lambda raw: normalise_phone(raw, clinic.country),
         "timezone": lambda raw: validate_timezone(raw.strip()),
-        "send_window_start": _clock_time,
-        "send_window_end": _clock_time,
+        "send_window_start": lambda raw: _daytime(raw, closes=False),
+        "send_window_end": lambda raw: _daytime(raw, closes=True),
         "alert_webhook_url": lambda raw: _webhook_url(raw, allow_http=allow_http),
         "oncall_sms_number": lambda raw: _optional_mobile(raw, clinic.country),
         "keep_name_accents": bool,
@@ -105,10 +106,14 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
     return values
 
 
-def _clock_time(raw: str) -> str:
+def _daytime(raw: str, *, closes: bool) -> str:
+    """A 24-hour time at which the window may open (or close): never at night."""
     raw = raw.strip()
     if not _CLOCK_TIME.match(raw):
         raise ValidationFailed("use a 24-hour time such as 08:00")
+    problem = night_problem(parse_hhmm(raw, DAY_START), closes=closes)
+    if problem:
+        raise ValidationFailed(problem)
     return raw
 
 

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite:///./lupus_sms.db"
 DEVELOPMENT_SESSION_SECRET = "development-only-session-secret"  # noqa: S105 - refused in production
+# Where unsigned webhooks may be accepted (with no token and the console transport); any other
+# environment refuses to start without TWILIO_AUTH_TOKEN and refuses unsigned webhooks.
+LOCAL_ENVIRONMENTS = ("development",)
 
 
 class Settings(BaseSettings):
@@ -107,9 +110,15 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     @property
+    def is_local(self) -> bool:
+        """A developer's machine or a test run, never a service people rely on."""
+        return self.environment in LOCAL_ENVIRONMENTS
+
+    @property
     def signatures_required(self) -> bool:
-        """Unsigned webhooks are a local toy: only with no token and nothing real to send."""
-        return bool(self.twilio_auth_token) or self.sms_transport != "console"
+        """Unsigned webhooks are a local toy: only in development, with no token and nothing
+        real to send. Anywhere else an unsigned (or unverifiable) webhook is refused."""
+        return not self.is_local or bool(self.twilio_auth_token) or self.sms_transport != "console"
 
     @property
     def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
@@ -141,6 +150,10 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.session_secret == DEVELOPMENT_SESSION_SECRET:
             raise ConfigurationError("set SESSION_SECRET: the development default is refused")
         self.link("")  # outside development, a missing PUBLIC_BASE_URL is refused here
+        if not self.is_local and not self.twilio_auth_token:
+            raise ConfigurationError(
+                "set TWILIO_AUTH_TOKEN: outside development Twilio webhooks must be signed"
+            )
 
     def link(self, path: str) -> str:
         """An absolute URL on this service, for texts, invitations and Twilio callbacks."""

@@ -7,12 +7,12 @@ time are cancelled and new ones planned (planned rows are unique per anchor revi
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate
 from lupus_sms.scheduling.planner import replan
@@ -105,10 +105,8 @@ def _check_patient(patient: Patient) -> None:
 
 def _future_utc(starts_at: datetime, patient: Patient, now: datetime) -> datetime:
     """Local time without an offset is the patient's; times not after now are refused."""
-    if starts_at.tzinfo is None:
-        starts_at = starts_at.replace(tzinfo=ZoneInfo(patient.timezone))
     try:
-        at = starts_at.astimezone(ZoneInfo("UTC"))
+        at = local_to_utc(starts_at, patient.timezone, field="starts_at")
     except (OverflowError, ValueError):
         raise ValidationFailed("starts_at is out of range", field="starts_at") from None
     if at <= now:

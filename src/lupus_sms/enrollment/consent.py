@@ -6,7 +6,7 @@ message that caused it, so a clinic can show when and how a patient agreed or wi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
+from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.enrollment.models import ConsentEvent, Patient
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.outbox import enqueue, enqueue_many
@@ -22,6 +23,8 @@ from lupus_sms.scheduling.planner import replan
 # Statuses a number-wide opt-out moves to `opted_out` (as a texted STOP does).
 OPT_OUT_FROM = ("pending_consent", "active", "paused")
 LOOKUP_CHUNK = 500  # ids per IN (...)
+# A clinic's system clock may run a little ahead of ours; beyond this, a time is refused.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def record_event(
@@ -178,6 +181,12 @@ def record_opt_out(
     for every clinic: a patient may withdraw by any reasonable means. A clinic the number has
     not consented to knows nothing of the number beyond its own enrolment, so its word ends
     only that enrolment."""
+    if occurred_at > now + CLOCK_SKEW:
+        raise ValidationFailed(
+            "occurred_at is in the future: record an opt-out once it was given "
+            f"(up to {CLOCK_SKEW.seconds // 60} minutes ahead is taken as clock difference)",
+            field="occurred_at",
+        )
     if not patient.consented:
         return _end_unconsented(db, patient, source=source, occurred_at=occurred_at, note=note)
     phone_number = patient.phone_number

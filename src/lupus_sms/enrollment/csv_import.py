@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.errors import ConflictError, LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import phone_hash
+from lupus_sms.core.text_input import refuse_in_text
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent, service
 from lupus_sms.enrollment.models import Anchor, Patient
@@ -63,6 +64,7 @@ def import_csv(
     db: Session, *, clinic: Clinic, text: str, now: datetime, progress: Progress | None = None
 ) -> ImportResultOut:
     """The use case: validate, apply, commit once."""
+    refuse_in_text(text, field="file")  # a NUL could not even be stored (core/text_input.py)
     rows, results = _validate_rows(_read_rows(text), clinic)
     numbers = _phone_numbers(db, [row.e164 for row in rows])
     existing = _existing_patients(db, clinic, [number.id for number in numbers.values()])

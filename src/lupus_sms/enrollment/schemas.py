@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
+from lupus_sms.core.dates import CalendarDate, NearDateTime
+
 Program = Literal["ahsct", "msc", "evaluation"]
 ConsentSource = Literal["in_person", "written", "phone", "web"]
 Language = Literal["en", "es"]
@@ -33,8 +35,10 @@ class PatientCreate(_Input):
     external_id: ShortText | None = None
     language: Language = "en"
     timezone: TimezoneName | None = Field(None, description="IANA zone; the clinic's if absent.")
-    procedure_date: date | None = Field(
-        None, description="aHSCT infusion day or MSC treatment day; may be in the past."
+    procedure_date: CalendarDate | None = Field(
+        None,
+        description="aHSCT infusion day or MSC treatment day; may be in the past "
+        "(1900-01-01 to 2100-12-31).",
     )
 
 
@@ -47,10 +51,10 @@ class PatientUpdate(_Input):
     language: Language | None = None
     timezone: TimezoneName | None = None
     program: Program | None = None
-    procedure_date: date | None = None
+    procedure_date: CalendarDate | None = None
     consent_source: ConsentSource | None = None
     status: Literal["paused", "active"] | None = None
-    paused_until: datetime | None = Field(
+    paused_until: NearDateTime | None = Field(
         None, description="With status=paused: resume automatically at this time."
     )
 
@@ -105,20 +109,21 @@ class ConsentEventOut(BaseModel):
 
 class OptOutIn(_Input):
     source: OptOutSource
-    occurred_at: datetime | None = Field(None, description="When it was given; now if absent.")
+    occurred_at: NearDateTime | None = Field(None, description="When it was given; now if absent.")
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class AppointmentCreate(_Input):
-    starts_at: datetime = Field(
-        description="ISO 8601; without an offset it is local time in the patient's time zone."
+    starts_at: NearDateTime = Field(
+        description="ISO 8601; without an offset it is local time in the patient's time zone. "
+        "Within 10 years of today."
     )
     kind: AppointmentKind
     location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
 class AppointmentUpdate(_Input):
-    starts_at: datetime | None = None
+    starts_at: NearDateTime | None = None
     kind: AppointmentKind | None = None
     location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 

@@ -59,7 +59,7 @@ def pause(
 ) -> object:
     try:
         paused_until = _local_day_start(until, patient.timezone) if until else None
-        change = PatientUpdate(status="paused", paused_until=paused_until)
+        change = _validated(PatientUpdate, status="paused", paused_until=paused_until)
         enrollment.update_patient(db, patient, data=change, now=clock.now())
     except LupusSmsError as exc:
         return refused(request, exc, back_to=_page(patient))
@@ -159,7 +159,9 @@ def preview_appointment_cancel(
 
 def _preview(request, db, patient, appointment, clock, *, starts_at: str, cancel: bool):
     try:
-        new_at = None if cancel else _local_datetime(starts_at)
+        new_at = None
+        if not cancel:  # checked as the move itself will be
+            new_at = _validated(AppointmentUpdate, starts_at=_local_datetime(starts_at)).starts_at
         changes = appointments.preview_move(
             db, patient, appointment, starts_at=new_at, now=clock.now()
         )

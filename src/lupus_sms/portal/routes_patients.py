@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from lupus_sms.audit.service import record
 from lupus_sms.content.service import get_content
 from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
+from lupus_sms.core.dates import OUT_OF_RANGE
 from lupus_sms.core.db import MAX_ID, DbSession
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.enrollment import csv_import
@@ -150,11 +151,14 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error.get("loc") else "form"
-        message = FRIENDLY.get(field) or error["msg"]
+        # Our own checks (a date's allowed range) say it clearly; pydantic's own do not.
+        own = error["type"] in CLEAR_MESSAGES
+        message = error["msg"] if own else FRIENDLY.get(field) or error["msg"]
         errors.setdefault(field, message)
     return errors
 
 
+CLEAR_MESSAGES = (OUT_OF_RANGE,)
 FRIENDLY = {
     "program": "Choose a program.",
     "consent_source": "Say how the patient agreed to be texted.",

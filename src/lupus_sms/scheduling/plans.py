@@ -22,6 +22,7 @@ from lupus_sms.content.limits import ONE_CLINIC_VALUES, sized_for_every_name
 from lupus_sms.content.schemas import CARE_TEAM_POINTER, placeholders_in
 from lupus_sms.content.snapshot import ContentSnapshot, register_document_validator
 from lupus_sms.content.wording import symptom_call_problem
+from lupus_sms.scheduling.quiet_hours import DAY_START, night_problem, parse_hhmm
 
 APPOINTMENT = "appointment"
 PROGRAMS = ("ahsct", "msc", "evaluation")
@@ -51,6 +52,14 @@ class PlanStep(BaseModel):
     checkin: str | None = None
     # Clinical protocol text: beyond the education source; a change needs a second approval.
     protocol: bool = False
+
+    @field_validator("send_at")
+    @classmethod
+    def _in_the_day(cls, send_at: str | None) -> str | None:
+        problem = send_at and night_problem(parse_hhmm(send_at, DAY_START))
+        if problem:
+            raise ValueError(problem)
+        return send_at
 
     @field_validator("appointment_kinds")
     @classmethod

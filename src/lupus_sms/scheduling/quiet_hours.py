@@ -1,6 +1,11 @@
 """Quiet hours: texts go out only inside the patient's local send window (clinic setting,
 default 08:00-20:00). All arithmetic is on local calendar dates, then converted to UTC, so
-daylight-saving changes move the UTC instant and never the local hour."""
+daylight-saving changes move the UTC instant and never the local hour.
+
+The day is 08:00-20:00 local (`DAY_START`, `DAY_END`); the rest is the night, when we never
+text (safety and compliance replies aside, messaging/precheck.py). A clinic's window may be
+narrower, never wider, and a plan's `send_at` falls inside it: both are refused otherwise
+(`night_problem`), and a window stored before that rule is held inside the day."""
 
 from __future__ import annotations
 
@@ -8,7 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-DEFAULT_START, DEFAULT_END = time(8, 0), time(20, 0)
+DAY_START, DAY_END = time(8, 0), time(20, 0)
+DEFAULT_START, DEFAULT_END = DAY_START, DAY_END
+
+
+def night_problem(at: time, *, closes: bool = False) -> str | None:
+    """Why sending cannot start (or, `closes`, stop) at local time `at`; None in the day."""
+    in_day = DAY_START < at <= DAY_END if closes else DAY_START <= at < DAY_END
+    if in_day:
+        return None
+    return (
+        f"{at:%H:%M} is at night: texts go out between {DAY_START:%H:%M} and "
+        f"{DAY_END:%H:%M} local time"
+    )
 
 
 @dataclass(frozen=True)
@@ -20,6 +37,7 @@ class SendWindow:
     @classmethod
     def of(cls, timezone: str, start: str | None, end: str | None) -> SendWindow:
         begin, finish = parse_hhmm(start, DEFAULT_START), parse_hhmm(end, DEFAULT_END)
+        begin, finish = max(begin, DAY_START), min(finish, DAY_END)  # never into the night
         if begin >= finish:  # a window across midnight is not supported: use the default
             begin, finish = DEFAULT_START, DEFAULT_END
         return cls(timezone, begin, finish)

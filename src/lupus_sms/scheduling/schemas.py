@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from lupus_sms.core.dates import NearDate, NearDateTime
+
 
 class AnchorRef(BaseModel):
     id: int
@@ -49,8 +51,8 @@ class _Input(BaseModel):
 
 class MilestoneCreate(_Input):
     kind: str = Field(min_length=1, max_length=32, description="e.g. infusion, discharge")
-    date: Date | None = Field(None, description="All-day milestone, in the patient's zone")
-    at: datetime | None = Field(None, description="A milestone with a time (ISO 8601)")
+    date: NearDate | None = Field(None, description="All-day milestone, in the patient's zone")
+    at: NearDateTime | None = Field(None, description="A milestone with a time (ISO 8601)")
 
     @model_validator(mode="after")
     def _one_time(self) -> MilestoneCreate:
@@ -60,8 +62,8 @@ class MilestoneCreate(_Input):
 
 
 class MilestoneUpdate(_Input):
-    date: Date | None = None
-    at: datetime | None = None
+    date: NearDate | None = None
+    at: NearDateTime | None = None
 
     @model_validator(mode="after")
     def _one_time(self) -> MilestoneUpdate:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.core.pagination import PageParams
+from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.service import MILESTONE_KIND
 from lupus_sms.scheduling.holds import WAITING, hold_reason
@@ -217,6 +218,5 @@ def _instant(day: date | None, at: datetime | None, patient: Patient) -> tuple[d
     if day is not None:
         return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC), True
     assert at is not None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=zone)  # local time in the patient's zone, like appointments
-    return at.astimezone(UTC), False
+    # Without an offset: local time in the patient's zone, like appointments.
+    return local_to_utc(at, patient.timezone, field="at"), False
