@@ -6,8 +6,7 @@ from lupus_sms import admin, health, home, metrics, portal
 from lupus_sms.alerts import router as alerts_router
 from lupus_sms.core.text_input import refusing_control_characters
 from lupus_sms.enrollment import router as enrollment_router
-from lupus_sms.messaging import status as message_status
-from lupus_sms.messaging import webhooks
+from lupus_sms.messaging import inbound_webhook, status_callback
 from lupus_sms.scheduling import router as scheduling_router
 
 API_PREFIX = "/api/v1"  # every route under it needs a clinic API key (CurrentClinic)
@@ -23,8 +22,8 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(home.router)
     app.include_router(health.router)
     metrics.mount(app)  # GET /metrics and the webhook timing
-    app.include_router(webhooks.router)
-    app.include_router(message_status.router)
+    app.include_router(inbound_webhook.router)
+    app.include_router(status_callback.router)
     for router in (enrollment_router.router, scheduling_router.router, alerts_router.router):
         app.include_router(
             router,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from lupus_sms.alerts import webhook
+from lupus_sms.alerts import clinic_webhook
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.transport import FakeTransport, use_transport
 from lupus_sms.scheduling.tick import run_tick
@@ -40,9 +40,9 @@ class ClinicReceiver:
 @pytest.fixture
 def receiver() -> Iterator[ClinicReceiver]:
     clinic_side = ClinicReceiver()
-    webhook.set_transport(httpx.MockTransport(clinic_side))
+    clinic_webhook.set_transport(httpx.MockTransport(clinic_side))
     yield clinic_side
-    webhook.set_transport(None)
+    clinic_webhook.set_transport(None)
 
 
 @pytest.fixture

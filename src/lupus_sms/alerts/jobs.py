@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from lupus_sms.alerts import checkins, documents, service
+from lupus_sms.alerts.clinic_webhook import deliver_due
 from lupus_sms.alerts.models import Alert
 from lupus_sms.alerts.service import Target
-from lupus_sms.alerts.webhook import deliver_due
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.enrollment.models import Patient

@@ -1,4 +1,7 @@
-"""Twilio webhooks: inbound SMS answered with TwiML."""
+"""`POST /twilio/sms`: inbound texts from Twilio, answered with TwiML.
+
+Not to be confused with the clinic alert webhooks we send: alerts/clinic_webhook.py.
+"""
 
 from __future__ import annotations
 
