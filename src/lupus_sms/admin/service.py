@@ -74,6 +74,7 @@ def _topic_fields(version: ContentVersion | None) -> dict:
 
 
 def pending_drafts(db: Session) -> list[tuple[ContentItem, ContentVersion]]:
+    """Every content version waiting for a second person's approval, oldest first."""
     query = (
         select(ContentItem, ContentVersion)
         .join(ContentVersion, ContentVersion.item_id == ContentItem.id)
@@ -84,6 +85,7 @@ def pending_drafts(db: Session) -> list[tuple[ContentItem, ContentVersion]]:
 
 
 def list_clinics(db: Session) -> list[tuple[Clinic, list[ApiKey]]]:
+    """Every clinic by name, each with its API keys (revoked ones included), oldest first."""
     clinics = list(db.scalars(select(Clinic).order_by(Clinic.name)))
     keys = list(db.scalars(select(ApiKey).order_by(ApiKey.created_at)))
     return [(clinic, [k for k in keys if k.clinic_id == clinic.id]) for clinic in clinics]

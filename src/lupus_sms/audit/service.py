@@ -31,6 +31,7 @@ def record(
     target: str | None = None,
     detail: str | None = None,
 ) -> AuditEntry:
+    """Add an audit entry to the session; it commits with the change it describes."""
     entry = AuditEntry(
         at=now,
         user_id=actor.user_id,

@@ -151,6 +151,7 @@ def _validate_sender(sender: str | None, country: str) -> str | None:
 
 
 def get_clinic(db: Session, *, clinic_id: int) -> Clinic:
+    """The clinic, or NotFoundError."""
     clinic = db.get(Clinic, clinic_id)
     if clinic is None:
         raise NotFoundError(f"clinic {clinic_id} not found")
@@ -173,6 +174,7 @@ def create_api_key(db: Session, *, clinic_id: int, label: str | None = None) -> 
 
 
 def hash_key(plaintext: str) -> str:
+    """The stored form of an API key (SHA-256 hex)."""
     # A plain SHA-256 is enough here: the key carries 256 random bits, so neither brute force
     # nor rainbow tables are possible, and a slow hash (Argon2) would cost every API request.
     return hashlib.sha256(plaintext.encode()).hexdigest()
@@ -190,6 +192,7 @@ def revoke_api_key(db: Session, *, prefix: str, now: datetime) -> ApiKey:
 
 
 def list_api_keys(db: Session, *, clinic_id: int) -> list[ApiKey]:
+    """The clinic's API keys, revoked ones included."""
     return list(db.scalars(select(ApiKey).where(ApiKey.clinic_id == clinic_id)).all())
 
 

@@ -35,6 +35,8 @@ _override: ContextVar[ContentSnapshot | None] = ContextVar("content_override", d
 
 
 def get_content() -> ContentSnapshot:
+    """The content being served: this block's override, else the source's latest
+    snapshot, checked again at most every `CONTENT_REFRESH_SECONDS`."""
     global _snapshot, _checked_at
     override = _override.get()
     if override is not None:
@@ -60,6 +62,7 @@ def set_content_source(source: ContentSource) -> None:
 
 
 def reset_content_cache() -> None:
+    """Forget the served snapshot: the next `get_content()` asks the source again."""
     global _snapshot, _checked_at
     with _lock:
         _snapshot = None
@@ -78,6 +81,7 @@ def use_database_content(session_factory) -> None:
 
 
 def use_yaml_content() -> None:
+    """Serve content/ YAML only (no database), as before the admin existed."""
     set_content_source(_yaml_source)
 
 

@@ -51,6 +51,7 @@ def get_patient(db: Session, *, clinic_id: int, patient_id: int) -> Patient:
 def list_patients_query(
     *, clinic_id: int, status: str | None = None, program: str | None = None
 ) -> Select:
+    """The clinic's patients, optionally of one status and one program, unordered."""
     stmt = select(Patient).where(Patient.clinic_id == clinic_id)
     if status:
         stmt = stmt.where(Patient.status == status)
@@ -60,6 +61,8 @@ def list_patients_query(
 
 
 def normalise_patient_phone(raw: str, clinic: Clinic) -> str:
+    """A patient's mobile number in E.164, read in the clinic's country; ValidationFailed
+    for a number that is not a valid mobile."""
     return normalise_phone(raw, clinic.country or "US", require_mobile=True)
 
 
@@ -71,6 +74,8 @@ def enroll_patient(db: Session, *, clinic: Clinic, data: PatientCreate, now: dat
 
 
 def enroll_one(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime):
+    """Enrol a phone with the clinic (or return its live enrolment) and queue the
+    invitation; the caller commits (one row of an import, or `enroll_patient`)."""
     e164 = normalise_patient_phone(data.phone, clinic)
     timezone = validate_timezone(clinic.timezone if data.timezone is None else data.timezone)
     phone_number = get_or_create_phone_number(db, e164=e164)
@@ -94,6 +99,7 @@ def enroll_one(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetim
 
 
 def fill_new_patient(patient: Patient, data: PatientCreate, *, timezone: str, now: datetime):
+    """Set a new (or re-enrolled) patient's fields from the request; consent starts over."""
     patient.name = data.name or None
     patient.external_id = data.external_id or None
     patient.language = data.language
@@ -132,6 +138,7 @@ def set_language(db: Session, patient: Patient, language: str | None) -> None:
 
 
 def update_patient(db: Session, patient: Patient, *, data: PatientUpdate, now: datetime):
+    """Apply a PATCH and commit it (the API's use case)."""
     changes = data.model_dump(exclude_unset=True)
     apply_changes(db, patient, changes, now=now)
     db.commit()

@@ -17,6 +17,8 @@ from lupus_sms.messaging.models import Message, PhoneNumber
 
 
 def get_or_create_phone_number(db: Session, *, e164: str) -> PhoneNumber:
+    """The number's row, reattached to an erased one by its hash, or created (safe
+    against a concurrent request creating it too)."""
     found = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
     if found is not None:
         return found
@@ -36,12 +38,14 @@ def get_or_create_phone_number(db: Session, *, e164: str) -> PhoneNumber:
 
 
 def find_inbound_by_sid(db: Session, *, message_sid: str) -> Message | None:
+    """The inbound text Twilio sent with this MessageSid, if it was stored already."""
     return db.scalar(
         select(Message).where(Message.twilio_sid == message_sid, Message.direction == "inbound")
     )
 
 
 def find_reply_to(db: Session, *, inbound_id: int) -> Message | None:
+    """The TwiML reply stored for an inbound text, if any."""
     return db.scalar(select(Message).where(Message.in_reply_to_id == inbound_id))
 
 

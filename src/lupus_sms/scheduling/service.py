@@ -98,6 +98,7 @@ def _outlook(planned: PlannedMessage, patient: Patient) -> dict:
 
 
 def list_milestones(db: Session, *, patient: Patient) -> list[MilestoneOut]:
+    """The patient's milestones (deleted ones included), in time order."""
     anchors = db.scalars(
         select(Anchor)
         .where(Anchor.patient_id == patient.id, Anchor.category == MILESTONE)
@@ -107,6 +108,7 @@ def list_milestones(db: Session, *, patient: Patient) -> list[MilestoneOut]:
 
 
 def get_milestone(db: Session, *, patient: Patient, milestone_id: int) -> Anchor:
+    """One of the patient's milestones, or NotFoundError (another patient's id too)."""
     anchor = db.get(Anchor, milestone_id)
     if anchor is None or anchor.patient_id != patient.id or anchor.category != MILESTONE:
         raise NotFoundError("no such milestone for this patient")
@@ -116,6 +118,8 @@ def get_milestone(db: Session, *, patient: Patient, milestone_id: int) -> Anchor
 def create_milestone(
     db: Session, *, patient: Patient, data: MilestoneCreate, now: datetime
 ) -> MilestoneOut:
+    """Add a milestone of the patient's program, replan and commit; a second main
+    milestone of one kind is a ConflictError (move the first instead)."""
     kinds = plans_of(get_content()).milestone_kinds(patient.program)
     if data.kind not in kinds:
         raise ValidationFailed(
@@ -143,6 +147,7 @@ def create_milestone(
 def move_milestone(
     db: Session, *, patient: Patient, anchor: Anchor, data: MilestoneUpdate, now: datetime
 ) -> MilestoneOut:
+    """Move a milestone to a new day or time, replan and commit."""
     if anchor.status == "cancelled":
         raise ConflictError("this milestone was deleted; create a new one")
     at, all_day = _instant(data.date, data.at, patient)
@@ -154,6 +159,7 @@ def move_milestone(
 
 
 def delete_milestone(db: Session, *, patient: Patient, anchor: Anchor, now: datetime) -> None:
+    """Cancel a milestone (kept, marked cancelled), replan and commit; twice is harmless."""
     if anchor.status != "cancelled":
         anchor.status, anchor.revision, anchor.updated_at = "cancelled", anchor.revision + 1, now
         _sync_procedure_date(patient, anchor)
@@ -173,6 +179,7 @@ def preview_milestone_move(
 
 
 def milestone_out(anchor: Anchor, patient: Patient) -> MilestoneOut:
+    """The API form of a milestone: an all-day one as a local date in the patient's zone."""
     local_day = anchor.at.astimezone(ZoneInfo(patient.timezone)).date()
     out = MilestoneOut.model_validate(anchor)
     return out.model_copy(update={"date": local_day if anchor.all_day else None})

@@ -28,10 +28,12 @@ PERMISSIONS = {
 
 
 def can(user: User, permission: str) -> bool:
+    """Whether an active user's role grants the permission."""
     return user.is_active and permission in PERMISSIONS.get(user.role, set())
 
 
 def normalise_email(email: str) -> str:
+    """The address trimmed and lower-cased; ValidationFailed when it cannot be one."""
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254 or " " in email:
         raise ValidationFailed("enter a valid email address", field="email")
@@ -65,6 +67,7 @@ def create(
 
 
 def get(db: Session, *, user_id: int) -> User:
+    """A user by id, or NotFoundError."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFoundError("no such user")
@@ -72,15 +75,19 @@ def get(db: Session, *, user_id: int) -> User:
 
 
 def get_all(db: Session) -> list[User]:
+    """The service's own staff (admin console users), by email; clinic users are not listed."""
     return list(db.scalars(select(User).where(User.clinic_id.is_(None)).order_by(User.email)))
 
 
 def count_owners(db: Session) -> int:
+    """How many active owners there are (the last one cannot be removed)."""
     query = select(func.count()).where(User.role == "owner", User.is_active.is_(True))
     return db.scalar(query) or 0
 
 
 def set_active(db: Session, *, user: User, active: bool) -> None:
+    """Activate or deactivate a user; deactivating ends their sessions and voids their
+    links, and the last owner cannot be deactivated."""
     if not active and user.role == "owner" and count_owners(db) <= 1:
         raise ConflictError("the last owner cannot be deactivated")
     user.is_active = active
@@ -98,6 +105,7 @@ def revoke_access(db: Session, *, user: User) -> None:
 
 
 def set_role(db: Session, *, user: User, role: str) -> None:
+    """Change a user's role; the last owner must stay an owner."""
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
     if user.role == "owner" and role != "owner" and count_owners(db) <= 1:
@@ -132,6 +140,7 @@ def user_for_reset_token(
 
 
 def reset_password(db: Session, *, token: str, password: str, now: datetime) -> User:
+    """Set a new password through an admin's valid reset link."""
     user = user_for_reset_token(db, token=token, now=now)
     change_password(db, user=user, password=password)
     return user
