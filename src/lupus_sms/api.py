@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from lupus_sms import admin, health, home, metrics, portal
 from lupus_sms.alerts import router as alerts_router
+from lupus_sms.checkins import router as checkins_router
 from lupus_sms.enrollment import router as enrollment_router
 from lupus_sms.messaging import status as message_status
 from lupus_sms.messaging import webhooks
@@ -24,7 +25,12 @@ def include_routers(app: FastAPI) -> None:
     metrics.mount(app)  # GET /metrics and the webhook timing
     app.include_router(webhooks.router)
     app.include_router(message_status.router)
-    for router in (enrollment_router.router, scheduling_router.router, alerts_router.router):
+    for router in (
+        enrollment_router.router,
+        scheduling_router.router,
+        alerts_router.router,
+        checkins_router.router,
+    ):
         app.include_router(router, prefix=API_PREFIX, responses=API_RESPONSES)
     admin.mount(app)
     portal.mount(app)
