@@ -4,6 +4,7 @@ from fastapi import Depends, FastAPI
 
 from lupus_sms import admin, health, home, metrics, portal
 from lupus_sms.alerts import router as alerts_router
+from lupus_sms.checkins import router as checkins_router
 from lupus_sms.core.text_input import refusing_control_characters
 from lupus_sms.enrollment import router as enrollment_router
 from lupus_sms.messaging import inbound_webhook, status_callback
@@ -24,7 +25,12 @@ def include_routers(app: FastAPI) -> None:
     metrics.mount(app)  # GET /metrics and the webhook timing
     app.include_router(inbound_webhook.router)
     app.include_router(status_callback.router)
-    for router in (enrollment_router.router, scheduling_router.router, alerts_router.router):
+    for router in (
+        enrollment_router.router,
+        scheduling_router.router,
+        alerts_router.router,
+        checkins_router.router,
+    ):
         app.include_router(
             router,
             prefix=API_PREFIX,

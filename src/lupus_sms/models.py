@@ -1,7 +1,8 @@
 """Imports every domain's models so that `Base.metadata` is complete (Alembic, tests)."""
 
-from lupus_sms.alerts.models import Alert, AlertNotification, CheckinAnswer
+from lupus_sms.alerts.models import Alert, AlertNotification
 from lupus_sms.audit.models import AuditEntry
+from lupus_sms.checkins.models import CheckinAnswer
 from lupus_sms.clinics.models import ApiKey, Clinic
 from lupus_sms.content.models import ContentItem, ContentState, ContentVersion
 from lupus_sms.conversation.models import Conversation

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from lupus_sms.alerts.checkins import checkin_question
+from lupus_sms.checkins.document import checkin_question
 from lupus_sms.clinics.service import validate_clinic_name
 from lupus_sms.content import limits
 from lupus_sms.content.limits import (

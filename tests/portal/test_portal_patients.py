@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lupus_sms.alerts.models import CheckinAnswer
 from lupus_sms.audit.models import AuditEntry
+from lupus_sms.checkins.models import CheckinAnswer
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message
 from lupus_sms.scheduling.models import PlannedMessage

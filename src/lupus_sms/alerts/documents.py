@@ -1,4 +1,4 @@
-"""Reading content/safety.yaml and content/checkins.yaml from the live content snapshot.
+"""Reading content/safety.yaml from the live content snapshot.
 
 Compiled forms are cached per document object: the snapshot is immutable, so a new object
 means new content, and the webhook never recompiles rules per request.
@@ -7,6 +7,7 @@ means new content, and the webhook never recompiles rules per request.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,6 @@ from lupus_sms.content.snapshot import ContentSnapshot
 
 DEFAULT_RENOTIFY_MINUTES = 30
 DEFAULT_RETRY_SECONDS = (30, 60, 120, 300, 600, 1800)
-DEFAULT_NO_RESPONSE_AFTER = 2
 DEFAULT_EXPIRE_DAYS = 14
 
 _lock = threading.Lock()
@@ -28,10 +28,6 @@ MAX_CACHED_RULES = 4
 
 def safety_document(content: ContentSnapshot) -> dict[str, Any]:
     return dict(content.documents.get("safety") or {})
-
-
-def checkins_document(content: ContentSnapshot) -> dict[str, Any]:
-    return dict(content.documents.get("checkins") or {})
 
 
 def safety_rules(content: ContentSnapshot) -> SafetyRules:
@@ -74,21 +70,27 @@ def retry_delay(content: ContentSnapshot, attempts: int) -> timedelta:
     return timedelta(seconds=float(delays[min(max(attempts, 1), len(delays)) - 1]))
 
 
-def no_response_after(content: ContentSnapshot) -> int:
-    return int(checkins_document(content).get("no_response_after", DEFAULT_NO_RESPONSE_AFTER))
+# How long a low-priority item (needs_review, no_response) waits before it expires. The
+# setting is kept in another domain's document (`expire_after_days` in content/checkins.yaml,
+# beside the no-response count it goes with), so that domain tells this one how to read it
+# (`register_expiry`, at import of the checkins package) and alerts never reads that file.
+ExpiryReader = Callable[[ContentSnapshot], timedelta]
+_expiry_reader: ExpiryReader | None = None
+
+
+def register_expiry(reader: ExpiryReader) -> None:
+    global _expiry_reader
+    _expiry_reader = reader
 
 
 def expire_after(content: ContentSnapshot) -> timedelta:
-    days = float(checkins_document(content).get("expire_after_days", DEFAULT_EXPIRE_DAYS))
-    return timedelta(days=days)
+    if _expiry_reader is None:
+        return timedelta(days=DEFAULT_EXPIRE_DAYS)
+    return _expiry_reader(content)
 
 
 def safety_text(content: ContentSnapshot, name: str, **values: object) -> str:
     return str(safety_document(content)["replies"][name]).format(**values)
-
-
-def checkin_text(content: ContentSnapshot, name: str, **values: object) -> str:
-    return str(checkins_document(content)["replies"][name]).format(**values)
 
 
 def clinic_values(clinics: list[Clinic]) -> dict[str, str]:

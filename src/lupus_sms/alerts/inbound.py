@@ -1,15 +1,17 @@
 """The alert domain's steps of the inbound order (conversation/inbound_order.py):
 
-  checkin_context  an open check-in maps "2" to its meaning (fever) for the safety rules
   safety           a red flag: the safety reply at once (911 first for critical categories,
                    988 for self-harm), an alert with its category and severity for every
                    clinic concerned
-  checkin_answer   an answer is stored and acknowledged; an unclear one is re-asked once
   review           an enrolled patient's text nobody could answer goes to the clinic, with
                    the safety-net reply (urgent number, 911, 988); symptom-like words that
                    fall short of a red flag make it a high-priority item
 
   red_flag_opt_out (before compliance) a wish to stop that carries a red flag: both at once
+
+A red flag that answers an open check-in is stored as that answer by the check-in domain:
+the inbound order hands the two red-flag steps its `record_answer` (checkins/inbound.py), so
+this module knows nothing of check-ins but the key an alert names.
 
 The bot never diagnoses, never tells a patient they are fine and never suggests changing
 medication: every acknowledgement points back to the care team.
@@ -18,46 +20,30 @@ medication: every acknowledgement points back to the care team.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from lupus_sms.alerts import checkins, documents, service
-from lupus_sms.alerts.checkins import Answer, OpenCheckin
+from lupus_sms.alerts import documents, service
 from lupus_sms.alerts.rules import Reading, plain_words, read_text
 from lupus_sms.alerts.service import Target
 from lupus_sms.clinics.models import Clinic
-from lupus_sms.content.schemas import RESERVED_WORDS
 from lupus_sms.conversation.compliance import OPT_OUT_WORDS, is_opt_out_wish
 from lupus_sms.conversation.handlers import opt_out
-from lupus_sms.conversation.language import MENU_WORDS, MORE_WORDS, SWITCH_WORDS, text_language
+from lupus_sms.conversation.language import text_language
 from lupus_sms.conversation.pipeline import InboundContext, Reply
-from lupus_sms.conversation.text import compact
 from lupus_sms.core.phones import mask_phone
 
 logger = logging.getLogger(__name__)
-NAVIGATION_WORDS = MENU_WORDS | MORE_WORDS | frozenset(SWITCH_WORDS)
+# Stores a red flag as the answer to the check-in it answers, if one is open; its key or None.
+RecordAnswer = Callable[[InboundContext], str | None]
 
 
-def handle_checkin_context(context: InboundContext) -> Reply | None:
-    """Never replies: it only tells the safety rules what an answer means."""
-    open_checkin = checkins.find_open_checkin(context)
-    if open_checkin is None:
-        return None
-    answer = checkins.read_answer(open_checkin.checkin, context.body)
-    if answer is None:
-        return None
-    if answer.meaning:
-        context.meanings.append(answer.meaning)
-    threshold = documents.safety_rules(context.content).threshold_c
-    if answer.temperature is not None and answer.temperature.celsius >= threshold:
-        context.meanings.append("fever")
-    return None
-
-
-def handle_safety(context: InboundContext) -> Reply | None:
+def handle_safety(context: InboundContext, *, record_answer: RecordAnswer) -> Reply | None:
     """A red flag, at any hour, answered or not by SMS: the clinic is alerted regardless."""
     reading = _reading(context)
     if not reading.red_flag:
         return None
-    return Reply(_raise_red_flag(context, reading), "safety", exempt_from_limits=True)
+    body = _raise_red_flag(context, reading, record_answer)
+    return Reply(body, "safety", exempt_from_limits=True)
 
 
 def is_red_flag(context: InboundContext) -> bool:
@@ -65,7 +51,9 @@ def is_red_flag(context: InboundContext) -> bool:
     return _reading(context).red_flag
 
 
-def handle_red_flag_opt_out(context: InboundContext) -> Reply | None:
+def handle_red_flag_opt_out(
+    context: InboundContext, *, record_answer: RecordAnswer
+) -> Reply | None:
     """Runs before compliance: "stop texting me, I want to die" is a wish to stop AND a red flag.
 
     The number is opted out as compliance would, the clinic is alerted, and the one text an
@@ -77,7 +65,8 @@ def handle_red_flag_opt_out(context: InboundContext) -> Reply | None:
     if not reading.red_flag:
         return None
     opt_out(context, source="sms_request")
-    body = f"{_raise_red_flag(context, reading)} {context.content.text('opt_out_confirmation')}"
+    safety_reply = _raise_red_flag(context, reading, record_answer)
+    body = f"{safety_reply} {context.content.text('opt_out_confirmation')}"
     return Reply(body, "safety", exempt_from_limits=True, confirms_opt_out=True)
 
 
@@ -89,7 +78,7 @@ def _reading(context: InboundContext) -> Reading:
     return context.safety_reading
 
 
-def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
+def _raise_red_flag(context: InboundContext, reading: Reading, record_answer: RecordAnswer) -> str:
     """Alert every clinic concerned, store a check-in answer if one is open; the reply text."""
     targets = service.alert_targets(
         context.db,
@@ -97,10 +86,7 @@ def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
         clinic_id=context.message.clinic_id,
         red_flag=True,
     )
-    open_checkin = checkins.find_open_checkin(context)
-    if open_checkin is not None:
-        answer = checkins.read_answer(open_checkin.checkin, context.body)
-        checkins.record_answer(context, open_checkin, answer, red_flag=True)
+    checkin_key = record_answer(context)
     severity = _severity(context, reading)
     for target in targets:
         service.open_alert(
@@ -113,7 +99,7 @@ def _raise_red_flag(context: InboundContext, reading: Reading) -> str:
             text=context.body,
             categories=reading.categories,
             message=context.message,
-            checkin_key=open_checkin.checkin.key if open_checkin else None,
+            checkin_key=checkin_key,
         )
     logger.warning(
         "red flag (%s) from %s: %d alert(s)",
@@ -162,37 +148,6 @@ def _answering(context: InboundContext):
     return context.content.for_language(written) if written else context.content
 
 
-def handle_checkin_answer(context: InboundContext) -> Reply | None:
-    """Store and acknowledge an answer; re-ask an unclear one once; let keywords through."""
-    open_checkin = checkins.find_open_checkin(context)
-    if open_checkin is None:
-        return None
-    answer = checkins.read_answer(open_checkin.checkin, context.body)
-    if answer is not None:
-        checkins.record_answer(context, open_checkin, answer)
-        return _acknowledge(context, open_checkin, answer)
-    if _is_reserved(context) or _is_keyword(context) or _is_free_text(context):
-        return None  # keywords still work; a sentence goes on to the clinic as needs-review
-    reasked = checkins.was_reasked(context, open_checkin)
-    checkins.record_answer(context, open_checkin, None)
-    if reasked:  # one re-ask, never a loop; and a number is still not a menu topic
-        return handle_review(context)
-    return Reply(_checkin_text(context, "reask", [open_checkin]), "checkin_reask")
-
-
-def _acknowledge(context: InboundContext, open_checkin: OpenCheckin, answer: Answer) -> Reply:
-    if answer.meaning == "other_concern":
-        clinic = context.db.get(Clinic, open_checkin.patient.clinic_id)
-        _open_reviews(context, [Target(clinic, open_checkin.patient)], open_checkin.checkin.key)
-        return Reply(safety_net_text(context, [clinic]), "review")
-    if answer.temperature is not None:
-        body = _checkin_text(
-            context, "temperature_noted", [open_checkin], temperature=answer.temperature.describe()
-        )
-        return Reply(body, "checkin_answer")
-    return Reply(_checkin_text(context, "ok_noted", [open_checkin]), "checkin_answer")
-
-
 def handle_review(context: InboundContext) -> Reply | None:
     """An enrolled patient's text that nothing above could answer reaches their clinic, and
     the patient gets the safety net: the urgent line, 911 and 988, in two parts at most."""
@@ -205,7 +160,7 @@ def handle_review(context: InboundContext) -> Reply | None:
     ]
     if not targets:
         return None  # an unknown number gets the hint
-    _open_reviews(context, targets, None)
+    open_reviews(context, targets, None)
     return Reply(safety_net_text(context, _clinics(targets)), "review")
 
 
@@ -214,7 +169,7 @@ def safety_net_text(context: InboundContext, clinics: list[Clinic]) -> str:
     return documents.safety_text(_answering(context), "safety_net", **values)
 
 
-def _open_reviews(context: InboundContext, targets: list[Target], checkin_key: str | None) -> None:
+def open_reviews(context: InboundContext, targets: list[Target], checkin_key: str | None) -> None:
     """Symptom-like words short of a red flag ("my back hurts", "something is wrong") make
     the item high priority: re-notified like a red flag until someone acknowledges it."""
     severity = "high" if _reading(context).concern else "routine"
@@ -232,30 +187,8 @@ def _open_reviews(context: InboundContext, targets: list[Target], checkin_key: s
         )
 
 
-def _checkin_text(context, name: str, open_checkins: list[OpenCheckin], **extra) -> str:
-    clinics = [context.db.get(Clinic, oc.patient.clinic_id) for oc in open_checkins]
-    return documents.checkin_text(
-        context.content, name, **documents.clinic_values(clinics), **extra
-    )
-
-
 def _clinics(targets: list[Target]) -> list[Clinic]:
     unique: dict[int, Clinic] = {}
     for target in targets:
         unique.setdefault(target.clinic.id, target.clinic)
     return list(unique.values())
-
-
-def _is_reserved(context: InboundContext) -> bool:
-    """YES for a pending consent, START, HELP...: never an unclear check-in answer."""
-    return context.opted_in_now or compact(context.normalised) in RESERVED_WORDS
-
-
-def _is_keyword(context: InboundContext) -> bool:
-    word = compact(context.normalised)
-    return word in NAVIGATION_WORDS or (not word.isdigit() and word in context.content.by_word)
-
-
-def _is_free_text(context: InboundContext) -> bool:
-    """A sentence ("call me", "back in hospital") is a message, not a garbled answer."""
-    return len([w for w in context.normalised.split(" ") if w.isalpha()]) >= 2

@@ -1,4 +1,4 @@
-"""Alerts for clinics, the notifications that carry them, and stored check-in answers."""
+"""Alerts for clinics and the notifications that carry them."""
 
 from __future__ import annotations
 
@@ -82,25 +82,3 @@ class AlertNotification(Base, TimestampMixin):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class CheckinAnswer(Base, TimestampMixin):
-    """A patient's reply to a check-in, as read: an option, a meaning, a temperature."""
-
-    __tablename__ = "checkin_answers"
-    __table_args__ = (Index("ix_checkin_answers_patient_created", "patient_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
-    checkin_key: Mapped[str] = mapped_column(String(64))
-    question_message_id: Mapped[int | None] = mapped_column(
-        ForeignKey("messages.id", ondelete="SET NULL"), index=True
-    )
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16))  # answered | unclear
-    option: Mapped[str | None] = mapped_column(String(8))
-    meaning: Mapped[str | None] = mapped_column(String(32))
-    temperature_c: Mapped[float | None]
-    red_flag: Mapped[bool] = mapped_column(default=False)
-    text: Mapped[str | None] = mapped_column(Text)

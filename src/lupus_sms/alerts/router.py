@@ -1,4 +1,4 @@
-"""`/api/v1/alerts` and `/api/v1/patients/{id}/checkin-answers`: what patients told the clinic."""
+"""`/api/v1/alerts`: what a clinic must look at, and saying someone has."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from lupus_sms.alerts import checkins, service
-from lupus_sms.alerts.schemas import AcknowledgeIn, AlertOut, CheckinAnswerOut
+from lupus_sms.alerts import service
+from lupus_sms.alerts.schemas import AcknowledgeIn, AlertOut
 from lupus_sms.clinics.dependencies import ClinicPage, CurrentClinic
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import MAX_ID, DbSession
 from lupus_sms.core.pagination import Page, page_of
-from lupus_sms.enrollment.dependencies import ValidPatient
 
 router = APIRouter(tags=["alerts"])
 # Ids are 32-bit integer columns: larger ones are refused before they reach PostgreSQL,
@@ -64,15 +63,3 @@ def acknowledge_alert(
         db, clinic_id=clinic.id, alert_id=alert_id, by=body.by, note=body.note, now=clock.now()
     )
     return AlertOut.model_validate(alert)
-
-
-@router.get(
-    "/patients/{patient_id}/checkin-answers",
-    summary="A patient's check-in answers",
-    responses=NOT_FOUND,
-)
-def list_checkin_answers(
-    db: DbSession, patient: ValidPatient, page: ClinicPage
-) -> Page[CheckinAnswerOut]:
-    rows, next_cursor = checkins.list_answers(db, patient_id=patient.id, params=page)
-    return page_of(CheckinAnswerOut, rows, next_cursor)

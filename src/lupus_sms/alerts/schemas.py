@@ -1,4 +1,4 @@
-"""Alert and check-in answer JSON, apart from the SQLAlchemy models."""
+"""Alert JSON, apart from the SQLAlchemy models."""
 
 from __future__ import annotations
 
@@ -52,18 +52,3 @@ class AcknowledgeIn(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
-
-
-class CheckinAnswerOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    patient_id: int
-    checkin_key: str
-    status: Literal["answered", "unclear"]
-    option: str | None
-    meaning: str | None
-    temperature_c: float | None
-    red_flag: bool
-    text: str | None
-    created_at: datetime

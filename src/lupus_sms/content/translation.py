@@ -2,10 +2,13 @@
 
 A translation has topics (the same schema and `key` and `menu_number` as the English one),
 `messages` and, for the documents, only their translatable strings keyed by the English
-keys: `plans.yaml` is `texts: {step_key: text}`, `checkins.yaml` is
-`checkins: {key: {question}}` and `replies: {name: text}`, `safety.yaml` is
-`replies: {name: text}`. Structure (offsets, options, red-flag terms, thresholds) lives in
-the English files only, so it is never duplicated and never drifts.
+keys. Structure (offsets, options, red-flag terms, thresholds) lives in the English files
+only, so it is never duplicated and never drifts.
+
+Topics and messages are this package's own. Each other document is translated the way the
+domain that owns it says (`register_document_translation`, the same way its validator is
+registered): which strings it has and under which limit, what a language's file may hold,
+and how its strings are put in place. This module checks every string the same way.
 
 Anything a translation lacks falls back to English, item by item; `missing_items` lists it
 for the admin.
@@ -20,6 +23,7 @@ changes without its accent ("invito") is refused: keep the accent or reword.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lupus_sms.content.limits import (
@@ -45,9 +49,10 @@ CARE_TEAM_POINTERS = {
     ),
 }
 UNMEASURED_MESSAGES = frozenset({"menu"})  # measured by its pages (content/menu.py)
-# Which limit (content/limits.py) a translated document text has, by its path's shape.
-CLINIC_INITIATED = {"plans": "reminder", "question": "checkin_question"}
-REPLY_LIMITS = {"checkins": "checkin_reply", "safety": "safety_reply"}
+# Limits (content/limits.py) of texts a clinic sends on its own: measured with every name.
+CLINIC_INITIATED = frozenset({"reminder", "checkin_question"})
+# Limits of texts that may tell a patient to call about a symptom (the 24/7 number required).
+CALLING = frozenset({"reminder", "checkin_question", "checkin_reply"})
 # The longest values of content/limits.py, with Spanish dates ("mie 30 sep").
 SAMPLE_VALUES = LONG_VALUES | {"appointment_date": "mie 30 sep", "first_name": "Christopher"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -62,45 +67,69 @@ class Translation:
     documents: dict[str, dict] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DocumentTranslation:
+    """How one content document is translated, as the domain that owns it registers it.
+
+    Paths are within the document ("symptoms.question", "replies.ok_noted"); this module puts
+    the document's name in front ("checkins.symptoms.question").
+    """
+
+    # The translatable strings of the English document, by path.
+    strings: Callable[[dict], dict[str, str]]
+    # The same paths, from a language's file of this document.
+    translated: Callable[[dict], dict[str, str]]
+    # The limit (content/limits.py) of the text at a path.
+    limit: Callable[[str], str]
+    # The English document with a language's strings in place; the English document itself
+    # (the same object) when there is nothing to put in place.
+    merge: Callable[[object, dict], object]
+    # What a language's file may hold; the rest belongs in the English file.
+    sections: frozenset[str]
+
+
+_document_translations: dict[str, DocumentTranslation] = {}
+
+
+def register_document_translation(name: str, translation: DocumentTranslation) -> None:
+    """A domain says how its document is translated; registered at import of its package,
+    like its validator, so it is known before any content is parsed."""
+    _document_translations[name] = translation
+
+
+def _registered() -> list[tuple[str, DocumentTranslation]]:
+    """In the order of the content files, so that lists read the same in every process."""
+    from lupus_sms.content.loader import DOCUMENTS  # the loader imports this module
+
+    order = {name: index for index, name in enumerate(DOCUMENTS)}
+    names = sorted(_document_translations, key=lambda name: (order.get(name, len(order)), name))
+    return [(name, _document_translations[name]) for name in names]
+
+
+def replies_of(data: dict) -> dict[str, str]:
+    """The `replies: {name: text}` section of a document, by path ("replies.ok_noted")."""
+    replies = data.get("replies") or {}
+    if not isinstance(replies, dict):
+        return {}
+    return {f"replies.{name}": str(text) for name, text in replies.items()}
+
+
 def strings_of_documents(documents: dict[str, object]) -> dict[str, str]:
     """The translatable strings of the English documents, by path ("plans.ahsct_day7")."""
     found: dict[str, str] = {}
-    plans = documents.get("plans") or {}
-    for step in plans.get("steps") or () if isinstance(plans, dict) else ():
-        if isinstance(step, dict) and step.get("text"):
-            found[f"plans.{step.get('key')}"] = str(step["text"])
-    checkins = documents.get("checkins") or {}
-    if isinstance(checkins, dict):
-        for key, entry in (checkins.get("checkins") or {}).items():
-            if isinstance(entry, dict) and "question" in entry:
-                found[f"checkins.{key}.question"] = str(entry["question"])
-        found.update(_replies("checkins", checkins))
-    safety = documents.get("safety") or {}
-    if isinstance(safety, dict):
-        found.update(_replies("safety", safety))
+    for name, translation in _registered():
+        strings = translation.strings(documents.get(name) or {})
+        found.update({f"{name}.{path}": text for path, text in strings.items()})
     return found
 
 
 def strings_of_translation(translation: Translation) -> dict[str, str]:
     """The same paths as `strings_of_documents`, from a translation's document files."""
     found: dict[str, str] = {}
-    plans = translation.documents.get("plans") or {}
-    for key, text in (plans.get("texts") or {}).items():
-        found[f"plans.{key}"] = str(text)
-    checkins = translation.documents.get("checkins") or {}
-    for key, entry in (checkins.get("checkins") or {}).items():
-        if isinstance(entry, dict) and "question" in entry:
-            found[f"checkins.{key}.question"] = str(entry["question"])
-    found.update(_replies("checkins", checkins))
-    found.update(_replies("safety", translation.documents.get("safety") or {}))
+    for name, document_translation in _registered():
+        strings = document_translation.translated(translation.documents.get(name) or {})
+        found.update({f"{name}.{path}": text for path, text in strings.items()})
     return found
-
-
-def _replies(document: str, data: dict) -> dict[str, str]:
-    replies = data.get("replies") or {}
-    if not isinstance(replies, dict):
-        return {}
-    return {f"{document}.replies.{name}": str(text) for name, text in replies.items()}
 
 
 def validate_translation(
@@ -136,21 +165,20 @@ def validate_translation(
 
 
 def _kind(path: str) -> str:
-    """The limit of a document text: "plans.x", "checkins.x.question", "safety.replies.x"."""
-    if path.endswith(".question"):
-        return CLINIC_INITIATED["question"]
-    document = path.split(".", 1)[0]
-    return CLINIC_INITIATED.get(document) or REPLY_LIMITS[document]
+    """The limit of a document text, as its document's domain says ("checkins.x.question")."""
+    name, within = path.split(".", 1)
+    return _document_translations[name].limit(within)
 
 
 def _document_shape_problems(language: str, translation: Translation) -> list[str]:
-    allowed = {"plans": {"texts"}, "checkins": {"checkins", "replies"}, "safety": {"replies"}}
     problems = []
     for name, data in translation.documents.items():
-        extra = set(data) - allowed.get(name, set())
+        registered = _document_translations.get(name)
+        allowed = registered.sections if registered else frozenset()
+        extra = set(data) - allowed
         if extra:
             problems.append(
-                f"{language}/{name}: only {sorted(allowed.get(name, set()))} are translated "
+                f"{language}/{name}: only {sorted(allowed)} are translated "
                 f"here; {sorted(extra)} belong in the English file"
             )
     return problems
@@ -170,8 +198,7 @@ def _text_problems(
     lost = [n for n in _NUMBER.findall(english) if n not in _NUMBER.findall(text)]
     if lost:
         problems.append(f"{where}: keep the English text's numbers {lost}")
-    calls = kind in ("reminder", "checkin_question", "checkin_reply")
-    if calls and (problem := symptom_call_problem(text)):
+    if kind in CALLING and (problem := symptom_call_problem(text)):
         problems.append(f"{where}: {problem}")
     if kind is not None and not problems:
         problems += _size_problems(where, text, kind, samples)
@@ -179,7 +206,7 @@ def _text_problems(
 
 
 def _size_problems(where: str, text: str, kind: str, samples: dict[str, str]) -> list[str]:
-    if kind in CLINIC_INITIATED.values():
+    if kind in CLINIC_INITIATED:
         one_clinic = ONE_CLINIC_VALUES | {"appointment_date": samples["appointment_date"]}
         return sized_for_every_name(where, text, one_clinic, kind=kind)
     if problem := segments_over(text.format(**samples), kind):
@@ -227,40 +254,10 @@ def _topic_problems(
 def overlay_documents(documents: dict[str, object], translation: Translation) -> dict:
     """The English documents with this language's strings in place (structure shared)."""
     merged = dict(documents)
-    texts = (translation.documents.get("plans") or {}).get("texts") or {}
-    plans = documents.get("plans")
-    if texts and isinstance(plans, dict):
-        steps = [
-            {**step, "text": texts[step["key"]]}
-            if isinstance(step, dict) and step.get("text") and step.get("key") in texts
-            else step
-            for step in plans.get("steps") or ()
-        ]
-        merged["plans"] = {**plans, "steps": steps}
-    checkins = documents.get("checkins")
-    spanish_checkins = translation.documents.get("checkins") or {}
-    if isinstance(checkins, dict) and spanish_checkins:
-        questions = spanish_checkins.get("checkins") or {}
-        merged["checkins"] = {
-            **checkins,
-            "checkins": {
-                key: {**entry, "question": questions[key]["question"]}
-                if key in questions and "question" in (questions[key] or {})
-                else entry
-                for key, entry in (checkins.get("checkins") or {}).items()
-            },
-            "replies": {
-                **(checkins.get("replies") or {}),
-                **(spanish_checkins.get("replies") or {}),
-            },
-        }
-    safety = documents.get("safety")
-    spanish_safety = translation.documents.get("safety") or {}
-    if isinstance(safety, dict) and spanish_safety.get("replies"):
-        merged["safety"] = {
-            **safety,
-            "replies": {**(safety.get("replies") or {}), **spanish_safety["replies"]},
-        }
+    for name, document_translation in _registered():
+        translated = translation.documents.get(name) or {}
+        if name in documents and translated:
+            merged[name] = document_translation.merge(documents[name], translated)
     return merged
 
 

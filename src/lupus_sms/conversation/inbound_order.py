@@ -6,7 +6,7 @@
   1. compliance      STOP / START / HELP families alone (and PARAR, SI, AYUDA...); clear
                      wishes to stop in longer texts.
                      An opt-in word lifts the block and goes on (a consent YES may follow).
-  2. context         an open check-in maps its option numbers to meanings   (check-ins)
+  2. context         an open check-in maps its option numbers to meanings   (checkins/)
   3. safety          red flags reply at once and alert the clinic            (safety)
   4. pending         a check-in answer; a consent YES, asking which clinic   (enrolment)
   5. opt-in reply    an opt-in word nobody took
@@ -19,12 +19,13 @@ Limits on replies never hold back steps 1 and 3 (their replies are `exempt_from_
 
 from __future__ import annotations
 
-from lupus_sms.alerts.inbound import (
+from functools import partial
+
+from lupus_sms.alerts.inbound import handle_red_flag_opt_out, handle_review, handle_safety
+from lupus_sms.checkins.inbound import (
     handle_checkin_answer,
     handle_checkin_context,
-    handle_red_flag_opt_out,
-    handle_review,
-    handle_safety,
+    record_red_flag_answer,
 )
 from lupus_sms.conversation.handlers import (
     handle_compliance,
@@ -35,11 +36,16 @@ from lupus_sms.conversation.handlers import (
 from lupus_sms.conversation.pipeline import Handler
 from lupus_sms.enrollment.inbound import handle_pending_consent
 
+# A red flag that answers an open check-in is stored as its answer: the check-in domain's
+# `record_red_flag_answer`, handed to the alert domain's two red-flag steps here, in sight.
+red_flag_opt_out = partial(handle_red_flag_opt_out, record_answer=record_red_flag_answer)
+safety = partial(handle_safety, record_answer=record_red_flag_answer)
+
 INBOUND_ORDER: list[tuple[str, Handler]] = [
-    ("red_flag_opt_out", handle_red_flag_opt_out),  # "stop texting me, I want to die"
+    ("red_flag_opt_out", red_flag_opt_out),  # "stop texting me, I want to die"
     ("compliance", handle_compliance),
     ("checkin_context", handle_checkin_context),
-    ("safety", handle_safety),
+    ("safety", safety),
     ("checkin_answer", handle_checkin_answer),
     ("pending", handle_pending_consent),
     ("opt_in_reply", handle_opt_in_reply),

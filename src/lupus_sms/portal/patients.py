@@ -16,7 +16,8 @@ import phonenumbers
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from lupus_sms.alerts.models import SEVERITIES, SEVERITY_RANK, Alert, CheckinAnswer
+from lupus_sms.alerts.models import SEVERITIES, SEVERITY_RANK, Alert
+from lupus_sms.checkins.models import CheckinAnswer
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient

@@ -15,6 +15,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lupus_sms.checkins.document import checkin_question
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.limits import first_name_for_text
 from lupus_sms.content.service import get_content
@@ -136,11 +137,7 @@ def _body(step: PlanStep, *, patient, clinic, anchor, content: ContentSnapshot) 
         "urgent_phone": display_phone(clinic.urgent_phone),
         **format_appointment(anchor.at.astimezone(_zone(patient.timezone)), content.language),
     }
-    if step.checkin:
-        checkins = content.documents.get("checkins") or {}
-        template = str(checkins["checkins"][step.checkin]["question"])  # type: ignore[index]
-    else:
-        template = step.text or ""
+    template = checkin_question(content, step.checkin) if step.checkin else step.text or ""
     return render(template, values)
 
 

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from lupus_sms.checkins.document import questions as checkin_questions
 from lupus_sms.content.limits import ONE_CLINIC_VALUES, sized_for_every_name
 from lupus_sms.content.schemas import CARE_TEAM_POINTER, placeholders_in
 from lupus_sms.content.snapshot import ContentSnapshot, register_document_validator
@@ -133,8 +134,7 @@ MAX_CACHED_PLANS = 4
 def clinic_texts(content: ContentSnapshot) -> list[str]:
     """Every template a clinic sends on its own (reminders, prompts, check-in questions)."""
     texts = [step.text for step in plans_of(content).steps if step.text]
-    checkins = (content.documents.get("checkins") or {}).get("checkins") or {}
-    texts += [str(entry["question"]) for entry in checkins.values() if "question" in entry]
+    texts += checkin_questions(content)
     return texts
 
 

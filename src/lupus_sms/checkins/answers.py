@@ -1,4 +1,4 @@
-"""Check-ins: questions with simple answers (content/checkins.yaml), and reading the replies.
+"""Reading replies to check-ins, and storing them as answers.
 
 A check-in is open for a patient while the latest outbound message with a `checkin_key` for
 them was sent (or queued, if unsent) less than the check-in's `window_hours` ago. While it is
@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lupus_sms.alerts import documents
-from lupus_sms.alerts.models import CheckinAnswer
 from lupus_sms.alerts.rules import plain_words
 from lupus_sms.alerts.service import ALERTABLE_STATUSES
 from lupus_sms.alerts.temperatures import Temperature, find_temperatures
-from lupus_sms.content.snapshot import ContentSnapshot
+from lupus_sms.checkins.document import Checkin, checkins
+from lupus_sms.checkins.models import CheckinAnswer
 from lupus_sms.conversation.pipeline import InboundContext
 from lupus_sms.core.pagination import paginate
 from lupus_sms.enrollment.models import Patient
@@ -42,22 +40,6 @@ _open_by_message: weakref.WeakKeyDictionary[Message, OpenCheckin | None] = (
 
 
 @dataclass(frozen=True)
-class Option:
-    number: str
-    meaning: str
-    words: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class Checkin:
-    key: str
-    question: str
-    window: timedelta
-    options: dict[str, Option]
-    expects_temperature: bool
-
-
-@dataclass(frozen=True)
 class OpenCheckin:
     checkin: Checkin
     patient: Patient
@@ -69,38 +51,6 @@ class Answer:
     option: str | None = None
     meaning: str | None = None
     temperature: Temperature | None = None
-
-
-def checkins(content: ContentSnapshot) -> dict[str, Checkin]:
-    """Every check-in defined in content, by key."""
-    raw = documents.checkins_document(content).get("checkins") or {}
-    return {key: _checkin(key, entry) for key, entry in raw.items()}
-
-
-def checkin_question(content: ContentSnapshot, key: str) -> str:
-    """The question template of check-in `key` (its placeholders unfilled)."""
-    found = checkins(content).get(key)
-    if found is None:
-        raise KeyError(f"no check-in {key!r} in content/checkins.yaml")
-    return found.question
-
-
-def _checkin(key: str, entry: dict) -> Checkin:
-    options = {
-        str(number): Option(
-            number=str(number),
-            meaning=str(option["meaning"]),
-            words=tuple(tuple(plain_words(str(w))) for w in option.get("words") or ()),
-        )
-        for number, option in (entry.get("options") or {}).items()
-    }
-    return Checkin(
-        key=key,
-        question=str(entry["question"]),
-        window=timedelta(hours=float(entry.get("window_hours", 24))),
-        options=options,
-        expects_temperature=entry.get("expects") == "temperature",
-    )
 
 
 def find_open_checkin(context: InboundContext) -> OpenCheckin | None:

@@ -1,9 +1,10 @@
-"""The check-ins document (content/checkins.yaml): its validator, kept free of database imports
-so it can be registered whenever the alerts package is imported."""
+"""The check-in document's validator (content/checkins.yaml), kept free of database imports
+so it is registered whenever the checkins package is imported."""
 
 from __future__ import annotations
 
 from lupus_sms.alerts.rules import RED_FLAG_CATEGORIES
+from lupus_sms.checkins.document import NAME
 from lupus_sms.content.limits import (
     LONG_VALUES,
     ONE_CLINIC_VALUES,
@@ -90,4 +91,4 @@ def _validate_checkin(key: str, entry: object) -> list[str]:
     return problems
 
 
-register_document_validator("checkins", validate_checkins_document)
+register_document_validator(NAME, validate_checkins_document)

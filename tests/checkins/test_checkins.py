@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lupus_sms.alerts.checkins import checkin_question
-from lupus_sms.alerts.models import Alert, CheckinAnswer
+from lupus_sms.alerts.models import Alert
+from lupus_sms.checkins.document import checkin_question
+from lupus_sms.checkins.models import CheckinAnswer
 from lupus_sms.content.service import get_content
 from tests.alerts.conftest import PATIENT_PHONE, send_checkin
 from tests.helpers import reply_text
