@@ -163,9 +163,18 @@ MESSAGE_COLUMNS = ["id", "direction", "phone", "sender", "clinic_id", "patient_i
                    "created_at", "updated_at"]  # fmt: skip
 
 
+def daytime_zone(now: datetime) -> str:
+    """A fixed-offset zone where `now` is about noon: texts are never sent at night, and a
+    benchmark must measure sending whatever hour it runs at."""
+    offset = 12 - now.astimezone(UTC).hour  # -11 .. +12 hours from UTC
+    if offset == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # POSIX signs are inverted
+
+
 def _clinic_row(now: datetime) -> tuple:
-    return (1, "Bench Clinic", "+12025550111", "+12025550112", "UTC", "US", BENCH_SENDER,
-            "00:00", "23:59", False, False, now, now)  # fmt: skip
+    return (1, "Bench Clinic", "+12025550111", "+12025550112", daytime_zone(now), "US",
+            BENCH_SENDER, "08:00", "20:00", False, False, now, now)  # fmt: skip
 
 
 def _phone_row(index: int, now: datetime) -> tuple:
@@ -174,7 +183,8 @@ def _phone_row(index: int, now: datetime) -> tuple:
 
 
 def _patient_row(index: int, now: datetime) -> tuple:
-    return (index + 1, 1, index + 1, "en", "UTC", "ahsct", "written", "active", now, now, now)
+    zone = daytime_zone(now)
+    return (index + 1, 1, index + 1, "en", zone, "ahsct", "written", "active", now, now, now)
 
 
 def _anchor_row(index: int, now: datetime) -> tuple:
