@@ -159,3 +159,44 @@ def test_an_opt_out_another_clinic_recorded_leaves_a_pending_clinic_only_the_sta
     assert _patient(client, a_headers, a_id)["status"] == "opted_out"
     assert _events(client, a_headers, a_id) == ["invited"]
     assert _events(client, b_headers, b_id)[0] == "opted_out"
+
+
+def _notes(client, headers, patient_id) -> list[str | None]:
+    url = f"/api/v1/patients/{patient_id}/consent-events"
+    return [event.get("note") for event in client.get(url, headers=headers).json()["items"]]
+
+
+def test_an_opt_in_word_to_a_pending_clinic_tells_it_nothing_of_anothers_carrier_block(
+    client, db, twilio
+):
+    a = make_clinic(db, name="Amberley Clinic", sender="+16175550143")
+    b = make_clinic(db, name="Bayside Lupus Clinic", sender=B_SENDER)
+    a_headers, b_headers = auth_headers(db, a), auth_headers(db, b)
+    a_id = _enrol(client, a_headers)
+    twilio.sms("YES", from_=PHONE, to="+16175550143")
+    twilio.sms("STOP", from_=PHONE, to="+16175550143", OptOutType="STOP")  # Twilio blocks it
+    twilio.sms("COMENZAR", from_=PHONE, to="+16175550143")  # back with us, not with Twilio
+    b_id = _enrol(client, b_headers)
+    twilio.sms("PARAR", from_=PHONE, to=B_SENDER)
+    twilio.sms("COMENZAR", from_=PHONE, to=B_SENDER)  # still blocked by Twilio: A's doing
+    assert [note for note in _notes(client, b_headers, b_id) if note] == []
+    assert any("Twilio" in (note or "") for note in _notes(client, a_headers, a_id))
+
+
+def test_an_opt_in_word_to_a_pending_clinic_is_answered_without_the_other_clinic(
+    client, db, twilio
+):
+    a = make_clinic(db, name="Amberley Clinic", sender="+16175550143")
+    b = make_clinic(db, name="Bayside Lupus Clinic", sender=B_SENDER)
+    a_headers, b_headers = auth_headers(db, a), auth_headers(db, b)
+    a_id = _enrol(client, a_headers)
+    twilio.sms("YES", from_=PHONE, to="+16175550143")
+    b_id = _enrol(client, b_headers, language="es")
+    twilio.sms("PARAR", from_=PHONE, to=B_SENDER)
+    answer = reply_text(twilio.sms("COMENZAR", from_=PHONE, to=B_SENDER))
+    # B's invitation again, in B's language; A is neither named nor told of B.
+    assert b.name in answer and a.name not in answer and "SI" in answer
+    a_texts = client.get(f"/api/v1/patients/{a_id}/messages", headers=a_headers).json()
+    assert not any(b.name in (m.get("body") or "") for m in a_texts["items"])
+    assert _patient(client, b_headers, b_id)["status"] == "pending_consent"
+    assert _patient(client, a_headers, a_id)["status"] == "active"

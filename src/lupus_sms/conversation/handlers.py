@@ -155,7 +155,9 @@ def _record_consent(
                 kind=kind,
                 source=source,
                 message_id=context.message.id,
-                note=note,
+                # Why (a carrier's block met elsewhere) is the number's life with the
+                # clinics it consented to: an unanswered invitation gets the event only.
+                note=note if patient.consented_at is not None else None,
                 occurred_at=context.now,
             )
         )

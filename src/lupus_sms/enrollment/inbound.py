@@ -71,13 +71,18 @@ def _ask_for_yes(
 ) -> Reply:
     """START, UNSTOP, COMENZAR... lift a STOP; they do not answer an invitation, which asks
     for YES. An invitation still waiting (or never sent, the number being blocked then) is
-    repeated, after the confirmation of what the word did resume."""
-    _and = _joining_words(context)[2]
-    invitation = context.content.text(
+    repeated, in its enrolment's language, and the reply is filed with it. What the word
+    resumed elsewhere is confirmed without naming those clinics: they are not this
+    invitation's business, nor it theirs."""
+    language = pending[0].language or context.content.language
+    content = context.content.for_language(language)
+    _and = JOINING_WORDS.get(language, JOINING_WORDS["en"])[2]
+    invitation = content.text(
         "consent_invitation", clinic_name=f" {_and} ".join(_clinic_names(context, pending))
     )
-    if reactivated:
-        invitation = f"{_confirmation(context, reactivated).body} {invitation}"
+    if reactivated and not _twilio_confirms(context):
+        invitation = f"{content.text('opt_in_confirmation')} {invitation}"
+    context.message.patient_id = pending[0].id if len(pending) == 1 else None
     return Reply(invitation, "consent_invitation", exempt_from_limits=True)
 
 
