@@ -5,7 +5,7 @@ from fastapi import Depends, FastAPI
 from lupus_sms import admin, health, home, metrics, portal
 from lupus_sms.alerts import router as alerts_router
 from lupus_sms.checkins import router as checkins_router
-from lupus_sms.core.text_input import refusing_control_characters
+from lupus_sms.core.text_input import refusing_crafted_input
 from lupus_sms.enrollment import router as enrollment_router
 from lupus_sms.messaging import inbound_webhook, status_callback
 from lupus_sms.scheduling import router as scheduling_router
@@ -35,7 +35,7 @@ def include_routers(app: FastAPI) -> None:
             router,
             prefix=API_PREFIX,
             responses=API_RESPONSES,
-            dependencies=[Depends(refusing_control_characters())],
+            dependencies=[Depends(refusing_crafted_input())],
         )
     admin.mount(app)
     portal.mount(app)

@@ -63,3 +63,29 @@ def test_an_unknown_portal_address_is_the_404_page(db, portal_client):
     nurse = portal_client(make_clinic(db), "nurse")
     response = nurse.get("/portal/no-such-page")
     assert response.status_code == 404 and _is_page(response)
+
+
+HUGE = "99999999999999999999999"  # no id column holds it: it must not reach the driver
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/portal/users/{HUGE}/link", f"/portal/users/{HUGE}/active", f"/portal/patients/{HUGE}"],
+)
+def test_an_id_out_of_range_in_a_portal_address_is_the_404_page(db, portal_client, path):
+    admin = portal_client(make_clinic(db), "clinic_admin")
+    response = admin.get(path) if path.endswith(HUGE) else admin.post(path, {})
+    assert response.status_code == 404 and _is_page(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/admin/users/{HUGE}/deactivate", f"/admin/clinics/{HUGE}/keys", f"/admin/patients/{HUGE}"],
+)
+def test_an_id_out_of_range_in_an_admin_address_is_the_404_page(db, admin_browser, path):
+    owner = admin_browser()
+    if path.startswith("/admin/patients"):
+        response = owner.get(path)
+    else:
+        response = owner.post(path, {}, page="/admin/users")
+    assert response.status_code == 404 and _is_page(response)

@@ -48,14 +48,14 @@ def mount(app: FastAPI) -> None:
     from lupus_sms.console.signin import answer_busy
     from lupus_sms.content.service import read_only_session, use_database_content
     from lupus_sms.core.errors import add_error_page
-    from lupus_sms.core.text_input import refusing_control_characters
+    from lupus_sms.core.text_input import refusing_crafted_input
     from lupus_sms.core.work_slots import Busy
 
     modules = (routes_auth, routes_account, routes_content, routes_export, routes_oversight)
-    # Control characters in any field are a 422 page (core/text_input.py).
-    no_control_characters = Depends(refusing_control_characters(AdminPageError))
+    # Control characters in any field are a 422 page, an id out of range a 404 (core/text_input.py).
+    crafted_input = Depends(refusing_crafted_input(AdminPageError))
     for module in (*modules, routes_patients):
-        app.include_router(module.router, dependencies=[no_control_characters])
+        app.include_router(module.router, dependencies=[crafted_input])
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app.mount("/admin/static", static, name="admin-static")
     use_database_content(read_only_session)

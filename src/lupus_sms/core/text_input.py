@@ -9,6 +9,9 @@ whole request here (path parameters, query, form fields, JSON strings and keys),
 added tomorrow is covered too. Uploaded files are checked by what reads them (the CSV import
 calls `refuse_in_text`). Twilio's webhooks are not checked: their NUL is removed after the
 signature is verified (messaging/signatures.py).
+
+The same check refuses a number in a path that no id column can hold (ids are 32-bit): it
+would overflow the database driver (a 500) rather than find nothing. It is a missing page.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import FormData
 
+from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.errors import ValidationFailed
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -37,10 +41,12 @@ def refuse_in_text(value: str, *, field: str) -> None:
         )
 
 
-def refusing_control_characters(page_error: Callable[[int, str], Exception] | None = None):
-    """A route dependency checking the whole request; a console passes its own error page."""
+def refusing_crafted_input(page_error: Callable[[int, str], Exception] | None = None):
+    """A route dependency checking the whole request (control characters anywhere, ids out of
+    range in the path); a console passes its own error page."""
 
     async def check(request: Request) -> AsyncIterator[None]:
+        _refuse_ids_out_of_range(request, page_error)
         form = await _form_of(request)
         try:
             await _refuse_control_characters(request, form, page_error)
@@ -50,6 +56,14 @@ def refusing_control_characters(page_error: Callable[[int, str], Exception] | No
                 await form.close()
 
     return check
+
+
+def _refuse_ids_out_of_range(request: Request, page_error) -> None:
+    if page_error is None:
+        return  # the API types its ids (`Path(le=MAX_ID)`): a 422 naming the parameter
+    for value in request.path_params.values():
+        if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > MAX_ID:
+            raise page_error(404, "Not found: no such page or record.")
 
 
 async def _refuse_control_characters(request: Request, form: FormData | None, page_error) -> None:

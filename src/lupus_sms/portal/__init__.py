@@ -16,7 +16,7 @@ def mount(app: FastAPI) -> None:
     """Add the portal routes, static files and the same security headers as the admin."""
     from lupus_sms.console.signin import answer_busy
     from lupus_sms.core.errors import add_error_page
-    from lupus_sms.core.text_input import refusing_control_characters
+    from lupus_sms.core.text_input import refusing_crafted_input
     from lupus_sms.core.work_slots import Busy
     from lupus_sms.portal import (
         routes_alerts,
@@ -37,9 +37,9 @@ def mount(app: FastAPI) -> None:
 
     modules = (routes_auth, routes_users, routes_settings, routes_keys)
     # Control characters in any field are a 422 page (core/text_input.py).
-    no_control_characters = Depends(refusing_control_characters(PortalPageError))
+    crafted_input = Depends(refusing_crafted_input(PortalPageError))
     for module in (*modules, routes_patients, routes_alerts):
-        app.include_router(module.router, dependencies=[no_control_characters])
+        app.include_router(module.router, dependencies=[crafted_input])
     static = StaticFiles(directory=str(Path(__file__).parent / "static"))
     app.mount("/portal/static", static, name="portal-static")
 
