@@ -281,3 +281,19 @@ def test_enrolling_again_after_unenrolment_sends_a_new_invitation(api, db):
     assert (again.json()["status"], again.json()["program"]) == ("pending_consent", "msc")
     sent = db.scalars(select(Message).where(Message.kind == "consent_invitation")).all()
     assert len(sent) == 2
+
+
+def test_an_invitation_still_waiting_is_cancelled_when_a_new_one_is_queued(api, db):
+    patient = enrol(api)  # its invitation waits in the outbox (the worker has not run)
+    api.delete(f"/api/v1/patients/{patient['id']}")
+    api.post(
+        "/api/v1/patients",
+        json={"phone": "+12025550123", "consent_source": "written", "program": "msc"},
+    )
+    invitations = db.scalars(
+        select(Message).where(Message.kind == "consent_invitation").order_by(Message.id)
+    ).all()
+    assert [(m.status, m.status_reason) for m in invitations] == [
+        ("cancelled", "superseded"),
+        ("queued", None),
+    ]

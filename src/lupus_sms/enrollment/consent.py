@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
@@ -16,6 +16,7 @@ from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.enrollment.models import ConsentEvent, Patient
+from lupus_sms.messaging import statuses
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.outbox import enqueue, enqueue_many
 from lupus_sms.scheduling.planner import replan
@@ -58,6 +59,7 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
         patient.status = "opted_out"
         return
     patient.status = "pending_consent"
+    _supersede_queued_invitations(db, patient, now=now)
     content = get_content().for_language(patient.spoken_language)
     body = content.text("consent_invitation", clinic_name=clinic.name)
     message = enqueue(
@@ -71,6 +73,22 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
         sender=clinic.sender,
     )
     record_event(db, patient, kind="invited", source="api", now=now, message_id=message.id)
+
+
+def _supersede_queued_invitations(db: Session, patient: Patient, *, now: datetime) -> None:
+    """An invitation still waiting for the send window (queued before an unenrolment, say) is
+    cancelled when a new one is queued: the patient gets one invitation, the latest."""
+    db.execute(
+        update(Message)
+        .where(
+            Message.patient_id == patient.id,
+            Message.kind == "consent_invitation",
+            Message.status == statuses.QUEUED,
+            Message.claim_token.is_(None),
+        )
+        .values(status=statuses.CANCELLED, status_reason="superseded", updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: datetime) -> None:
