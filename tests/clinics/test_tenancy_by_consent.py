@@ -150,3 +150,13 @@ def test_without_consent_a_red_flag_alerts_the_invitations_it_answers_by_sender(
     assert len(_alerts(client, own_headers)) == 1 and _alerts(client, shared_headers) == []
     twilio.sms(RED_FLAG, from_=PHONE)  # on the shared sender: Amberley's
     assert len(_alerts(client, own_headers)) == 1 and len(_alerts(client, shared_headers)) == 1
+
+
+def test_a_red_flag_to_the_number_that_sent_the_invitation_is_given_its_urgent_line(
+    client, db, twilio
+):
+    own = make_clinic(db, name="Harbor Clinic", sender="+16175550142", urgent_phone="+16175550177")
+    client.post("/api/v1/patients", json=ENROLMENT, headers=auth_headers(db, own))
+    reply = reply_text(twilio.sms(RED_FLAG, from_=PHONE, to="+16175550142"))
+    # The patient wrote to the number that invited them: its 24/7 line is no news to them.
+    assert "911" in reply and "555-0177" in reply

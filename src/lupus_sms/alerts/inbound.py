@@ -107,15 +107,20 @@ def _raise_red_flag(context: InboundContext, reading: Reading, record_answer: Re
         mask_phone(context.message.phone),
         len(targets),
     )
-    return _safety_reply(context, reading, _clinics(_nameable(targets)))
+    return _safety_reply(context, reading, _clinics(_nameable(context, targets)))
 
 
-def _nameable(targets: list[Target]) -> list[Target]:
+def _nameable(context: InboundContext, targets: list[Target]) -> list[Target]:
     """The targets a reply may name: clinics the number consented to, never one whose
-    invitation it has not accepted. A number no clinic enrolled that wrote to a clinic's own
-    number may be given that clinic's line: the addressee is no news to the sender."""
+    invitation it has not accepted (the reply is in the consented clinics' records). With
+    none, a text to a clinic's own number may be given that clinic's line, whether it invited
+    the number or never heard of it: the addressee is no news to the sender, and a person in
+    danger needs a number to call."""
     consented = [t for t in targets if t.patient is not None and t.patient.consented]
-    return consented or [t for t in targets if t.patient is None]
+    if consented:
+        return consented
+    addressed = context.sender.clinic_id if context.sender is not None else None
+    return [t for t in targets if t.patient is None or t.clinic.id == addressed]
 
 
 def _severity(context: InboundContext, reading: Reading) -> str:
