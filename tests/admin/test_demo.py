@@ -101,7 +101,7 @@ def test_the_dashboard_comes_alive_with_the_demo_data(db, clock, app, admin_http
     db.commit()
     owner = AdminClient(admin_http)
     assert owner.login(DEMO_OWNER_EMAIL, result.owner_password).status_code == 303
-    new_password = "the demo owner's own passphrase"
+    new_password = "a passphrase chosen at first sign-in"
     form = {"current_password": result.owner_password, "password": new_password}
     changed = owner.post("/admin/account/password", form | {"confirm": new_password},
                          page="/admin/account")  # fmt: skip

@@ -20,6 +20,10 @@ WEAK = {
     "Password2024!": "most common passwords",
     EMAIL: "email address",
     "my someone.here pass": "email address",
+    "Someone-Here-2026": "email address",  # the email's parts, whatever joins them
+    "example.org!X9z": "email address",  # its domain
+    "qazwsxedcrfv": "sequences",  # down the keyboard's columns
+    "lupuslupus12": "repeats",
 }
 
 

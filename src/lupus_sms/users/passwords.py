@@ -19,9 +19,15 @@ _COMMON = """password passw0rd p@ssword p@ssw0rd qwerty qwertyuiop azerty letmei
     abc123 changeme secret whatever freedom starwars pokemon computer internet login
     welcomeback letmeinplease mypassword passwordpassword newpassword lupus lupussms
     stemcell transplant hospital clinic nurse doctor coordinator summer winter spring autumn
-    january february december christmas"""
+    january february december christmas qazwsx qazwsxedc qazwsxedcrfv 1qaz2wsx 1qaz2wsx3edc
+    zaq12wsx qweasdzxc"""
 COMMON_PASSWORDS = frozenset(_COMMON.split())
-_KEYBOARD = "1234567890 qwertyuiop asdfghjkl zxcvbnm"
+_KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+# Neighbours along a row, and down a column ("qaz", "wsx", "1qaz").
+_KEYBOARD = " ".join(_KEYBOARD_ROWS) + " " + " ".join(
+    "".join(row[i] for row in _KEYBOARD_ROWS if i < len(row)) for i in range(10)
+)
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 _WRAPPING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 _DUMMY_PASSWORD = "not-a-real-password-0000"  # noqa: S105 - verified when no account matches
 _hasher = PasswordHasher()
@@ -63,14 +69,23 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
 def _guessable(lowered: str, email: str | None) -> str | None:
     if len(set(lowered)) < MIN_DISTINCT:
         return f"use at least {MIN_DISTINCT} different characters"
-    if _is_repeated(lowered) or _is_sequence(lowered):
+    core = _WRAPPING.sub("", lowered)  # "Password2024!" -> "password"
+    if _is_repeated(lowered) or _is_repeated(core) or _is_sequence(lowered):
         return "avoid repeats and sequences such as 'abcabc', '123456' or 'qwerty'"
-    if lowered in COMMON_PASSWORDS or _WRAPPING.sub("", lowered) in COMMON_PASSWORDS:
+    if lowered in COMMON_PASSWORDS or core in COMMON_PASSWORDS:
         return "this is one of the most common passwords; choose another"
-    local = (email or "").split("@")[0].strip().lower()
-    if len(local) >= 3 and local in lowered:
-        return "do not use your email address in your password"
+    if _holds_email(lowered, email):
+        return "do not use your email address (or its domain) in your password"
     return None
+
+
+def _holds_email(lowered: str, email: str | None) -> bool:
+    """The email's name or its domain's, whatever separates its parts ('admin.b' is in
+    'Admin-B-2026', 'example' in 'example.org!X9')."""
+    local, _, domain = (email or "").strip().lower().partition("@")
+    letters = _NOT_ALPHANUMERIC.sub("", lowered)
+    parts = [_NOT_ALPHANUMERIC.sub("", local), domain.split(".")[0]]
+    return any(len(part) >= 3 and part in letters for part in parts)
 
 
 def _is_repeated(lowered: str) -> bool:
@@ -83,7 +98,7 @@ def _is_sequence(lowered: str) -> bool:
     keyboard row ('123456789012', 'abcdefghijkl', 'qwertyuiop12')."""
     steps = list(itertools.pairwise(lowered))
     simple = sum(1 for a, b in steps if _neighbours(a, b))
-    return simple >= 0.75 * len(steps)
+    return simple >= 0.7 * len(steps)
 
 
 def _neighbours(a: str, b: str) -> bool:
