@@ -42,7 +42,7 @@ from lupus_sms.messaging.models import Message
 from lupus_sms.users import service as users
 
 ADMIN_EMAIL = "owner@bench.test"
-ADMIN_PASSWORD = "bench desk passphrase 2026"
+ADMIN_PASSWORD = "a quiet desk passphrase 2026"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

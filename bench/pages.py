@@ -40,7 +40,7 @@ from lupus_sms.users.passwords import hash_password
 # so the history ends now (not at a fixed date, which would leave that window empty).
 NOW = datetime.now(UTC).replace(microsecond=0)
 ADMIN_EMAIL = "owner@bench.test"
-ADMIN_PASSWORD = "bench desk passphrase 2026"
+ADMIN_PASSWORD = "a quiet desk passphrase 2026"
 PORTAL_EMAIL = "coordinator@bench.test"
 CLINIC_ID = 1
 TARGET_P95_MS = 300.0
