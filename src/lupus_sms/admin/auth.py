@@ -11,9 +11,7 @@ from fastapi import Depends, Request
 
 from lupus_sms.audit.service import Actor
 from lupus_sms.console.sessions import current_session
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.signed_cookies import CookieSession
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
@@ -27,8 +25,6 @@ COOKIES = CookieSession(
 )
 SESSION_COOKIE = COOKIES.session_cookie
 ACCOUNT_PAGE = "/admin/account"
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 class AdminPageError(Exception):

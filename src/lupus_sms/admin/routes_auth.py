@@ -11,15 +11,11 @@ from lupus_sms.admin.pages import redirect, render
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.console import signin as console_signin
 from lupus_sms.console.signin import PasswordSlot
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession, SignInSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep, SignInSession
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.users import service as users
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 CsrfToken = Annotated[str, Depends(csrf_token)]
 
 

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Form, Request
 from lupus_sms.admin import dashboard as dashboard_service
 from lupus_sms.admin.auth import Csrf, CurrentUser, actor_for, require
 from lupus_sms.admin.pages import not_done, redirect, render
-from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
+from lupus_sms.admin.routes_auth import CsrfToken
 from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit
 from lupus_sms.clinics import service as clinics
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.portal.auth import COOKIES as PORTAL_COOKIES
 from lupus_sms.portal.auth import SERVICE_ADMIN_PERMISSION

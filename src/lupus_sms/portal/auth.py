@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from lupus_sms.audit.service import Actor
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.console.sessions import current_session
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.config import Settings
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.signed_cookies import CookieSession
 from lupus_sms.users import service as users
 from lupus_sms.users.models import CLINIC_ROLES, ConsoleSession, User
@@ -85,15 +84,11 @@ def portal_csrf_token(request: Request, settings: Settings) -> str:
     return COOKIES.csrf_token(request, settings)
 
 
-def csrf_token_dependency(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
-) -> str:
+def csrf_token_dependency(request: Request, settings: SettingsDep) -> str:
     return portal_csrf_token(request, settings)
 
 
-async def verify_portal_csrf(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
-) -> None:
+async def verify_portal_csrf(request: Request, settings: SettingsDep) -> None:
     """Every state-changing portal request echoes the token (form field or header)."""
     if not await COOKIES.csrf_matches(request, settings):
         raise PortalPageError(403, "This form has expired. Go back, reload the page and retry.")
@@ -102,8 +97,8 @@ async def verify_portal_csrf(
 def signed_in_context(
     request: Request,
     db: DbSession,
-    settings: Annotated[Settings, Depends(get_settings)],
-    clock: Annotated[Clock, Depends(get_clock)],
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> PortalContext:
     """The signed-in person's context (PortalLoginRequired, a redirect, otherwise), even one
     who must still replace a handed-over password."""

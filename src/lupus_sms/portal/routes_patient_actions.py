@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import ValidationError
 
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
 from lupus_sms.enrollment import appointments
 from lupus_sms.enrollment import service as enrollment
@@ -23,7 +23,6 @@ from lupus_sms.enrollment.models import Anchor
 from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate, PatientUpdate
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
 from lupus_sms.portal.dependencies import (
-    ClockDep,
     ManagedPatient,
     audited,
     check_id,

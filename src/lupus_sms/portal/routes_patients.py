@@ -18,7 +18,8 @@ from lupus_sms.audit.service import record
 from lupus_sms.content.service import get_content
 from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.dates import OUT_OF_RANGE
-from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.enrollment import csv_import
 from lupus_sms.enrollment import service as enrollment
@@ -28,7 +29,6 @@ from lupus_sms.portal import patients as views
 from lupus_sms.portal import routes_patient_actions
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
 from lupus_sms.portal.dependencies import (
-    ClockDep,
     PatientManager,
     PatientViewer,
     ViewedPatient,
