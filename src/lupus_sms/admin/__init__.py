@@ -7,24 +7,8 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lupus_sms.core.signed_cookies import CookieSession
-
-# No inline script or style anywhere: the policy forbids them.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
-    "frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
+from lupus_sms.console.middleware import add_console_middleware
 
 
 def mount(app: FastAPI) -> None:
@@ -85,34 +69,3 @@ def mount(app: FastAPI) -> None:
     add_error_page(app, prefix="/admin", page=_error_page)
     app.add_exception_handler(Busy, answer_busy)
     add_console_middleware(app, COOKIES)
-
-
-def add_console_middleware(app: FastAPI, cookies: CookieSession) -> None:
-    """Security headers, and the CSRF cookie a request made, on one console's paths only."""
-
-    async def dispatch(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        new_cookie = getattr(request.state, cookies.new_cookie_key, None)
-        if new_cookie:
-            value, options = new_cookie
-            response.set_cookie(cookies.csrf_cookie, value, **options)
-        return response
-
-    app.add_middleware(AdminPathsOnly, dispatch=dispatch, prefix=cookies.path)
-
-
-class AdminPathsOnly:
-    """Runs an HTTP middleware for paths under `prefix` only (/admin, /portal). Webhooks and the
-    API go straight through: Starlette's BaseHTTPMiddleware costs every request it wraps."""
-
-    def __init__(self, app: ASGIApp, dispatch, prefix: str = "/admin") -> None:
-        self.app = app
-        self.prefix = prefix
-        self.admin = BaseHTTPMiddleware(app, dispatch=dispatch)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
-            await self.admin(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)

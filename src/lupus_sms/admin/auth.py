@@ -10,19 +10,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from lupus_sms.audit.service import Actor
+from lupus_sms.console.cookies import ADMIN_COOKIES
 from lupus_sms.console.sessions import current_session
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
-from lupus_sms.core.signed_cookies import CookieSession
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 
-COOKIES = CookieSession(
-    name="admin",
-    session_cookie="lupus_admin_session",
-    csrf_cookie="lupus_admin_csrf",
-    path="/admin",
-    state_key="csrf_token",
-)
+COOKIES = ADMIN_COOKIES
 SESSION_COOKIE = COOKIES.session_cookie
 ACCOUNT_PAGE = "/admin/account"
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.clinics.service import get_clinic
+from lupus_sms.console.patient_list import PatientPage, list_page
 from lupus_sms.core.errors import NotFoundError
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.enrollment.service import messages_query
 from lupus_sms.messaging.models import Message
-from lupus_sms.portal.patients import PatientPage, list_page
 
 MAX_MESSAGES = 500
 

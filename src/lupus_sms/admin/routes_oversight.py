@@ -14,13 +14,13 @@ from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit
 from lupus_sms.clinics import service as clinics
+from lupus_sms.console.cookies import PORTAL_COOKIES
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
-from lupus_sms.portal.auth import COOKIES as PORTAL_COOKIES
-from lupus_sms.portal.auth import SERVICE_ADMIN_PERMISSION
 from lupus_sms.users import service as users
 from lupus_sms.users import sessions, throttle
 from lupus_sms.users.models import ROLES, User
+from lupus_sms.users.service import SERVICE_ADMIN_PERMISSION
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Editor = Annotated[User, require("content.edit")]

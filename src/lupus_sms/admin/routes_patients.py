@@ -13,8 +13,7 @@ from lupus_sms.admin.routes_auth import CsrfToken
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError
-from lupus_sms.enrollment.models import PATIENT_STATUSES
-from lupus_sms.portal.routes_patients import PROGRAMS
+from lupus_sms.enrollment.models import PATIENT_STATUSES, PROGRAM_NAMES
 from lupus_sms.users.models import User
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -45,7 +44,7 @@ def patient_list(
         return _not_found(request, exc)
     db.commit()
     return render(request, "patients.html", clinic=clinic, page=page, q=q, status=status,
-                  statuses=PATIENT_STATUSES, programs=PROGRAMS)  # fmt: skip
+                  statuses=PATIENT_STATUSES, programs=PROGRAM_NAMES)  # fmt: skip
 
 
 @router.get("/patients/{patient_id}")

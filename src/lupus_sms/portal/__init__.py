@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from lupus_sms.admin import add_console_middleware
+from lupus_sms.console.middleware import add_console_middleware
 
 
 def mount(app: FastAPI) -> None:

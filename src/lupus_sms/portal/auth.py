@@ -18,24 +18,17 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.console.cookies import PORTAL_COOKIES
 from lupus_sms.console.sessions import current_session
 from lupus_sms.core.config import Settings
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
-from lupus_sms.core.signed_cookies import CookieSession
 from lupus_sms.users import service as users
 from lupus_sms.users.models import CLINIC_ROLES, ConsoleSession, User
+from lupus_sms.users.service import SERVICE_ADMIN_PERMISSION
 
-COOKIES = CookieSession(
-    name="portal",
-    session_cookie="lupus_portal_session",
-    csrf_cookie="lupus_portal_csrf",
-    path="/portal",
-    state_key="portal_csrf_token",
-)
+COOKIES = PORTAL_COOKIES
 SESSION_COOKIE = COOKIES.session_cookie
 ACCOUNT_PAGE = "/portal/account"
-# The admin permission that lets a service admin open (and act in) any clinic's portal.
-SERVICE_ADMIN_PERMISSION = "clinics.manage"
 
 # What each clinic role may do: the one table every portal check reads.
 _EVERYONE = {"patients.view", "patients.manage", "alerts.view"}
