@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf
+from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, CsrfToken
 from lupus_sms.admin.pages import redirect, render
-from lupus_sms.admin.routes_auth import CsrfToken
 from lupus_sms.console import signin as console_signin
 from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 
-from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, csrf_token
+from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, CsrfToken
 from lupus_sms.admin.pages import redirect, render
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.console import signin as console_signin
@@ -16,7 +16,6 @@ from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.users import service as users
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-CsrfToken = Annotated[str, Depends(csrf_token)]
 
 
 @router.get("")

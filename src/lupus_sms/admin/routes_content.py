@@ -10,9 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.admin import editor
-from lupus_sms.admin.auth import Csrf, actor_for, require
+from lupus_sms.admin.auth import Csrf, CsrfToken, actor_for, require
 from lupus_sms.admin.pages import not_done, redirect, render
-from lupus_sms.admin.routes_auth import CsrfToken
 from lupus_sms.admin.service import LANGUAGES, content_overview, ensure_content, pending_drafts
 from lupus_sms.content import protocol, versions
 from lupus_sms.content.limits import limit

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 
 from lupus_sms.admin import dashboard as dashboard_service
-from lupus_sms.admin.auth import Csrf, CurrentUser, actor_for, require
+from lupus_sms.admin.auth import Csrf, CsrfToken, CurrentUser, actor_for, require
 from lupus_sms.admin.pages import not_done, redirect, render
-from lupus_sms.admin.routes_auth import CsrfToken
 from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit

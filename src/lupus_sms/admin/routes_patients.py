@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from lupus_sms.admin import patients as patient_views
-from lupus_sms.admin.auth import actor_for, require
+from lupus_sms.admin.auth import CsrfToken, actor_for, require
 from lupus_sms.admin.pages import render
-from lupus_sms.admin.routes_auth import CsrfToken
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError
