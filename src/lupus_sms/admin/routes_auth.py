@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 
 from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, CsrfToken
-from lupus_sms.admin.pages import redirect, render
+from lupus_sms.admin.pages import render
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.console import signin as console_signin
+from lupus_sms.console.pages import redirect
 from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep, SignInSession
 from lupus_sms.core.errors import LupusSmsError

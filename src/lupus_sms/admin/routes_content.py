@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.admin import editor
 from lupus_sms.admin.auth import Csrf, CsrfToken, actor_for, require
-from lupus_sms.admin.pages import not_done, redirect, render
+from lupus_sms.admin.pages import not_done, render
 from lupus_sms.admin.service import LANGUAGES, content_overview, ensure_content, pending_drafts
+from lupus_sms.console.pages import redirect
 from lupus_sms.content import protocol, versions
 from lupus_sms.content.limits import limit
 from lupus_sms.content.service import get_content, reset_content_cache

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Form, Request
 
 from lupus_sms.admin import dashboard as dashboard_service
 from lupus_sms.admin.auth import Csrf, CsrfToken, CurrentUser, actor_for, require
-from lupus_sms.admin.pages import not_done, redirect, render
+from lupus_sms.admin.pages import not_done, render
 from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit
 from lupus_sms.clinics import service as clinics
 from lupus_sms.console.cookies import PORTAL_COOKIES
+from lupus_sms.console.pages import redirect
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.users import service as users

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import ValidationError
 
+from lupus_sms.console.pages import redirect
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
 from lupus_sms.enrollment import appointments
@@ -28,7 +29,7 @@ from lupus_sms.portal.dependencies import (
     check_id,
     refused,
 )
-from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.pages import render
 from lupus_sms.portal.timefmt import local_time
 from lupus_sms.scheduling import service as scheduling
 from lupus_sms.scheduling.schemas import MilestoneCreate, MilestoneUpdate

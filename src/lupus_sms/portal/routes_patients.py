@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.audit.service import record
 from lupus_sms.console import patient_list as patient_lists
+from lupus_sms.console.pages import redirect
 from lupus_sms.content.service import get_content
 from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.dates import OUT_OF_RANGE
@@ -35,7 +36,7 @@ from lupus_sms.portal.dependencies import (
     ViewedPatient,
     audited,
 )
-from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.pages import render
 from lupus_sms.portal.routes_patient_actions import APPOINTMENT_KINDS
 from lupus_sms.portal.timefmt import COMMON_ZONES, datetime_local_value, local_day, local_time
 from lupus_sms.scheduling.holds import hold_label, hold_reason
