@@ -12,6 +12,7 @@ from lupus_sms.admin.pages import not_done, render
 from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit
+from lupus_sms.clinics import changes as clinic_changes
 from lupus_sms.clinics import service as clinics
 from lupus_sms.console.cookies import PORTAL_COOKIES
 from lupus_sms.console.pages import redirect
@@ -220,21 +221,12 @@ def clinic_create(
     timezone: Annotated[str, Form(max_length=64)] = "America/New_York",
 ) -> object:
     try:
-        clinic = clinics.create_clinic(
-            db, name=name, office_phone=office_phone, urgent_phone=urgent_phone, timezone=timezone
-        )
+        clinic_changes.create_clinic(
+            db, actor=actor_for(user), now=clock.now(), name=name, office_phone=office_phone,
+            urgent_phone=urgent_phone, timezone=timezone,
+        )  # fmt: skip
     except LupusSmsError as exc:
-        db.rollback()
         return render(request, "clinics.html", 422, clinics=list_clinics(db), error=exc.message)
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="clinic.create",
-        now=clock.now(),
-        target=f"clinic:{clinic.id}",
-        detail=clinic.name,
-    )
-    db.commit()
     return redirect("/admin/clinics")
 
 
@@ -250,28 +242,14 @@ def clinic_sender(
 ) -> object:
     """A clinic's own number or Messaging Service: only service owners assign it."""
     try:
-        clinic = clinics.get_clinic(db, clinic_id=clinic_id)
-        changed = clinics.assign_sender(
-            db,
-            clinic=clinic,
-            sender=sender,
-            service_senders=clinics.default_senders(settings),
-        )
+        clinic_changes.assign_sender(
+            db, actor=actor_for(user), now=clock.now(), clinic_id=clinic_id, sender=sender,
+            settings=settings,
+        )  # fmt: skip
     except LupusSmsError as exc:
-        db.rollback()
         return render(
             request, "clinics.html", exc.status_code, clinics=list_clinics(db), error=exc.message
         )
-    if changed:
-        audit.record(
-            db,
-            actor=actor_for(user),
-            action="clinic.sender_changed",
-            now=clock.now(),
-            target=f"clinic:{clinic.id}",
-            detail=clinic.sender or "the shared default sender",
-        )
-    db.commit()
     return redirect("/admin/clinics")
 
 
@@ -285,19 +263,11 @@ def key_create(
     label: Annotated[str, Form(max_length=80)] = "",
 ) -> object:
     try:
-        clinic = clinics.get_clinic(db, clinic_id=clinic_id)
-        api_key, plaintext = clinics.create_api_key(db, clinic_id=clinic.id, label=label or None)
+        clinic, plaintext = clinic_changes.create_api_key(
+            db, actor=actor_for(user), now=clock.now(), clinic_id=clinic_id, label=label or None
+        )
     except LupusSmsError as exc:
         return not_done(request, exc, back_to="/admin/clinics")
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="api_key.create",
-        now=clock.now(),
-        target=f"clinic:{clinic.id}",
-        detail=api_key.prefix,
-    )
-    db.commit()
     return render(
         request,
         "message.html",
@@ -313,18 +283,9 @@ def key_revoke(
     request: Request, prefix: str, user: Owner, db: DbSession, clock: ClockDep
 ) -> object:
     try:
-        api_key = clinics.revoke_api_key(db, prefix=prefix, now=clock.now())
+        clinic_changes.revoke_api_key(db, actor=actor_for(user), now=clock.now(), prefix=prefix)
     except LupusSmsError as exc:
         return not_done(request, exc, back_to="/admin/clinics")
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="api_key.revoke",
-        now=clock.now(),
-        target=f"clinic:{api_key.clinic_id}",
-        detail=api_key.prefix,
-    )
-    db.commit()
     return redirect("/admin/clinics")
 
 
