@@ -1,5 +1,6 @@
-"""Owner-only reads that identify patients. Each one writes an audit entry first, so no
-identifying page is ever shown without a trace of who looked. Helpers flush."""
+"""Owner-only reads that identify patients. Each one is a use case that commits its audit
+entry before the page is rendered, so no identifying page is ever shown without a trace of
+who looked."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def clinic_patients(
     detail = f"search: {search[:80]}" if search else None
     record(db, actor=actor, action="patient.list", now=now, target=f"clinic:{clinic.id}",
            detail=detail)  # fmt: skip
+    db.commit()
     return clinic, page
 
 
@@ -55,4 +57,5 @@ def conversation(
         target=f"patient:{patient.id}",
         detail=f"conversation, clinic:{clinic.id}",
     )
+    db.commit()
     return clinic, patient, messages

@@ -41,7 +41,6 @@ def patient_list(
         )  # fmt: skip
     except LupusSmsError as exc:
         return _not_found(request, exc)
-    db.commit()
     return render(request, "patients.html", clinic=clinic, page=page, q=q, status=status,
                   statuses=PATIENT_STATUSES, programs=PROGRAM_NAMES)  # fmt: skip
 
@@ -61,7 +60,6 @@ def patient_conversation(
         )
     except LupusSmsError as exc:
         return _not_found(request, exc)
-    db.commit()
     return render(request, "conversation.html", clinic=clinic, patient=patient, messages=messages)
 
 
