@@ -16,10 +16,11 @@ from lupus_sms.clinics import changes as clinic_changes
 from lupus_sms.clinics import service as clinics
 from lupus_sms.console.cookies import PORTAL_COOKIES
 from lupus_sms.console.pages import redirect
+from lupus_sms.console.portal_opening import open_portal
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.users import service as users
-from lupus_sms.users import sessions, throttle
+from lupus_sms.users import throttle
 from lupus_sms.users.models import ROLES, User
 from lupus_sms.users.service import SERVICE_ADMIN_PERMISSION
 
@@ -304,23 +305,9 @@ def clinic_portal_open(
         clinic = clinics.get_clinic(db, clinic_id=clinic_id)
     except LupusSmsError as exc:
         return not_done(request, exc, back_to="/admin/clinics")
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="portal.opened",
-        now=clock.now(),
-        target=f"clinic:{clinic.id}",
-        detail=clinic.name,
+    token = open_portal(
+        db, user=user, actor=actor_for(user), clinic=clinic, settings=settings, now=clock.now()
     )
-    token = sessions.start(
-        db,
-        user_id=user.id,
-        console="portal",
-        now=clock.now(),
-        policy=sessions.SessionPolicy.from_settings(settings),
-        clinic_id=clinic.id,
-    )
-    db.commit()
     response = redirect("/portal/patients")
     PORTAL_COOKIES.start(response, settings, token)
     return response
