@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.database_status import migration_problem
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.scheduling.health import scheduler_check
 
 router = APIRouter(tags=["health"])
@@ -22,8 +18,8 @@ router = APIRouter(tags=["health"])
 def healthz(
     request: Request,
     db: DbSession,
-    settings: Annotated[Settings, Depends(get_settings)],
-    clock: Annotated[Clock, Depends(get_clock)],
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> JSONResponse:
     checks: dict[str, str] = {"app": "ok"}
     body: dict[str, object] = {}

@@ -24,9 +24,8 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -40,8 +39,8 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.db import DbSession, UTCDateTime
+from lupus_sms.core.db import UTCDateTime
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.messaging.models import Message
 
 INBOUND = Counter(
@@ -180,7 +179,7 @@ router = APIRouter(tags=["metrics"])
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(db: DbSession, clock: Annotated[Clock, Depends(get_clock)]) -> Response:
+def metrics(db: DbSession, clock: ClockDep) -> Response:
     """Prometheus scrape endpoint (text format 0.0.4); not part of the API schema."""
     snapshot = outbox_snapshot(db, now=clock.now())
     return Response(render(snapshot), media_type=CONTENT_TYPE_LATEST)

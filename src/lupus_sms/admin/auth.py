@@ -1,6 +1,6 @@
 """Admin sign-in state: the session (server-side, console/sessions.py), CSRF tokens and role
-checks. Cookies and CSRF tokens are core/signed_cookies.py's, with the admin's own names,
-path and salts.
+checks, as console/access.py does them for both consoles, with the admin's cookies
+(console/cookies.py) and pages. A clinic's user never signs in here.
 """
 
 from __future__ import annotations
@@ -10,70 +10,38 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from lupus_sms.audit.service import Actor
-from lupus_sms.console.sessions import current_session
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
-from lupus_sms.core.signed_cookies import CookieSession
+from lupus_sms.console.access import ConsoleAccess, ConsolePageError
+from lupus_sms.console.cookies import ADMIN_COOKIES
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 
-COOKIES = CookieSession(
-    name="admin",
-    session_cookie="lupus_admin_session",
-    csrf_cookie="lupus_admin_csrf",
-    path="/admin",
-    state_key="csrf_token",
-)
-SESSION_COOKIE = COOKIES.session_cookie
+COOKIES = ADMIN_COOKIES
 ACCOUNT_PAGE = "/admin/account"
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-class AdminPageError(Exception):
-    """Rendered as an HTML page (not the API's JSON shape)."""
-
-    def __init__(self, status_code: int, message: str):
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
+class AdminPageError(ConsolePageError):
+    """Rendered as an admin HTML page (not the API's JSON shape)."""
 
 
-class LoginRequired(Exception):
-    """Redirects to the sign-in page."""
-
-
-class PasswordChangeRequired(Exception):
-    """Redirects to the account page: the password was handed over and must be replaced."""
-
-
-def csrf_token(request: Request, settings: SettingsDep) -> str:
-    """This request's CSRF token (bound to its session once signed in)."""
-    return COOKIES.csrf_token(request, settings)
-
-
-async def verify_csrf(request: Request, settings: SettingsDep) -> None:
-    """Every state-changing admin request echoes the token (form field or header)."""
-    if not await COOKIES.csrf_matches(request, settings):
-        raise AdminPageError(403, "This form has expired. Go back, reload the page and retry.")
+ACCESS = ConsoleAccess(COOKIES, "/admin/login", ACCOUNT_PAGE, AdminPageError)
+Csrf, CsrfToken = ACCESS.csrf_dependencies()
 
 
 def signed_in_user(request: Request, db: DbSession, settings: SettingsDep, clock: ClockDep) -> User:
     """The signed-in admin, even one who must still replace a handed-over password."""
-    found = current_session(request, db, settings, clock, COOKIES)
-    if found is None or found[1].clinic_id is not None:
-        raise LoginRequired()
-    user = found[1]
+    user = ACCESS.signed_in(request, db, settings, clock, _service_user)
     request.state.user = user
-    COOKIES.csrf_token(request, settings)  # every signed-in page has a sign-out form
     return user
+
+
+def _service_user(session, user: User) -> User | None:
+    return user if user.clinic_id is None else None
 
 
 def current_user(user: Annotated[User, Depends(signed_in_user)]) -> User:
     """The signed-in admin, who may use the console."""
-    if user.must_change_password:
-        raise PasswordChangeRequired()
+    ACCESS.check_password_replaced(user)
     return user
 
 
@@ -86,7 +54,7 @@ def require(permission: str):
 
     def dependency(user: CurrentUser) -> User:
         if not users.can(user, permission):
-            raise AdminPageError(403, "Your role does not allow this.")
+            raise ACCESS.role_refused()
         return user
 
     return Depends(dependency)
@@ -94,6 +62,3 @@ def require(permission: str):
 
 def actor_for(user: User) -> Actor:
     return Actor(user.email, user.id)
-
-
-Csrf = Depends(verify_csrf)

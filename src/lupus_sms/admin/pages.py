@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse
 
 from lupus_sms.admin.auth import COOKIES
+from lupus_sms.console.pages import console_templates
 from lupus_sms.users.service import can
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates = console_templates(Path(__file__).parent / "templates")
 templates.env.globals["can"] = can
 
 
@@ -31,7 +31,3 @@ def not_done(request: Request, error, *, back_to: str) -> HTMLResponse:
         message=error.message,
         link=back_to,
     )
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)

@@ -1,5 +1,6 @@
-"""Owner-only reads that identify patients. Each one writes an audit entry first, so no
-identifying page is ever shown without a trace of who looked. Helpers flush."""
+"""Owner-only reads that identify patients. Each one is a use case that commits its audit
+entry before the page is rendered, so no identifying page is ever shown without a trace of
+who looked."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from sqlalchemy.orm import Session
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.clinics.service import get_clinic
+from lupus_sms.console.patient_list import PatientPage, list_page
 from lupus_sms.core.errors import NotFoundError
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.enrollment.service import messages_query
 from lupus_sms.messaging.models import Message
-from lupus_sms.portal.patients import PatientPage, list_page
 
 MAX_MESSAGES = 500
 
@@ -35,6 +36,7 @@ def clinic_patients(
     detail = f"search: {search[:80]}" if search else None
     record(db, actor=actor, action="patient.list", now=now, target=f"clinic:{clinic.id}",
            detail=detail)  # fmt: skip
+    db.commit()
     return clinic, page
 
 
@@ -55,4 +57,5 @@ def conversation(
         target=f"patient:{patient.id}",
         detail=f"conversation, clinic:{clinic.id}",
     )
+    db.commit()
     return clinic, patient, messages

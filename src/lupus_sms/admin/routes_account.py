@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf
-from lupus_sms.admin.pages import redirect, render
-from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
+from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, CsrfToken
+from lupus_sms.admin.pages import render
 from lupus_sms.console import signin as console_signin
+from lupus_sms.console.pages import redirect
 from lupus_sms.console.signin import PasswordSlot
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 
 router = APIRouter(prefix="/admin/account", include_in_schema=False)
 PasswordField = Annotated[str, Form(max_length=256)]

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 
-from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, csrf_token
-from lupus_sms.admin.pages import redirect, render
+from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, CsrfToken
+from lupus_sms.admin.pages import render
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.console import signin as console_signin
+from lupus_sms.console.pages import redirect
 from lupus_sms.console.signin import PasswordSlot
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession, SignInSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep, SignInSession
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.users import service as users
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
-CsrfToken = Annotated[str, Depends(csrf_token)]
 
 
 @router.get("")

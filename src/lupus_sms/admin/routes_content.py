@@ -10,17 +10,17 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.admin import editor
-from lupus_sms.admin.auth import Csrf, actor_for, require
-from lupus_sms.admin.pages import not_done, redirect, render
-from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
+from lupus_sms.admin.auth import Csrf, CsrfToken, actor_for, require
+from lupus_sms.admin.pages import not_done, render
 from lupus_sms.admin.service import LANGUAGES, content_overview, ensure_content, pending_drafts
+from lupus_sms.console.pages import redirect
 from lupus_sms.content import protocol, versions
 from lupus_sms.content.limits import limit
 from lupus_sms.content.service import get_content, reset_content_cache
 from lupus_sms.content.snapshot import MESSAGE_PLACEHOLDERS
 from lupus_sms.content.store import draft_versions, live_versions, split_key
 from lupus_sms.content.translation import SPANISH, TRANSLATED_LANGUAGES
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.core.request_scope import after_commit
 from lupus_sms.users import service as users

@@ -9,9 +9,8 @@ from fastapi.responses import Response
 
 from lupus_sms.admin.auth import actor_for, require
 from lupus_sms.admin.csv_export import audit_csv
-from lupus_sms.admin.routes_auth import ClockDep
 from lupus_sms.audit import service as audit
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.users.models import User
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

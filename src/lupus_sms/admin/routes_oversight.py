@@ -7,20 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 
 from lupus_sms.admin import dashboard as dashboard_service
-from lupus_sms.admin.auth import Csrf, CurrentUser, actor_for, require
-from lupus_sms.admin.pages import not_done, redirect, render
-from lupus_sms.admin.routes_auth import ClockDep, CsrfToken, SettingsDep
+from lupus_sms.admin.auth import Csrf, CsrfToken, CurrentUser, actor_for, require
+from lupus_sms.admin.pages import not_done, render
 from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit
+from lupus_sms.clinics import changes as clinic_changes
 from lupus_sms.clinics import service as clinics
-from lupus_sms.core.db import DbSession
+from lupus_sms.console.cookies import PORTAL_COOKIES
+from lupus_sms.console.pages import redirect
+from lupus_sms.console.portal_opening import open_portal
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
-from lupus_sms.portal.auth import COOKIES as PORTAL_COOKIES
-from lupus_sms.portal.auth import SERVICE_ADMIN_PERMISSION
 from lupus_sms.users import service as users
-from lupus_sms.users import sessions, throttle
+from lupus_sms.users import throttle
 from lupus_sms.users.models import ROLES, User
+from lupus_sms.users.service import SERVICE_ADMIN_PERMISSION
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Editor = Annotated[User, require("content.edit")]
@@ -220,21 +222,12 @@ def clinic_create(
     timezone: Annotated[str, Form(max_length=64)] = "America/New_York",
 ) -> object:
     try:
-        clinic = clinics.create_clinic(
-            db, name=name, office_phone=office_phone, urgent_phone=urgent_phone, timezone=timezone
-        )
+        clinic_changes.create_clinic(
+            db, actor=actor_for(user), now=clock.now(), name=name, office_phone=office_phone,
+            urgent_phone=urgent_phone, timezone=timezone,
+        )  # fmt: skip
     except LupusSmsError as exc:
-        db.rollback()
         return render(request, "clinics.html", 422, clinics=list_clinics(db), error=exc.message)
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="clinic.create",
-        now=clock.now(),
-        target=f"clinic:{clinic.id}",
-        detail=clinic.name,
-    )
-    db.commit()
     return redirect("/admin/clinics")
 
 
@@ -250,28 +243,14 @@ def clinic_sender(
 ) -> object:
     """A clinic's own number or Messaging Service: only service owners assign it."""
     try:
-        clinic = clinics.get_clinic(db, clinic_id=clinic_id)
-        changed = clinics.assign_sender(
-            db,
-            clinic=clinic,
-            sender=sender,
-            service_senders=clinics.default_senders(settings),
-        )
+        clinic_changes.assign_sender(
+            db, actor=actor_for(user), now=clock.now(), clinic_id=clinic_id, sender=sender,
+            settings=settings,
+        )  # fmt: skip
     except LupusSmsError as exc:
-        db.rollback()
         return render(
             request, "clinics.html", exc.status_code, clinics=list_clinics(db), error=exc.message
         )
-    if changed:
-        audit.record(
-            db,
-            actor=actor_for(user),
-            action="clinic.sender_changed",
-            now=clock.now(),
-            target=f"clinic:{clinic.id}",
-            detail=clinic.sender or "the shared default sender",
-        )
-    db.commit()
     return redirect("/admin/clinics")
 
 
@@ -285,19 +264,11 @@ def key_create(
     label: Annotated[str, Form(max_length=80)] = "",
 ) -> object:
     try:
-        clinic = clinics.get_clinic(db, clinic_id=clinic_id)
-        api_key, plaintext = clinics.create_api_key(db, clinic_id=clinic.id, label=label or None)
+        clinic, plaintext = clinic_changes.create_api_key(
+            db, actor=actor_for(user), now=clock.now(), clinic_id=clinic_id, label=label or None
+        )
     except LupusSmsError as exc:
         return not_done(request, exc, back_to="/admin/clinics")
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="api_key.create",
-        now=clock.now(),
-        target=f"clinic:{clinic.id}",
-        detail=api_key.prefix,
-    )
-    db.commit()
     return render(
         request,
         "message.html",
@@ -313,18 +284,9 @@ def key_revoke(
     request: Request, prefix: str, user: Owner, db: DbSession, clock: ClockDep
 ) -> object:
     try:
-        api_key = clinics.revoke_api_key(db, prefix=prefix, now=clock.now())
+        clinic_changes.revoke_api_key(db, actor=actor_for(user), now=clock.now(), prefix=prefix)
     except LupusSmsError as exc:
         return not_done(request, exc, back_to="/admin/clinics")
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="api_key.revoke",
-        now=clock.now(),
-        target=f"clinic:{api_key.clinic_id}",
-        detail=api_key.prefix,
-    )
-    db.commit()
     return redirect("/admin/clinics")
 
 
@@ -343,23 +305,9 @@ def clinic_portal_open(
         clinic = clinics.get_clinic(db, clinic_id=clinic_id)
     except LupusSmsError as exc:
         return not_done(request, exc, back_to="/admin/clinics")
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="portal.opened",
-        now=clock.now(),
-        target=f"clinic:{clinic.id}",
-        detail=clinic.name,
+    token = open_portal(
+        db, user=user, actor=actor_for(user), clinic=clinic, settings=settings, now=clock.now()
     )
-    token = sessions.start(
-        db,
-        user_id=user.id,
-        console="portal",
-        now=clock.now(),
-        policy=sessions.SessionPolicy.from_settings(settings),
-        clinic_id=clinic.id,
-    )
-    db.commit()
     response = redirect("/portal/patients")
     PORTAL_COOKIES.start(response, settings, token)
     return response

@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from lupus_sms.admin import patients as patient_views
-from lupus_sms.admin.auth import actor_for, require
+from lupus_sms.admin.auth import CsrfToken, actor_for, require
 from lupus_sms.admin.pages import render
-from lupus_sms.admin.routes_auth import ClockDep, CsrfToken
-from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError
-from lupus_sms.enrollment.models import PATIENT_STATUSES
-from lupus_sms.portal.routes_patients import PROGRAMS
+from lupus_sms.enrollment.models import PATIENT_STATUSES, PROGRAM_NAMES
 from lupus_sms.users.models import User
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -42,9 +41,8 @@ def patient_list(
         )  # fmt: skip
     except LupusSmsError as exc:
         return _not_found(request, exc)
-    db.commit()
     return render(request, "patients.html", clinic=clinic, page=page, q=q, status=status,
-                  statuses=PATIENT_STATUSES, programs=PROGRAMS)  # fmt: skip
+                  statuses=PATIENT_STATUSES, programs=PROGRAM_NAMES)  # fmt: skip
 
 
 @router.get("/patients/{patient_id}")
@@ -62,7 +60,6 @@ def patient_conversation(
         )
     except LupusSmsError as exc:
         return _not_found(request, exc)
-    db.commit()
     return render(request, "conversation.html", clinic=clinic, patient=patient, messages=messages)
 
 

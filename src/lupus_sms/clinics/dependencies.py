@@ -9,8 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lupus_sms.clinics import service
 from lupus_sms.clinics.models import Clinic
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.pagination import PageParams, PageParamsDep
 
 # auto_error=False: our own AuthenticationError gives the one JSON error shape (and a 401,
@@ -27,7 +26,7 @@ bearer_scheme = HTTPBearer(
 def current_clinic(
     db: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    clock: Annotated[Clock, Depends(get_clock)],
+    clock: ClockDep,
 ) -> Clinic:
     token = credentials.credentials if credentials else None
     api_key = service.authenticate_key(db, token=token)

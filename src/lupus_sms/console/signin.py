@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -21,7 +20,8 @@ from sqlalchemy.orm import Session
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.core.client_address import client_address
 from lupus_sms.core.clock import Clock
-from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.config import Settings
+from lupus_sms.core.dependencies import SettingsDep
 from lupus_sms.core.errors import AuthenticationError, LupusSmsError
 from lupus_sms.core.signed_cookies import CookieSession
 from lupus_sms.core.work_slots import Busy, WorkSlots, run_at_low_priority
@@ -53,9 +53,7 @@ def password_slots(app: FastAPI, settings: Settings) -> WorkSlots:
     return slots
 
 
-async def password_slot(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
-) -> AsyncIterator[None]:
+async def password_slot(request: Request, settings: SettingsDep) -> AsyncIterator[None]:
     """A dependency: one password-check slot for this request, or Busy (`answer_busy`)."""
     async with password_slots(request.app, settings).slot():
         yield

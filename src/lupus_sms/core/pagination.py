@@ -27,8 +27,8 @@ from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import SettingsDep
 from lupus_sms.core.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
@@ -81,7 +81,7 @@ class PageParams:
 
 def page_params(
     request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")

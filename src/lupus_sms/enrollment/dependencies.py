@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from lupus_sms.clinics.dependencies import CurrentClinic
-from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import DbSession
 from lupus_sms.enrollment import service
 from lupus_sms.enrollment.models import Patient
 

@@ -12,6 +12,8 @@ from lupus_sms.core.db import Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
 from lupus_sms.messaging.models import PhoneNumber
 
+# How people read each program's code, on both consoles' pages.
+PROGRAM_NAMES = {"ahsct": "aHSCT", "msc": "MSC", "evaluation": "Evaluation"}
 PATIENT_STATUSES = (
     "pending_consent",
     "active",

@@ -22,8 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.clinics.dependencies import ClinicPage, CurrentClinic
 from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.core.pagination import Page, page_of, paginate
 from lupus_sms.enrollment import appointments, consent, csv_import, service
@@ -46,7 +45,6 @@ from lupus_sms.enrollment.schemas import (
 from lupus_sms.messaging.models import Message
 
 router = APIRouter(prefix="/patients", tags=["patients"])
-ClockDep = Annotated[Clock, Depends(get_clock)]
 MAX_IMPORT_BYTES = IMPORT_MAX_BYTES  # 100,000 rows fit (csv_import.MAX_ROWS)
 ERRORS = {
     401: {"description": "Missing, unknown or revoked API key"},

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.messaging.delivery import StatusCallback, record_status_callback
 from lupus_sms.messaging.signatures import read_signed_form
 
@@ -26,8 +25,8 @@ router = APIRouter(prefix="/twilio", tags=["twilio"])
 async def status_callback(
     request: Request,
     db: DbSession,
-    settings: Annotated[Settings, Depends(get_settings)],
-    clock: Annotated[Clock, Depends(get_clock)],
+    settings: SettingsDep,
+    clock: ClockDep,
     message_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     form = await read_signed_form(request, settings)

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse
-from fastapi.staticfiles import StaticFiles
-
-from lupus_sms.admin import add_console_middleware
+from fastapi import FastAPI, Request
 
 
 def mount(app: FastAPI) -> None:
     """Add the portal routes, static files and the same security headers as the admin."""
-    from lupus_sms.console.signin import answer_busy
-    from lupus_sms.core.errors import add_error_page
-    from lupus_sms.core.text_input import refusing_crafted_input
-    from lupus_sms.core.work_slots import Busy
+    from lupus_sms.console.mounting import mount_console
     from lupus_sms.portal import (
         routes_alerts,
         routes_auth,
@@ -26,39 +19,20 @@ def mount(app: FastAPI) -> None:
         routes_settings,
         routes_users,
     )
-    from lupus_sms.portal.auth import (
-        ACCOUNT_PAGE,
-        COOKIES,
-        PortalLoginRequired,
-        PortalPageError,
-        PortalPasswordChangeRequired,
-    )
+    from lupus_sms.portal.auth import ACCESS
     from lupus_sms.portal.pages import message_page
 
     modules = (routes_auth, routes_users, routes_settings, routes_keys)
-    # Control characters in any field are a 422 page (core/text_input.py).
-    crafted_input = Depends(refusing_crafted_input(PortalPageError))
-    for module in (*modules, routes_patients, routes_alerts):
-        app.include_router(module.router, dependencies=[crafted_input])
-    static = StaticFiles(directory=str(Path(__file__).parent / "static"))
-    app.mount("/portal/static", static, name="portal-static")
 
-    @app.exception_handler(PortalLoginRequired)
-    async def _login(request: Request, exc: PortalLoginRequired) -> RedirectResponse:
-        return RedirectResponse("/portal/login", status_code=303)
-
-    @app.exception_handler(PortalPasswordChangeRequired)
-    async def _change(request: Request, exc: PortalPasswordChangeRequired) -> RedirectResponse:
-        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
-
-    @app.exception_handler(PortalPageError)
-    async def _page_error(request: Request, exc: PortalPageError):
-        title = "Not allowed" if exc.status_code == 403 else "Not done"
-        return message_page(request, title, exc.message, exc.status_code, link="/portal")
-
-    def _error_page(request: Request, status: int, title: str, message: str):
+    def _page(request: Request, status: int, title: str, message: str):
         return message_page(request, title, message, status, link="/portal")
 
-    add_error_page(app, prefix="/portal", page=_error_page)
-    app.add_exception_handler(Busy, answer_busy)
-    add_console_middleware(app, COOKIES)
+    mount_console(
+        app,
+        access=ACCESS,
+        routers=[module.router for module in (*modules, routes_patients, routes_alerts)],
+        static=Path(__file__).parent / "static",
+        static_name="portal-static",
+        page=_page,
+        refused_title=lambda status: "Not allowed" if status == 403 else "Not done",
+    )

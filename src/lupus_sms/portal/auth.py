@@ -2,10 +2,10 @@
 
 Two kinds of people use the portal: clinic users (a `users` row with a clinic_id and a clinic
 role) and service admins (clinic_id NULL) who opened one clinic's portal from the console.
-Both are re-validated on every request: a live server-side session (console/sessions.py), an
+Both are re-validated on every request (console/access.py): a live server-side session, an
 active user, and for admins a role that still allows it. Cookies and CSRF salts differ from
-the admin's, and the cookies have path /portal, so neither session can be used in the other
-place.
+the admin's, and the cookies have path /portal (console/cookies.py), so neither session can
+be used in the other place.
 """
 
 from __future__ import annotations
@@ -18,25 +18,15 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor
 from lupus_sms.clinics.models import Clinic
-from lupus_sms.console.sessions import current_session
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
-from lupus_sms.core.signed_cookies import CookieSession
+from lupus_sms.console.access import ConsoleAccess, ConsolePageError
+from lupus_sms.console.cookies import PORTAL_COOKIES
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.users import service as users
 from lupus_sms.users.models import CLINIC_ROLES, ConsoleSession, User
+from lupus_sms.users.service import SERVICE_ADMIN_PERMISSION
 
-COOKIES = CookieSession(
-    name="portal",
-    session_cookie="lupus_portal_session",
-    csrf_cookie="lupus_portal_csrf",
-    path="/portal",
-    state_key="portal_csrf_token",
-)
-SESSION_COOKIE = COOKIES.session_cookie
+COOKIES = PORTAL_COOKIES
 ACCOUNT_PAGE = "/portal/account"
-# The admin permission that lets a service admin open (and act in) any clinic's portal.
-SERVICE_ADMIN_PERMISSION = "clinics.manage"
 
 # What each clinic role may do: the one table every portal check reads.
 _EVERYONE = {"patients.view", "patients.manage", "alerts.view"}
@@ -49,21 +39,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-class PortalPageError(Exception):
-    """Rendered as an HTML page with this status (not the API's JSON shape)."""
-
-    def __init__(self, status_code: int, message: str):
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
+class PortalPageError(ConsolePageError):
+    """Rendered as a portal HTML page with this status (not the API's JSON shape)."""
 
 
-class PortalLoginRequired(Exception):
-    """Redirects to the portal's sign-in page."""
-
-
-class PortalPasswordChangeRequired(Exception):
-    """Redirects to the account page: the password was handed over and must be replaced."""
+ACCESS = ConsoleAccess(COOKIES, "/portal/login", ACCOUNT_PAGE, PortalPageError)
+PortalCsrf, PortalCsrfToken = ACCESS.csrf_dependencies()
 
 
 @dataclass
@@ -80,38 +61,14 @@ class PortalContext:
         return permission in PERMISSIONS.get(self.role, frozenset())
 
 
-def portal_csrf_token(request: Request, settings: Settings) -> str:
-    """This browser's portal CSRF token; a new one is set as a cookie by the portal middleware."""
-    return COOKIES.csrf_token(request, settings)
-
-
-def csrf_token_dependency(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
-) -> str:
-    return portal_csrf_token(request, settings)
-
-
-async def verify_portal_csrf(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
-) -> None:
-    """Every state-changing portal request echoes the token (form field or header)."""
-    if not await COOKIES.csrf_matches(request, settings):
-        raise PortalPageError(403, "This form has expired. Go back, reload the page and retry.")
-
-
 def signed_in_context(
-    request: Request,
-    db: DbSession,
-    settings: Annotated[Settings, Depends(get_settings)],
-    clock: Annotated[Clock, Depends(get_clock)],
+    request: Request, db: DbSession, settings: SettingsDep, clock: ClockDep
 ) -> PortalContext:
-    """The signed-in person's context (PortalLoginRequired, a redirect, otherwise), even one
-    who must still replace a handed-over password."""
-    found = current_session(request, db, settings, clock, COOKIES)
-    context = _context_for(db, *found) if found else None
-    if context is None:
-        raise PortalLoginRequired()
-    portal_csrf_token(request, settings)  # every signed-in page has a sign-out form
+    """The signed-in person's context (SignInRequired, a redirect, otherwise), even one who
+    must still replace a handed-over password."""
+    context = ACCESS.signed_in(
+        request, db, settings, clock, lambda session, user: _context_for(db, session, user)
+    )
     request.state.portal = context
     request.state.portal_db = db  # for the open-alert badge in pages.render
     return context
@@ -121,8 +78,7 @@ def portal_context(
     context: Annotated[PortalContext, Depends(signed_in_context)],
 ) -> PortalContext:
     """The signed-in person's context, for a person who may use the portal."""
-    if context.user.must_change_password:
-        raise PortalPasswordChangeRequired()
+    ACCESS.check_password_replaced(context.user)
     return context
 
 
@@ -148,11 +104,7 @@ def require_portal(permission: str):
 
     def dependency(portal: Portal) -> PortalContext:
         if not portal.can(permission):
-            raise PortalPageError(403, "Your role does not allow this.")
+            raise ACCESS.role_refused()
         return portal
 
     return Depends(dependency)
-
-
-PortalCsrf = Depends(verify_portal_csrf)
-PortalCsrfToken = Annotated[str, Depends(csrf_token_dependency)]

@@ -13,15 +13,14 @@ from fastapi.requests import Request
 from fastapi.responses import HTMLResponse
 
 from lupus_sms.audit.service import record
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError
 from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.portal.auth import PortalContext, PortalPageError, require_portal
 from lupus_sms.portal.pages import message_page
 
-ClockDep = Annotated[Clock, Depends(get_clock)]
 PatientViewer = Annotated[PortalContext, require_portal("patients.view")]
 PatientManager = Annotated[PortalContext, require_portal("patients.manage")]
 

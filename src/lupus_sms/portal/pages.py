@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse
 
 from lupus_sms.alerts.service import count_open
+from lupus_sms.console.pages import console_templates
 from lupus_sms.portal.auth import COOKIES, PortalContext
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates = console_templates(Path(__file__).parent / "templates")
 
 
 def render(
@@ -36,7 +36,3 @@ def message_page(
     request: Request, title: str, message: str, status_code: int = 200, **context
 ) -> HTMLResponse:
     return render(request, "message.html", status_code, title=title, message=message, **context)
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)

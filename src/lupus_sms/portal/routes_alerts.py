@@ -9,13 +9,15 @@ from fastapi.responses import JSONResponse
 
 from lupus_sms.alerts import documents
 from lupus_sms.alerts import service as alerts
+from lupus_sms.console.pages import redirect
 from lupus_sms.content.service import get_content
-from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError
 from lupus_sms.portal import alerts as inbox_views
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
-from lupus_sms.portal.dependencies import ClockDep, audited, check_id, refused
-from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.dependencies import audited, check_id, refused
+from lupus_sms.portal.pages import render
 from lupus_sms.portal.timefmt import local_time
 
 router = APIRouter(prefix="/portal/alerts", include_in_schema=False)

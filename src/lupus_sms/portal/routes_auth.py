@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 
 from lupus_sms.audit.service import Actor, record
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.console import signin as console_signin
+from lupus_sms.console.pages import redirect
 from lupus_sms.console.signin import PasswordSlot
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession, SignInSession
+from lupus_sms.core.clock import Clock
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep, SignInSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
 from lupus_sms.portal.auth import COOKIES, AccountPortal, Portal, PortalCsrf, PortalCsrfToken
-from lupus_sms.portal.pages import message_page, redirect, render
+from lupus_sms.portal.pages import message_page, render
 from lupus_sms.users import service as users
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 PasswordField = Annotated[str, Form(max_length=256)]
 
 

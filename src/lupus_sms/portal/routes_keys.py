@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 
 from lupus_sms.audit.service import record
 from lupus_sms.clinics import service as clinics
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.db import DbSession
+from lupus_sms.console.pages import redirect
+from lupus_sms.core.clock import Clock
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
-from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.pages import render
 from lupus_sms.portal.timefmt import local_day, local_time
 
 router = APIRouter(prefix="/portal/keys", include_in_schema=False)
 KeysManager = Annotated[PortalContext, require_portal("keys.manage")]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 @router.get("")

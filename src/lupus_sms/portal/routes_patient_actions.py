@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import ValidationError
 
-from lupus_sms.core.db import DbSession
+from lupus_sms.console.pages import redirect
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
 from lupus_sms.enrollment import appointments
 from lupus_sms.enrollment import service as enrollment
@@ -23,13 +24,12 @@ from lupus_sms.enrollment.models import Anchor
 from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate, PatientUpdate
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
 from lupus_sms.portal.dependencies import (
-    ClockDep,
     ManagedPatient,
     audited,
     check_id,
     refused,
 )
-from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.pages import render
 from lupus_sms.portal.timefmt import local_time
 from lupus_sms.scheduling import service as scheduling
 from lupus_sms.scheduling.schemas import MilestoneCreate, MilestoneUpdate

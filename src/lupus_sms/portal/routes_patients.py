@@ -15,26 +15,28 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.audit.service import record
+from lupus_sms.console import patient_list as patient_lists
+from lupus_sms.console.pages import redirect
 from lupus_sms.content.service import get_content
 from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.dates import OUT_OF_RANGE
-from lupus_sms.core.db import MAX_ID, DbSession
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.enrollment import csv_import
 from lupus_sms.enrollment import service as enrollment
-from lupus_sms.enrollment.models import PATIENT_STATUSES
+from lupus_sms.enrollment.models import PATIENT_STATUSES, PROGRAM_NAMES
 from lupus_sms.enrollment.schemas import PatientCreate
 from lupus_sms.portal import patients as views
 from lupus_sms.portal import routes_patient_actions
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
 from lupus_sms.portal.dependencies import (
-    ClockDep,
     PatientManager,
     PatientViewer,
     ViewedPatient,
     audited,
 )
-from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.pages import render
 from lupus_sms.portal.routes_patient_actions import APPOINTMENT_KINDS
 from lupus_sms.portal.timefmt import COMMON_ZONES, datetime_local_value, local_day, local_time
 from lupus_sms.scheduling.holds import hold_label, hold_reason
@@ -47,7 +49,6 @@ EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
 ENROL_FIELDS = ("phone", "name", "external_id", "program", "consent_source", "language")
 OPTIONAL = ("name", "external_id", "timezone", "procedure_date")
-PROGRAMS = {"ahsct": "aHSCT", "msc": "MSC", "evaluation": "Evaluation"}
 CONSENT_SOURCES = {
     "in_person": "In person",
     "written": "Written",
@@ -78,7 +79,7 @@ def patient_list(
 ) -> object:
     if status and status not in PATIENT_STATUSES:
         raise PortalPageError(422, f"Unknown status {status!r}.")
-    page = views.list_page(
+    page = patient_lists.list_page(
         db, clinic_id=portal.clinic.id, search=q, status=status or None, after=after
     )
     return render(
@@ -88,7 +89,7 @@ def patient_list(
         q=q,
         status=status,
         statuses=PATIENT_STATUSES,
-        programs=PROGRAMS,
+        programs=PROGRAM_NAMES,
         local_time=local_time,
         masked_phone=views.masked_phone,
         hold_reason=hold_reason,
@@ -176,7 +177,7 @@ def _enrol_page(request: Request, values: dict, errors: dict, status_code: int =
         status_code,
         values=values,
         errors=errors,
-        programs=PROGRAMS,
+        programs=PROGRAM_NAMES,
         consent_sources=CONSENT_SOURCES,
         common_zones=COMMON_ZONES,
         zones=[zone for zone in zones if zone not in COMMON_ZONES],
@@ -253,7 +254,7 @@ def patient_page(
         anchors=views.anchors(db, patient=patient),
         milestone_kinds=milestone_kinds,
         done=DONE.get(done),
-        programs=PROGRAMS,
+        programs=PROGRAM_NAMES,
         local_time=local_time,
         masked_phone=views.masked_phone,
         full_phone=full_phone,

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 
 from lupus_sms.audit.service import record
 from lupus_sms.clinics import settings as clinic_settings
 from lupus_sms.content.limits import LONGEST_FIRST_NAME, accent_cost
 from lupus_sms.content.service import get_content
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, require_portal
 from lupus_sms.portal.pages import render
 from lupus_sms.scheduling.plans import clinic_texts
@@ -35,8 +33,8 @@ def settings_save(
     request: Request,
     portal: SettingsManager,
     db: DbSession,
-    clock: Annotated[Clock, Depends(get_clock)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    clock: ClockDep,
+    settings: SettingsDep,
     office_phone: Field = "",
     urgent_phone: Field = "",
     timezone: Field = "",

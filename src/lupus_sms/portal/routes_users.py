@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 
 from lupus_sms.audit.service import record
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession
+from lupus_sms.console.pages import redirect
+from lupus_sms.core.clock import Clock
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, require_portal
-from lupus_sms.portal.pages import redirect, render
+from lupus_sms.portal.pages import render
 from lupus_sms.users import clinic_users, throttle
 from lupus_sms.users.models import CLINIC_ROLES
 
 router = APIRouter(prefix="/portal/users", include_in_schema=False)
 UsersManager = Annotated[PortalContext, require_portal("users.manage")]
-ClockDep = Annotated[Clock, Depends(get_clock)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 @router.get("")

@@ -7,15 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from lupus_sms.clinics.dependencies import ClinicPage
-from lupus_sms.core.clock import Clock, get_clock
-from lupus_sms.core.db import DbSession
+from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.enrollment.dependencies import MAX_ID, ValidPatient
 from lupus_sms.enrollment.models import Anchor
 from lupus_sms.scheduling import service
 from lupus_sms.scheduling.schemas import MilestoneCreate, MilestoneOut, MilestoneUpdate, Schedule
 
 router = APIRouter(prefix="/patients", tags=["schedule"])
-ClockDep = Annotated[Clock, Depends(get_clock)]
 ERRORS = {
     401: {"description": "Missing, unknown or revoked API key"},
     404: {"description": "No such patient (or milestone) for this clinic"},

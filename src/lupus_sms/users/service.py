@@ -26,6 +26,9 @@ PERMISSIONS = {
     "owner": {"content.edit", "content.review", "users.manage", "clinics.manage", "patients.view"},
 }
 
+# The admin permission that lets a service admin open (and act in) any clinic's portal.
+SERVICE_ADMIN_PERMISSION = "clinics.manage"
+
 
 def can(user: User, permission: str) -> bool:
     """Whether an active user's role grants the permission."""
