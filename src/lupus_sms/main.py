@@ -14,6 +14,7 @@ import lupus_sms.models  # noqa: F401 - every mapper must be known before the fi
 from lupus_sms.api import include_routers
 from lupus_sms.api_docs import documented_app
 from lupus_sms.console.signin import BUSY, PASSWORD_PATHS
+from lupus_sms.content.service import read_only_session, use_database_content
 from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_engine
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_phone_masking()
+    # Replies, pages and the admin read the live content from the database (content/ YAML
+    # while it holds none): chosen here, where the app is wired, not by mounting a console.
+    use_database_content(read_only_session)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     include_routers(app)
     # Every handler and error page runs inside the request's database scope, which ends

@@ -20,7 +20,6 @@ def mount(app: FastAPI) -> None:
     from lupus_sms.admin.auth import ACCESS
     from lupus_sms.admin.pages import render
     from lupus_sms.console.mounting import mount_console
-    from lupus_sms.content.service import read_only_session, use_database_content
 
     modules = (routes_auth, routes_account, routes_content, routes_export, routes_oversight)
 
@@ -36,4 +35,3 @@ def mount(app: FastAPI) -> None:
         page=_page,
         refused_title=lambda status: "Not allowed",
     )
-    use_database_content(read_only_session)

@@ -1,7 +1,7 @@
-"""Mounting a console on the app, the same way for both: its routes behind the crafted-input
-check (control characters, ids out of range), its static files, its pages for refused requests and errors, the sign-in
-redirects, the cheap answer to a sign-in beyond the password slots, and the security
-headers on its paths only."""
+"""Mounting a console on the app, the same way for both: its routes behind the
+crafted-input check (control characters, ids out of range), its static files, its pages for
+refused requests and errors, the sign-in redirects, the cheap answer to a sign-in beyond the
+password slots, and the security headers on its paths only."""
 
 from __future__ import annotations
 

@@ -24,8 +24,10 @@ _COMMON = """password passw0rd p@ssword p@ssw0rd qwerty qwertyuiop azerty letmei
 COMMON_PASSWORDS = frozenset(_COMMON.split())
 _KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 # Neighbours along a row, and down a column ("qaz", "wsx", "1qaz").
-_KEYBOARD = " ".join(_KEYBOARD_ROWS) + " " + " ".join(
-    "".join(row[i] for row in _KEYBOARD_ROWS if i < len(row)) for i in range(10)
+_KEYBOARD = (
+    " ".join(_KEYBOARD_ROWS)
+    + " "
+    + " ".join("".join(row[i] for row in _KEYBOARD_ROWS if i < len(row)) for i in range(10))
 )
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 _WRAPPING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
