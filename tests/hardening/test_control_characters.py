@@ -9,7 +9,14 @@ import pytest
 from lupus_sms.enrollment.models import Anchor, Patient
 from tests.factories import auth_headers, make_clinic, make_patient
 
-CONTROLS = ["\x00", "\x07", "\x1b", "\x7f"]
+CONTROLS = [
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\u202e",
+    "\u2028",
+]  # and a bidi override, a line separator
 ENROL = {"phone": "(202) 555-0161", "consent_source": "in_person", "program": "ahsct"}
 
 

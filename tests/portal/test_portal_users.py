@@ -81,10 +81,13 @@ def test_invitation_errors_are_4xx_with_a_clear_message(db, portal_client, porta
     duplicate = admin.post("/portal/users", {"email": "taken@example.org", "role": "nurse"})
     bad_role = admin.post("/portal/users", {"email": "x@example.org", "role": "owner"})
     bad_email = admin.post("/portal/users", {"email": "not-an-email", "role": "nurse"})
+    # The same mailbox spelled with a trailing dot is not a second address.
+    dotted = admin.post("/portal/users", {"email": "taken@example.org.", "role": "nurse"})
 
     assert duplicate.status_code == 409 and "cannot be invited" in duplicate.text
     assert bad_role.status_code == 422 and "role must be one of" in bad_role.text
     assert bad_email.status_code == 422 and "valid email" in bad_email.text
+    assert dotted.status_code == 422 and "valid email" in dotted.text
     assert _user(db, "x@example.org") is None
 
 

@@ -9,7 +9,6 @@ Helpers flush; the route or command that calls them commits.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +30,7 @@ from lupus_sms.content.models import (
 from lupus_sms.content.snapshot import ContentError, save_check_problems
 from lupus_sms.content.store import draft_versions, live_texts, parse_texts
 from lupus_sms.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
+from lupus_sms.core.text_input import CONTROL_CHARACTERS
 
 ALWAYS_REVIEWED = frozenset({"document:safety", "es/document:safety"})  # in every language
 DOCUMENT_PREFIX = "document:"  # English documents; "es/document:..." hold only their words
@@ -82,12 +82,9 @@ def history(db: Session, *, key: str) -> list[ContentVersion]:
     return list(db.scalars(query.order_by(ContentVersion.number.desc())))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _holds_control_character(body: str) -> bool:
     """Raw, or escaped inside YAML ("\\0", "\\x07"): either way a patient's phone gets it."""
-    if _CONTROL.search(body):
+    if CONTROL_CHARACTERS.search(body):
         return True
     try:
         data = yaml.safe_load(body)
@@ -96,7 +93,7 @@ def _holds_control_character(body: str) -> bool:
     stack = [data]
     while stack:
         item = stack.pop()
-        if isinstance(item, str) and _CONTROL.search(item):
+        if isinstance(item, str) and CONTROL_CHARACTERS.search(item):
             return True
         if isinstance(item, dict):
             stack.extend(item.keys())

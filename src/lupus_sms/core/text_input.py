@@ -27,7 +27,11 @@ from starlette.datastructures import FormData
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.errors import ValidationFailed
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls and DEL; and the line separators and bidirectional overrides that make a name
+# display as something else (U+2028/9, U+202A-E, U+2066-9).
+CONTROL_CHARACTERS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def refuse_in_text(value: str, *, field: str) -> None:

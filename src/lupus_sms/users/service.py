@@ -38,7 +38,10 @@ def can(user: User, permission: str) -> bool:
 def normalise_email(email: str) -> str:
     """The address trimmed and lower-cased; ValidationFailed when it cannot be one."""
     email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254 or " " in email:
+    local, _, domain = email.rpartition("@")
+    labels = domain.split(".")
+    # "a@example.org." would be a second account for the same mailbox: one spelling only.
+    if not local or len(labels) < 2 or "" in labels or len(email) > 254 or " " in email:
         raise ValidationFailed("enter a valid email address", field="email")
     return email
 
