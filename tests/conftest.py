@@ -5,6 +5,8 @@ The database comes from TEST_DATABASE_URL (default: a SQLite file in a temporary
 On PostgreSQL the URL's database is emptied and migrated at the start of the run, so point it
 at a database used only for tests, e.g.
 TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+When the suite runs in parallel (pytest-xdist), each worker uses a database of its own next to
+that one (`test_gw0`, `test_gw1`, ...), created on first use and emptied at each run.
 """
 
 from __future__ import annotations
@@ -104,12 +106,30 @@ def database_url(tmp_path_factory) -> str:
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
     url = config_module.normalise_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = _worker_database(url, worker)
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return url
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    """The parallel worker's own database beside TEST_DATABASE_URL's, created if missing."""
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
