@@ -65,3 +65,53 @@ def test_admin_and_portal_do_not_import_each_other() -> None:
             if module == forbidden or module.startswith(f"{forbidden}."):
                 crossings.append(f"{path} imports {module}")
     assert not crossings, "\n".join(sorted(crossings))
+
+
+# Modules of the consoles that only translate HTTP: each change is a use case of its domain,
+# which commits it with its audit entry (or rolls both back and raises the refusal).
+HTTP_ONLY = ("portal/dependencies.py",)
+
+
+def _translates_http_only(path: str) -> bool:
+    parts = Path(path).parts
+    if parts[0] not in SEPARATE_CONSOLES:
+        return False
+    return Path(path).name.startswith("routes_") or path in HTTP_ONLY
+
+
+def test_console_routes_leave_transactions_to_the_use_cases() -> None:
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = str(path.relative_to(SOURCE))
+        if not _translates_http_only(relative):
+            continue
+        text = path.read_text()
+        found += [f"{relative}: {call}" for call in (".commit(", ".rollback(") if call in text]
+    assert not found, "\n".join(found)
+
+
+# Route modules are named for what they serve (docs/ARCHITECTURE.md, "Naming"): `routes_*.py`
+# in a console, `router.py` in a domain for its part of the clinic API. Twilio's webhooks keep
+# the names Twilio gives them, and the one-module surfaces at the top are modules of their own.
+NAMED_FOR_TWILIO_OR_TOP = {
+    "messaging/inbound_webhook.py",
+    "messaging/status_callback.py",
+    "home.py",
+    "health.py",
+    "metrics.py",
+}
+
+
+def test_route_modules_follow_one_naming_scheme() -> None:
+    misnamed = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = path.relative_to(SOURCE)
+        if "APIRouter(" not in path.read_text() or str(relative) in NAMED_FOR_TWILIO_OR_TOP:
+            continue
+        in_console = relative.parts[0] in SEPARATE_CONSOLES
+        expected = (
+            relative.name.startswith("routes_") if in_console else relative.name == "router.py"
+        )
+        if not expected or len(relative.parts) != 2:
+            misnamed.append(str(relative))
+    assert not misnamed, f"route modules outside the naming scheme: {misnamed}"

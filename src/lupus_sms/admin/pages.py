@@ -8,10 +8,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from lupus_sms.admin.auth import COOKIES
-from lupus_sms.console.pages import console_templates
+from lupus_sms.console.pages import Console, console_templates
 from lupus_sms.users.service import can
 
-templates = console_templates(Path(__file__).parent / "templates")
+templates = console_templates(Path(__file__).parent / "templates", Console("/admin", "Sign in"))
 templates.env.globals["can"] = can
 
 

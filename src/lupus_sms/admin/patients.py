@@ -1,6 +1,6 @@
 """Owner-only reads that identify patients. Each one is a use case that commits its audit
-entry before the page is rendered, so no identifying page is ever shown without a trace of
-who looked."""
+entry (`record_view`) before the page is rendered, so no identifying page is ever shown
+without a trace of who looked."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from lupus_sms.audit.service import Actor, record
+from lupus_sms.audit.service import Actor, record_view
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.clinics.service import get_clinic
 from lupus_sms.console.patient_list import PatientPage, list_page
@@ -34,9 +34,8 @@ def clinic_patients(
     clinic = get_clinic(db, clinic_id=clinic_id)
     page = list_page(db, clinic_id=clinic.id, search=search, status=status, after=after)
     detail = f"search: {search[:80]}" if search else None
-    record(db, actor=actor, action="patient.list", now=now, target=f"clinic:{clinic.id}",
-           detail=detail)  # fmt: skip
-    db.commit()
+    record_view(db, actor=actor, action="patient.list", now=now, target=f"clinic:{clinic.id}",
+                detail=detail)  # fmt: skip
     return clinic, page
 
 
@@ -49,13 +48,6 @@ def conversation(
     clinic = get_clinic(db, clinic_id=patient.clinic_id)
     query = messages_query(patient, clinic).order_by(Message.created_at, Message.id)
     messages = list(db.scalars(query.limit(MAX_MESSAGES)))
-    record(
-        db,
-        actor=actor,
-        action="patient.view",
-        now=now,
-        target=f"patient:{patient.id}",
-        detail=f"conversation, clinic:{clinic.id}",
-    )
-    db.commit()
+    record_view(db, actor=actor, action="patient.view", now=now, target=f"patient:{patient.id}",
+                detail=f"conversation, clinic:{clinic.id}")  # fmt: skip
     return clinic, patient, messages

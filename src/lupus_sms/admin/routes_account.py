@@ -4,6 +4,7 @@ before any other page opens."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -11,7 +12,6 @@ from fastapi import APIRouter, Form, Request
 from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, CsrfToken
 from lupus_sms.admin.pages import render
 from lupus_sms.console import signin as console_signin
-from lupus_sms.console.pages import redirect
 from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 
@@ -46,14 +46,10 @@ async def password(
         new=password,
         confirm=confirm,
     )
-    if outcome.session_token is None:
-        page = render(request, "account.html", outcome.status_code, error=outcome.message)
-        if outcome.retry_after:
-            page.headers["Retry-After"] = str(outcome.retry_after)
-        return page
-    response = redirect("/admin/account?done=1")
-    COOKIES.start(response, settings, outcome.session_token)
-    return response
+    page = partial(render, request, "account.html")
+    return console_signin.answer(
+        outcome, settings, COOKIES, page=page, done="/admin/account?done=1"
+    )
 
 
 @router.post("/sign-out-everywhere", dependencies=[Csrf])
@@ -63,6 +59,4 @@ def sign_out_everywhere(
     console_signin.sign_out_everywhere(
         db, user=user, now=clock.now(), audit_action="user.signed_out_everywhere"
     )
-    response = redirect("/admin/login")
-    COOKIES.clear(response, settings)
-    return response
+    return console_signin.signed_out(settings, COOKIES, login="/admin/login")

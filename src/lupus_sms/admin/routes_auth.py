@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
 from lupus_sms.admin.auth import COOKIES, AccountUser, Csrf, CsrfToken
 from lupus_sms.admin.pages import render
-from lupus_sms.audit.service import Actor, record
 from lupus_sms.console import signin as console_signin
 from lupus_sms.console.pages import redirect
 from lupus_sms.console.signin import PasswordSlot
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep, SignInSession
 from lupus_sms.core.errors import LupusSmsError
+from lupus_sms.users import changes as account_changes
 from lupus_sms.users import service as users
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -48,24 +49,14 @@ async def login(
         password=password,
         audit_action="user.login",
     )
-    if outcome.session_token is None:
-        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
-        page = render(
-            request, "login.html", outcome.status_code, error=outcome.message, email=email
-        )
-        page.headers.update(headers or {})
-        return page
-    response = redirect("/admin/dashboard")
-    COOKIES.start(response, settings, outcome.session_token)
-    return response
+    page = partial(render, request, "login.html", email=email)
+    return console_signin.answer(outcome, settings, COOKIES, page=page, done="/admin/dashboard")
 
 
 @router.post("/logout", dependencies=[Csrf])
 def logout(request: Request, user: AccountUser, db: DbSession, settings: SettingsDep) -> object:
     console_signin.sign_out(db, token=COOKIES.session_token(request))
-    response = redirect("/admin/login")
-    COOKIES.clear(response, settings)
-    return response
+    return console_signin.signed_out(settings, COOKIES, login="/admin/login")
 
 
 @router.get("/reset/{token}")
@@ -89,19 +80,11 @@ def reset(
     confirm: Annotated[str, Form(max_length=256)] = "",
 ) -> object:
     try:
-        if password != confirm:
-            raise users.ValidationFailed("the two passwords differ")
-        user = users.reset_password(db, token=token, password=password, now=clock.now())
+        account_changes.reset_password(
+            db, token=token, password=password, confirm=confirm, now=clock.now()
+        )
     except LupusSmsError as exc:
         return render(request, "reset.html", 422, token=token, error=exc.message)
-    record(
-        db,
-        actor=Actor(user.email, user.id),
-        action="user.password_reset",
-        now=clock.now(),
-        target=f"user:{user.id}",
-    )
-    db.commit()
     return render(
         request,
         "message.html",

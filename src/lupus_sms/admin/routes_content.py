@@ -12,17 +12,17 @@ from starlette.concurrency import run_in_threadpool
 from lupus_sms.admin import editor
 from lupus_sms.admin.auth import Csrf, CsrfToken, actor_for, require
 from lupus_sms.admin.pages import not_done, render
-from lupus_sms.admin.service import LANGUAGES, content_overview, ensure_content, pending_drafts
+from lupus_sms.admin.service import LANGUAGES, content_overview, pending_drafts
 from lupus_sms.console.pages import redirect
+from lupus_sms.content import changes as content_changes
 from lupus_sms.content import protocol, versions
 from lupus_sms.content.limits import limit
-from lupus_sms.content.service import get_content, reset_content_cache
+from lupus_sms.content.service import get_content
 from lupus_sms.content.snapshot import MESSAGE_PLACEHOLDERS
 from lupus_sms.content.store import draft_versions, live_versions, split_key
 from lupus_sms.content.translation import SPANISH, TRANSLATED_LANGUAGES
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
-from lupus_sms.core.request_scope import after_commit
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 
@@ -42,7 +42,7 @@ def content_list(
     clock: ClockDep,
     csrf: CsrfToken,
 ) -> object:
-    ensure_content(db, content_dir=settings.content_dir, now=clock.now())
+    content_changes.ensure_seeded(db, content_dir=settings.content_dir, now=clock.now())
     return render(
         request,
         "content_list.html",
@@ -64,7 +64,7 @@ def edit_form(
     clock: ClockDep,
     csrf: CsrfToken,
 ) -> object:
-    ensure_content(db, content_dir=settings.content_dir, now=clock.now())
+    content_changes.ensure_seeded(db, content_dir=settings.content_dir, now=clock.now())
     current = draft_versions(db).get(key) or live_versions(db).get(key)
     language, base = split_key(key)
     creatable = base.startswith("topic:") or language in TRANSLATED_LANGUAGES
@@ -126,7 +126,7 @@ async def save(
     try:
         body = _body_from_form(key, form)
         version = await run_in_threadpool(
-            versions.save,
+            content_changes.save_version,
             db,
             key=key,
             body=body,
@@ -138,9 +138,6 @@ async def save(
     except LupusSmsError as exc:
         note = str(form.get("note", ""))[:200]
         return _resubmitted(request, key, form, settings, error=exc.message, note=note)
-    db.commit()
-    # This process once the request's commit is done; the others within content_refresh_seconds.
-    after_commit(db, reset_content_cache)
     state = "saved as a draft for review" if version.status == "draft" else "live now"
     return redirect(f"/admin/content/history/{key}?saved={version.number}&state={state}")
 
@@ -177,26 +174,12 @@ def review(
 ) -> object:
     reviewer = versions.Reviewer(actor_for(user), users.can(user, "content.review"))
     try:
-        key = versions.key_of(db, version_id=version_id)
-        if action == "approve":
-            versions.approve(db, version_id=version_id, reviewer=reviewer, now=clock.now())
-        elif action == "reject":
-            versions.reject(db, version_id=version_id, reviewer=reviewer, now=clock.now())
-        elif action == "restore":
-            versions.restore(
-                db,
-                version_id=version_id,
-                actor=actor_for(user),
-                now=clock.now(),
-                review_required=settings.content_review_required,
-            )
-        else:
-            raise ValidationFailed("unknown action")
+        key = content_changes.review_version(
+            db, version_id=version_id, action=action, reviewer=reviewer, now=clock.now(),
+            review_required=settings.content_review_required,
+        )  # fmt: skip
     except LupusSmsError as exc:
-        db.rollback()
         return not_done(request, exc, back_to="/admin/content")
-    db.commit()
-    after_commit(db, reset_content_cache)
     return redirect(f"/admin/content/history/{key}?state={action}d")
 
 

@@ -12,6 +12,7 @@ from lupus_sms.admin.pages import not_done, render
 from lupus_sms.admin.service import list_clinics
 from lupus_sms.admin.simulator import LANGUAGES, simulate
 from lupus_sms.audit import service as audit
+from lupus_sms.audit.service import Trail
 from lupus_sms.clinics import changes as clinic_changes
 from lupus_sms.clinics import service as clinics
 from lupus_sms.console.cookies import PORTAL_COOKIES
@@ -19,6 +20,7 @@ from lupus_sms.console.pages import redirect
 from lupus_sms.console.portal_opening import open_portal
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
+from lupus_sms.users import changes as account_changes
 from lupus_sms.users import service as users
 from lupus_sms.users import throttle
 from lupus_sms.users.models import ROLES, User
@@ -131,20 +133,11 @@ def user_create(
     role: Annotated[str, Form(max_length=16)] = "editor",
 ) -> object:
     try:
-        created = users.create(db, email=email, password=None, role=role)
-        token = users.issue_reset_token(db, user=created, now=clock.now())
+        created, token = account_changes.create_user(
+            db, email=email, role=role, trail=Trail(actor_for(user)), now=clock.now()
+        )
     except LupusSmsError as exc:
-        db.rollback()
         return _users_page(request, db, clock.now(), 422, error=exc.message)
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action="user.create",
-        now=clock.now(),
-        target=f"user:{created.id}",
-        detail=f"{created.email} as {role}",
-    )
-    db.commit()
     return _show_link(request, settings, created, token)
 
 
@@ -160,37 +153,13 @@ def user_action(
     role: Annotated[str, Form(max_length=16)] = "",
 ) -> object:
     try:
-        target = users.get(db, user_id=user_id)
-        token = _apply(db, target, action, role, clock.now())
+        target, token = account_changes.change_user(
+            db, user_id=user_id, action=action, role=role, trail=Trail(actor_for(user)),
+            now=clock.now(),
+        )  # fmt: skip
     except LupusSmsError as exc:
-        db.rollback()
         return not_done(request, exc, back_to="/admin/users")
-    audit.record(
-        db,
-        actor=actor_for(user),
-        action=f"user.{action}",
-        now=clock.now(),
-        target=f"user:{target.id}",
-        detail=role or None,
-    )
-    db.commit()
     return _show_link(request, settings, target, token) if token else redirect("/admin/users")
-
-
-def _apply(db, target: User, action: str, role: str, now) -> str | None:
-    if action == "deactivate":
-        users.set_active(db, user=target, active=False)
-    elif action == "activate":
-        users.set_active(db, user=target, active=True)
-    elif action == "role":
-        users.set_role(db, user=target, role=role)
-    elif action == "reset":
-        return users.issue_reset_token(db, user=target, now=now)
-    elif action == "unlock":
-        throttle.unlock_account(db, email=target.email)
-    else:
-        raise users.NotFoundError("unknown action")
-    return None
 
 
 def _show_link(request, settings, target: User, token: str) -> object:

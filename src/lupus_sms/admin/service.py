@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import ApiKey, Clinic
 from lupus_sms.content.models import ContentItem, ContentVersion
-from lupus_sms.content.store import draft_versions, live_versions, seed_if_empty, split_key
-
-
-def ensure_content(db: Session, *, content_dir: Path, now: datetime) -> None:
-    """The first visit to the editor puts the shipped content in the database, live."""
-    if seed_if_empty(db, content_dir=content_dir, now=now):
-        db.commit()
-
+from lupus_sms.content.store import draft_versions, live_versions, split_key
 
 # Documents by what they hold, as content editors call them.
 DOCUMENT_TITLES = {

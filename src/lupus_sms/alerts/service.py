@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.alerts import documents
 from lupus_sms.alerts.models import Alert, AlertNotification
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.snapshot import ContentSnapshot
 from lupus_sms.core.errors import ConflictError, NotFoundError
@@ -248,23 +249,34 @@ def get_alert(db: Session, *, clinic_id: int, alert_id: int) -> Alert:
 
 
 def acknowledge(
-    db: Session, *, clinic_id: int, alert_id: int, by: str, note: str | None, now: datetime
+    db: Session,
+    *,
+    clinic_id: int,
+    alert_id: int,
+    by: str,
+    note: str | None,
+    now: datetime,
+    trail: Trail | None = None,
 ) -> Alert:
-    """A person has seen it: stop re-notifying and stop pending webhook retries."""
-    alert = get_alert(db, clinic_id=clinic_id, alert_id=alert_id)
-    if alert.status == "acknowledged":
-        raise ConflictError(f"alert {alert_id} was already acknowledged by {alert.acknowledged_by}")
-    alert.status = "acknowledged"
-    alert.acknowledged_at = now
-    alert.acknowledged_by = by
-    alert.acknowledge_note = note
-    alert.next_notify_at = None
-    alert.updated_at = now
-    for notification in db.scalars(
-        select(AlertNotification).where(
-            AlertNotification.alert_id == alert.id, AlertNotification.status == "pending"
-        )
-    ):
-        notification.status = "cancelled"
-    db.commit()
+    """A person has seen it: stop re-notifying and stop pending webhook retries. One use case
+    for the API and the portal (whose trail audits `alert.acknowledge` with it)."""
+    with one_transaction(db):
+        alert = get_alert(db, clinic_id=clinic_id, alert_id=alert_id)
+        if alert.status == "acknowledged":
+            raise ConflictError(
+                f"alert {alert_id} was already acknowledged by {alert.acknowledged_by}"
+            )
+        alert.status = "acknowledged"
+        alert.acknowledged_at = now
+        alert.acknowledged_by = by
+        alert.acknowledge_note = note
+        alert.next_notify_at = None
+        alert.updated_at = now
+        for notification in db.scalars(
+            select(AlertNotification).where(
+                AlertNotification.alert_id == alert.id, AlertNotification.status == "pending"
+            )
+        ):
+            notification.status = "cancelled"
+        record_on(db, trail, action="alert.acknowledge", now=now, target=f"alert:{alert.id}")
     return alert

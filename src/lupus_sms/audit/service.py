@@ -1,7 +1,9 @@
-"""Write and read the audit log. Helpers flush; the caller commits."""
+"""Write and read the audit log. Helpers flush; the use case commits (`one_transaction`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +22,44 @@ class Actor:
 
 
 CLI_ACTOR = Actor("cli")
+
+
+@dataclass(frozen=True)
+class Trail:
+    """How a console writes the changes it makes: who acts, the console's prefix for the
+    action names ("portal."), and the detail each of its entries carries (the clinic).
+    Use cases shared with the API take `trail=None` there: the API writes no entry."""
+
+    actor: Actor
+    prefix: str = ""
+    detail: str | None = None
+
+
+@contextmanager
+def one_transaction(db: Session) -> Iterator[None]:
+    """The body of a use case: its change and its audit entry are committed together, or on
+    any error (a refusal, a failed audit write) both are rolled back and the error raised."""
+    try:
+        yield
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def record_on(
+    db: Session,
+    trail: Trail | None,
+    *,
+    action: str,
+    now: datetime,
+    target: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Add the console's entry for `action` (nothing without a trail: the API's calls)."""
+    if trail is not None:
+        record(db, actor=trail.actor, action=trail.prefix + action, now=now, target=target,
+               detail=trail.detail if detail is None else detail)  # fmt: skip
 
 
 def record(
@@ -43,6 +83,21 @@ def record(
     db.add(entry)
     db.flush()
     return entry
+
+
+def record_view(
+    db: Session,
+    *,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    target: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """The use case of a page or file that shows what must leave a trace (a patient's page,
+    an export): the entry is committed before anything is shown."""
+    with one_transaction(db):
+        record(db, actor=actor, action=action, now=now, target=target, detail=detail)
 
 
 def get_all(

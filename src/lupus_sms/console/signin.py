@@ -4,13 +4,13 @@ A route that checks a password first takes one of the app's password slots (`Pas
 core/work_slots.py): a few checks at a time per process. Beyond that the request is answered
 429 with Retry-After at once, before its form is even read, so a flood costs the service
 almost nothing. The check itself runs in a thread of low CPU priority, through
-users/signin.py, which holds no database connection while hashing. The routes turn an
-`Outcome` into a page.
+users/signin.py, which holds no database connection while hashing. Both consoles turn an
+`Outcome` into their answer with `answer` (and end a session with `signed_out`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, FastAPI, Request
@@ -18,6 +18,7 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor, record
+from lupus_sms.console.pages import redirect
 from lupus_sms.core.client_address import client_address
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
@@ -65,6 +66,34 @@ PasswordSlot = Depends(password_slot)
 async def answer_busy(request: Request, exc: Busy) -> Response:
     """The cheap answer to a sign-in beyond the slots: no template, no form read."""
     return PlainTextResponse(BUSY, 429, headers={"Retry-After": str(exc.retry_after)})
+
+
+def answer(
+    outcome: Outcome,
+    settings: Settings,
+    cookies: CookieSession,
+    *,
+    page: Callable[..., Response],
+    done: str,
+) -> Response:
+    """The HTTP answer to a sign-in or a password change: the form's page again when refused,
+    `page(status, error=reason)` (with Retry-After while slowed down), else on to `done` with
+    the new session's cookie."""
+    if outcome.session_token is None:
+        response = page(outcome.status_code, error=outcome.message)
+        if outcome.retry_after:
+            response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
+    response = redirect(done)
+    cookies.start(response, settings, outcome.session_token)
+    return response
+
+
+def signed_out(settings: Settings, cookies: CookieSession, *, login: str) -> Response:
+    """On to the sign-in page `login`, the session's cookie cleared."""
+    response = redirect(login)
+    cookies.clear(response, settings)
+    return response
 
 
 async def sign_in(

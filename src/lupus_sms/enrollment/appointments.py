@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
@@ -37,53 +38,76 @@ def list_query(*, patient_id: int) -> Select:
     return select(Anchor).where(Anchor.patient_id == patient_id, Anchor.category == CATEGORY)
 
 
-def create_appointment(db: Session, patient: Patient, *, data: AppointmentCreate, now: datetime):
-    _check_patient(patient)
-    anchor = Anchor(
-        patient_id=patient.id,
-        category=CATEGORY,
-        kind=data.kind,
-        at=_future_utc(data.starts_at, patient, now),
-        location=data.location or None,
-        status="scheduled",
-        created_at=now,
-    )
-    db.add(anchor)
-    db.flush()
-    replan(db, patient_id=patient.id, now=now)
-    db.commit()
+def create_appointment(
+    db: Session,
+    patient: Patient,
+    *,
+    data: AppointmentCreate,
+    now: datetime,
+    trail: Trail | None = None,
+) -> Anchor:
+    """Book an appointment and plan its reminders: one use case for the API and the portal
+    (which passes its trail: `appointment.add` is audited in the same transaction)."""
+    with one_transaction(db):
+        _check_patient(patient)
+        anchor = Anchor(
+            patient_id=patient.id,
+            category=CATEGORY,
+            kind=data.kind,
+            at=_future_utc(data.starts_at, patient, now),
+            location=data.location or None,
+            status="scheduled",
+            created_at=now,
+        )
+        db.add(anchor)
+        db.flush()
+        replan(db, patient_id=patient.id, now=now)
+        record_on(db, trail, action="appointment.add", now=now, target=f"patient:{patient.id}")
     return anchor
 
 
 def update_appointment(
-    db: Session, patient: Patient, anchor: Anchor, *, data: AppointmentUpdate, now: datetime
+    db: Session,
+    patient: Patient,
+    anchor: Anchor,
+    *,
+    data: AppointmentUpdate,
+    now: datetime,
+    trail: Trail | None = None,
 ) -> Anchor:
-    if anchor.status == "cancelled":
-        raise ConflictError("this appointment was cancelled; create a new one")
-    changes = data.model_dump(exclude_unset=True)
-    if changes.get("starts_at") is not None:
-        new_at = _future_utc(changes["starts_at"], patient, now)
-        if new_at != anchor.at:
-            anchor.at, anchor.revision = new_at, anchor.revision + 1
-    if changes.get("kind") is not None:
-        anchor.kind = changes["kind"]
-    if "location" in changes:
-        anchor.location = changes["location"] or None
-    anchor.updated_at = now
-    db.flush()
-    replan(db, patient_id=patient.id, now=now)
-    db.commit()
-    return anchor
-
-
-def cancel_appointment(db: Session, patient: Patient, anchor: Anchor, *, now: datetime) -> None:
-    """Cancelling twice is harmless: the second call changes nothing."""
-    if anchor.status != "cancelled":
-        anchor.status, anchor.revision = "cancelled", anchor.revision + 1
+    """Reschedule (or change the kind or place); the reminders follow. Audited as
+    `appointment.move` on a console's trail."""
+    with one_transaction(db):
+        if anchor.status == "cancelled":
+            raise ConflictError("this appointment was cancelled; create a new one")
+        changes = data.model_dump(exclude_unset=True)
+        if changes.get("starts_at") is not None:
+            new_at = _future_utc(changes["starts_at"], patient, now)
+            if new_at != anchor.at:
+                anchor.at, anchor.revision = new_at, anchor.revision + 1
+        if changes.get("kind") is not None:
+            anchor.kind = changes["kind"]
+        if "location" in changes:
+            anchor.location = changes["location"] or None
         anchor.updated_at = now
         db.flush()
         replan(db, patient_id=patient.id, now=now)
-    db.commit()
+        record_on(db, trail, action="appointment.move", now=now, target=f"appointment:{anchor.id}")
+    return anchor
+
+
+def cancel_appointment(
+    db: Session, patient: Patient, anchor: Anchor, *, now: datetime, trail: Trail | None = None
+) -> None:
+    """Cancelling twice is harmless: the second call changes nothing (but is audited)."""
+    with one_transaction(db):
+        if anchor.status != "cancelled":
+            anchor.status, anchor.revision = "cancelled", anchor.revision + 1
+            anchor.updated_at = now
+            db.flush()
+            replan(db, patient_id=patient.id, now=now)
+        record_on(db, trail, action="appointment.cancel", now=now,
+                  target=f"appointment:{anchor.id}")  # fmt: skip
 
 
 def preview_move(

@@ -26,6 +26,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.errors import ConflictError, LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import phone_hash
@@ -61,28 +62,37 @@ class _Row:
 
 
 def import_csv(
-    db: Session, *, clinic: Clinic, text: str, now: datetime, progress: Progress | None = None
+    db: Session,
+    *,
+    clinic: Clinic,
+    text: str,
+    now: datetime,
+    progress: Progress | None = None,
+    trail: Trail | None = None,
 ) -> ImportResultOut:
-    """The use case: validate, apply, commit once."""
+    """The use case: validate, apply, commit once (with the portal's `patient.import` entry
+    when given its trail)."""
     refuse_in_text(text, field="file")  # a NUL could not even be stored (core/text_input.py)
     rows, results = _validate_rows(_read_rows(text), clinic)
     numbers = _phone_numbers(db, [row.e164 for row in rows])
     existing = _existing_patients(db, clinic, [number.id for number in numbers.values()])
     try:
-        for start in range(0, len(rows), WRITE_CHUNK):
-            chunk = rows[start : start + WRITE_CHUNK]
-            results += _apply_chunk(db, clinic, chunk, numbers, existing, now)
-            db.flush()
-            if progress:
-                progress(len(chunk))
-        db.commit()
+        with one_transaction(db):
+            for start in range(0, len(rows), WRITE_CHUNK):
+                chunk = rows[start : start + WRITE_CHUNK]
+                results += _apply_chunk(db, clinic, chunk, numbers, existing, now)
+                db.flush()
+                if progress:
+                    progress(len(chunk))
+            results.sort(key=lambda result: result.line)
+            summary = _summary(results)
+            record_on(db, trail, action="patient.import", now=now, target=f"clinic:{clinic.id}",
+                      detail=_counts(summary))  # fmt: skip
     except IntegrityError:
-        db.rollback()
         raise ConflictError(
             "these patients changed while the file was imported; upload it again"
         ) from None
-    results.sort(key=lambda result: result.line)
-    return _summary(results)
+    return summary
 
 
 def _read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -325,6 +335,10 @@ def _update(db, row: _Row, patient: Patient, now) -> ImportRowOut:
         return _error(row.line, exc.message)
     result = "updated" if changed else "unchanged"
     return ImportRowOut(line=row.line, result=result, patient_id=patient.id, status=patient.status)
+
+
+def _counts(summary: ImportResultOut) -> str:
+    return f"{summary.created} created, {summary.updated} updated, {summary.failed} failed"
 
 
 def _summary(results: list[ImportRowOut]) -> ImportResultOut:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.errors import NotFoundError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
@@ -66,10 +67,16 @@ def normalise_patient_phone(raw: str, clinic: Clinic) -> str:
     return normalise_phone(raw, clinic.country or "US", require_mobile=True)
 
 
-def enroll_patient(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime):
-    """Enrol (or find) the patient and send the invitation; the use case commits."""
-    result = enroll_one(db, clinic=clinic, data=data, now=now)
-    db.commit()
+def enroll_patient(
+    db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime, trail: Trail | None = None
+) -> EnrolResult:
+    """Enrol (or find) the patient and send the invitation; the use case commits, with the
+    console's audit entry (`patient.enrolled` or `patient.existing`) when given a trail."""
+    with one_transaction(db):
+        result = enroll_one(db, clinic=clinic, data=data, now=now)
+        done = "enrolled" if result.created else "existing"
+        record_on(db, trail, action=f"patient.{done}", now=now,
+                  target=f"patient:{result.patient.id}")  # fmt: skip
     return result
 
 
@@ -137,11 +144,20 @@ def set_language(db: Session, patient: Patient, language: str | None) -> None:
     patient.language = number.language or language or "en"
 
 
-def update_patient(db: Session, patient: Patient, *, data: PatientUpdate, now: datetime):
-    """Apply a PATCH and commit it (the API's use case)."""
-    changes = data.model_dump(exclude_unset=True)
-    apply_changes(db, patient, changes, now=now)
-    db.commit()
+def update_patient(
+    db: Session,
+    patient: Patient,
+    *,
+    data: PatientUpdate,
+    now: datetime,
+    trail: Trail | None = None,
+    action: str = "patient.update",
+) -> Patient:
+    """Apply a PATCH and commit it (the API's use case; the portal's pause and resume, audited
+    as `action` on its trail)."""
+    with one_transaction(db):
+        apply_changes(db, patient, data.model_dump(exclude_unset=True), now=now)
+        record_on(db, trail, action=action, now=now, target=f"patient:{patient.id}")
     return patient
 
 
@@ -246,20 +262,23 @@ def _local_midnight(day: date | None, timezone: str) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
-def unenroll(db: Session, patient: Patient, *, erase: bool, now: datetime) -> None:
+def unenroll(
+    db: Session, patient: Patient, *, erase: bool, now: datetime, trail: Trail | None = None
+) -> None:
     """No further messages; with `erase`, personal data goes too (counts and STOP stay)."""
-    if patient.status != "unenrolled":
-        patient.status = "unenrolled"
-        patient.paused_until = None
-        consent.record_event(db, patient, kind="unenrolled", source="api", now=now)
-    patient.updated_at = now
-    db.flush()
-    replan(db, patient_id=patient.id, now=now)
-    if erase:
-        from lupus_sms.enrollment.erasure import erase_patient
+    with one_transaction(db):
+        if patient.status != "unenrolled":
+            patient.status = "unenrolled"
+            patient.paused_until = None
+            consent.record_event(db, patient, kind="unenrolled", source="api", now=now)
+        patient.updated_at = now
+        db.flush()
+        replan(db, patient_id=patient.id, now=now)
+        if erase:
+            from lupus_sms.enrollment.erasure import erase_patient
 
-        erase_patient(db, patient, now=now)
-    db.commit()
+            erase_patient(db, patient, now=now)
+        record_on(db, trail, action="patient.unenroll", now=now, target=f"patient:{patient.id}")
 
 
 def messages_query(patient: Patient, clinic: Clinic) -> Select:

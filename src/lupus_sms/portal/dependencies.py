@@ -12,7 +12,6 @@ from fastapi import Depends
 from fastapi.requests import Request
 from fastapi.responses import HTMLResponse
 
-from lupus_sms.audit.service import record
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError
@@ -54,13 +53,3 @@ ManagedPatient = Annotated[Patient, Depends(managed_patient)]
 def refused(request: Request, error: LupusSmsError, *, back_to: str) -> HTMLResponse:
     """The page for a change the services refused: their reason, and the way back."""
     return message_page(request, "Not done", error.message, error.status_code, link=back_to)
-
-
-def audited(db, portal: PortalContext, *, action: str, target: str, now) -> None:
-    """Every change made in the portal is in the audit log under the person who made it
-    (a service admin's marked as such). The service's commit inside a request is provisional
-    (core/request_scope.py): the change and this entry are committed together, at the end
-    of the request, or neither is."""
-    record(db, actor=portal.actor, action=action, now=now, target=target,
-           detail=f"clinic:{portal.clinic.id}")  # fmt: skip
-    db.commit()

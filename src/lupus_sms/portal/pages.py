@@ -8,10 +8,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from lupus_sms.alerts.service import count_open
-from lupus_sms.console.pages import console_templates
+from lupus_sms.console.pages import Console, console_templates
 from lupus_sms.portal.auth import COOKIES, PortalContext
 
-templates = console_templates(Path(__file__).parent / "templates")
+CONSOLE = Console(
+    "/portal",
+    "Sign in to the clinic portal",
+    "No account yet, or forgot your password? Ask your clinic admin for a link.",
+)
+templates = console_templates(Path(__file__).parent / "templates", CONSOLE)
 
 
 def render(

@@ -16,7 +16,7 @@ from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError
 from lupus_sms.portal import alerts as inbox_views
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
-from lupus_sms.portal.dependencies import audited, check_id, refused
+from lupus_sms.portal.dependencies import check_id, refused
 from lupus_sms.portal.pages import render
 from lupus_sms.portal.timefmt import local_time
 
@@ -104,11 +104,10 @@ def acknowledge(
             by=portal.actor.label[:MAX_BY],
             note=note.strip() or None,
             now=clock.now(),
+            trail=portal.trail,
         )
     except NotFoundError:
         raise PortalPageError(404, "No such alert in this clinic.") from None
     except LupusSmsError as exc:
         return refused(request, exc, back_to="/portal/alerts")
-    audited(db, portal, action="portal.alert.acknowledge", target=f"alert:{alert_id}",
-            now=clock.now())  # fmt: skip
     return redirect("/portal/alerts?done=acknowledged")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from lupus_sms.audit.service import Actor, record
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.console import signin as console_signin
 from lupus_sms.console.pages import redirect
@@ -16,6 +16,7 @@ from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep, SignIn
 from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
 from lupus_sms.portal.auth import COOKIES, AccountPortal, Portal, PortalCsrf, PortalCsrfToken
 from lupus_sms.portal.pages import message_page, render
+from lupus_sms.users import changes as account_changes
 from lupus_sms.users import service as users
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -51,24 +52,14 @@ async def login(
         password=password,
         audit_action="portal.login",
     )
-    if outcome.session_token is None:
-        page = render(
-            request, "login.html", outcome.status_code, error=outcome.message, email=email
-        )
-        if outcome.retry_after:
-            page.headers["Retry-After"] = str(outcome.retry_after)
-        return page
-    response = redirect("/portal/patients")
-    COOKIES.start(response, settings, outcome.session_token)
-    return response
+    page = partial(render, request, "login.html", email=email)
+    return console_signin.answer(outcome, settings, COOKIES, page=page, done="/portal/patients")
 
 
 @router.post("/logout", dependencies=[PortalCsrf])
 def logout(request: Request, db: DbSession, settings: SettingsDep) -> object:
     console_signin.sign_out(db, token=COOKIES.session_token(request))
-    response = redirect("/portal/login")
-    COOKIES.clear(response, settings)
-    return response
+    return console_signin.signed_out(settings, COOKIES, login="/portal/login")
 
 
 @router.get("/account")
@@ -108,16 +99,10 @@ async def account_password(
         new=password,
         confirm=confirm,
     )
-    if outcome.session_token is None:
-        page = render(
-            request, "account.html", outcome.status_code, portal=portal, error=outcome.message
-        )
-        if outcome.retry_after:
-            page.headers["Retry-After"] = str(outcome.retry_after)
-        return page
-    response = redirect("/portal/account?done=1")
-    COOKIES.start(response, settings, outcome.session_token)
-    return response
+    page = partial(render, request, "account.html", portal=portal)
+    return console_signin.answer(
+        outcome, settings, COOKIES, page=page, done="/portal/account?done=1"
+    )
 
 
 @router.post("/account/sign-out-everywhere", dependencies=[PortalCsrf])
@@ -127,9 +112,7 @@ def sign_out_everywhere(
     console_signin.sign_out_everywhere(
         db, user=portal.user, now=clock.now(), audit_action="portal.signed_out_everywhere"
     )
-    response = redirect("/portal/login")
-    COOKIES.clear(response, settings)
-    return response
+    return console_signin.signed_out(settings, COOKIES, login="/portal/login")
 
 
 @router.get("/invite/{token}")
@@ -182,20 +165,18 @@ def _password_form(request: Request, db, clock: Clock, *, token: str, invitation
 
 
 def _set_password(request, db, clock: Clock, token, password, confirm, *, invitation: bool):
-    now = clock.now()
     try:
         user = _clinic_user_for_token(db, token, clock)
         if password != confirm:
             raise ValidationFailed("the two passwords differ", field="confirm")
-        users.change_password(db, user=user, password=password)
+        action = "portal.invitation_accepted" if invitation else "portal.password_reset"
+        account_changes.set_password(db, user=user, password=password, action=action,
+                                     now=clock.now())  # fmt: skip
     except LupusSmsError as exc:
         status = 404 if exc.status_code == 404 else 422
         return render(
             request, "set_password.html", status, token=token, invitation=invitation, error=exc
         )
-    action = "portal.invitation_accepted" if invitation else "portal.password_reset"
-    record(db, actor=Actor(user.email, user.id), action=action, now=now, target=f"user:{user.id}")
-    db.commit()
     message = "Your password is set. You can sign in now."
     return message_page(request, "Password set", message, link="/portal/login")
 

@@ -1,4 +1,4 @@
-"""The clinic's API keys (clinic_admin): the same service functions as `lupus-sms clinic key`."""
+"""The clinic's API keys (clinic_admin): the same use cases as the admin console."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from lupus_sms.audit.service import record
+from lupus_sms.clinics import changes as clinic_changes
 from lupus_sms.clinics import service as clinics
 from lupus_sms.console.pages import redirect
-from lupus_sms.core.clock import Clock
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
 from lupus_sms.portal.pages import render
@@ -32,11 +31,10 @@ def key_create(
     clock: ClockDep,
     label: Annotated[str, Form(max_length=80)] = "",
 ) -> object:
-    api_key, plaintext = clinics.create_api_key(
-        db, clinic_id=portal.clinic.id, label=label.strip() or None
-    )
-    _audit(db, portal, clock, "portal.api_key_created", api_key.prefix)
-    db.commit()
+    _, plaintext = clinic_changes.create_api_key(
+        db, actor=portal.actor, now=clock.now(), clinic_id=portal.clinic.id,
+        label=label.strip() or None, action="portal.api_key_created",
+    )  # fmt: skip
     return _page(request, db, portal, plaintext=plaintext)
 
 
@@ -58,9 +56,9 @@ def key_revoke(
     key = _owned_key(db, portal, prefix)
     if confirm != "yes":  # only the confirmation page's button revokes
         return render(request, "key_revoke.html", 422, key=key)
-    clinics.revoke_api_key(db, prefix=prefix, now=clock.now())
-    _audit(db, portal, clock, "portal.api_key_revoked", prefix)
-    db.commit()
+    clinic_changes.revoke_api_key(
+        db, actor=portal.actor, now=clock.now(), prefix=prefix, action="portal.api_key_revoked"
+    )
     return redirect("/portal/keys")
 
 
@@ -82,14 +80,3 @@ def _page(request: Request, db, portal: PortalContext, status_code: int = 200, *
         request, "keys.html", status_code, portal=portal, keys=keys,
         local_time=local_time, local_day=local_day, **context,
     )  # fmt: skip
-
-
-def _audit(db, portal: PortalContext, clock: Clock, action: str, prefix: str) -> None:
-    record(
-        db,
-        actor=portal.actor,
-        action=action,
-        now=clock.now(),
-        target=f"clinic:{portal.clinic.id}",
-        detail=prefix,
-    )

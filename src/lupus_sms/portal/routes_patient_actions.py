@@ -2,7 +2,8 @@
 
 Moving or cancelling an appointment or a milestone takes two steps: a GET shows which
 planned messages would move (the scheduling preview, which follows the planner's rules),
-and the POST from that page makes the change through the same service as the API.
+and the POST from that page makes the change through the same use case as the API, which
+commits it with its audit entry (the portal's trail).
 """
 
 from __future__ import annotations
@@ -23,12 +24,7 @@ from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Anchor
 from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate, PatientUpdate
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
-from lupus_sms.portal.dependencies import (
-    ManagedPatient,
-    audited,
-    check_id,
-    refused,
-)
+from lupus_sms.portal.dependencies import ManagedPatient, check_id, refused
 from lupus_sms.portal.pages import render
 from lupus_sms.portal.timefmt import local_time
 from lupus_sms.scheduling import service as scheduling
@@ -38,11 +34,13 @@ router = APIRouter()
 APPOINTMENT_KINDS = ("evaluation", "consultation", "procedure", "follow-up")
 
 
-def _done(request: Request, db, patient, clock, action: str, done: str, target: str = ""):
-    """Audit the change the service made, then back to the patient page."""
-    target = target or f"patient:{patient.id}"
-    audited(db, request.state.portal, action=f"portal.{action}", target=target, now=clock.now())
+def _done(patient, done: str):
+    """Back to the patient page, which says what was done."""
     return redirect(f"{_page(patient)}?done={done}")
+
+
+def _trail(request: Request):
+    return request.state.portal.trail
 
 
 def _page(patient) -> str:
@@ -60,19 +58,22 @@ def pause(
     try:
         paused_until = _local_day_start(until, patient.timezone) if until else None
         change = _validated(PatientUpdate, status="paused", paused_until=paused_until)
-        enrollment.update_patient(db, patient, data=change, now=clock.now())
+        enrollment.update_patient(db, patient, data=change, now=clock.now(),
+                                  trail=_trail(request), action="patient.pause")  # fmt: skip
     except LupusSmsError as exc:
         return refused(request, exc, back_to=_page(patient))
-    return _done(request, db, patient, clock, "patient.pause", "paused")
+    return _done(patient, "paused")
 
 
 @router.post("/{patient_id}/resume", dependencies=[PortalCsrf])
 def resume(request: Request, db: DbSession, patient: ManagedPatient, clock: ClockDep) -> object:
     try:
-        enrollment.update_patient(db, patient, data=PatientUpdate(status="active"), now=clock.now())
+        enrollment.update_patient(db, patient, data=PatientUpdate(status="active"),
+                                  now=clock.now(), trail=_trail(request),
+                                  action="patient.resume")  # fmt: skip
     except LupusSmsError as exc:
         return refused(request, exc, back_to=_page(patient))
-    return _done(request, db, patient, clock, "patient.resume", "resumed")
+    return _done(patient, "resumed")
 
 
 @router.get("/{patient_id}/unenroll")
@@ -91,8 +92,8 @@ def unenroll(
 ) -> object:
     if confirm != "yes":  # only the confirmation page's button unenrols
         return render(request, "unenroll.html", 422, patient=patient)
-    enrollment.unenroll(db, patient, erase=False, now=clock.now())
-    return _done(request, db, patient, clock, "patient.unenroll", "unenrolled")
+    enrollment.unenroll(db, patient, erase=False, now=clock.now(), trail=_trail(request))
+    return _done(patient, "unenrolled")
 
 
 @router.post("/{patient_id}/appointments", dependencies=[PortalCsrf])
@@ -114,10 +115,12 @@ def add_appointment(
             kind=kind,
             location=location or None,
         )
-        appointments.create_appointment(db, patient, data=data, now=clock.now())
+        appointments.create_appointment(
+            db, patient, data=data, now=clock.now(), trail=_trail(request)
+        )
     except LupusSmsError as exc:
         return refused(request, exc, back_to=_page(patient))
-    return _done(request, db, patient, clock, "appointment.add", "appointment")
+    return _done(patient, "appointment")
 
 
 def _appointment(db: DbSession, patient: ManagedPatient, appointment_id: int) -> Anchor:
@@ -193,11 +196,12 @@ def move_appointment(
 ) -> object:
     try:
         data = _validated(AppointmentUpdate, starts_at=_local_datetime(starts_at))
-        appointments.update_appointment(db, patient, appointment, data=data, now=clock.now())
+        appointments.update_appointment(
+            db, patient, appointment, data=data, now=clock.now(), trail=_trail(request)
+        )
     except LupusSmsError as exc:
         return refused(request, exc, back_to=_page(patient))
-    target = f"appointment:{appointment.id}"
-    return _done(request, db, patient, clock, "appointment.move", "moved", target)
+    return _done(patient, "moved")
 
 
 @router.post("/{patient_id}/appointments/{appointment_id}/cancel", dependencies=[PortalCsrf])
@@ -208,9 +212,10 @@ def cancel_appointment(
     appointment: PatientAppointment,
     clock: ClockDep,
 ) -> object:
-    appointments.cancel_appointment(db, patient, appointment, now=clock.now())
-    target = f"appointment:{appointment.id}"
-    return _done(request, db, patient, clock, "appointment.cancel", "cancelled", target)
+    appointments.cancel_appointment(
+        db, patient, appointment, now=clock.now(), trail=_trail(request)
+    )
+    return _done(patient, "cancelled")
 
 
 @router.post("/{patient_id}/milestones", dependencies=[PortalCsrf])
@@ -224,10 +229,12 @@ def add_milestone(
 ) -> object:
     try:
         data = _validated(MilestoneCreate, kind=kind, date=_day(day))
-        scheduling.create_milestone(db, patient=patient, data=data, now=clock.now())
+        scheduling.create_milestone(
+            db, patient=patient, data=data, now=clock.now(), trail=_trail(request)
+        )
     except LupusSmsError as exc:
         return refused(request, exc, back_to=_page(patient))
-    return _done(request, db, patient, clock, "milestone.add", "milestone")
+    return _done(patient, "milestone")
 
 
 def _milestone(db: DbSession, patient: ManagedPatient, milestone_id: int) -> Anchor:
@@ -299,11 +306,11 @@ def move_milestone(
 ) -> object:
     try:
         data = _validated(MilestoneUpdate, date=_day(day))
-        scheduling.move_milestone(db, patient=patient, anchor=milestone, data=data, now=clock.now())
+        scheduling.move_milestone(db, patient=patient, anchor=milestone, data=data,
+                                  now=clock.now(), trail=_trail(request))  # fmt: skip
     except LupusSmsError as exc:
         return refused(request, exc, back_to=_page(patient))
-    target = f"milestone:{milestone.id}"
-    return _done(request, db, patient, clock, "milestone.move", "moved", target)
+    return _done(patient, "moved")
 
 
 @router.post("/{patient_id}/milestones/{milestone_id}/delete", dependencies=[PortalCsrf])
@@ -314,9 +321,10 @@ def delete_milestone(
     milestone: PatientMilestone,
     clock: ClockDep,
 ) -> object:
-    scheduling.delete_milestone(db, patient=patient, anchor=milestone, now=clock.now())
-    target = f"milestone:{milestone.id}"
-    return _done(request, db, patient, clock, "milestone.delete", "cancelled", target)
+    scheduling.delete_milestone(
+        db, patient=patient, anchor=milestone, now=clock.now(), trail=_trail(request)
+    )
+    return _done(patient, "cancelled")
 
 
 def _validated(schema, **values):

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from lupus_sms.audit.service import record
+from lupus_sms.audit.service import record_view
 from lupus_sms.console import patient_list as patient_lists
 from lupus_sms.console.pages import redirect
 from lupus_sms.content.service import get_content
@@ -30,12 +30,7 @@ from lupus_sms.enrollment.schemas import PatientCreate
 from lupus_sms.portal import patients as views
 from lupus_sms.portal import routes_patient_actions
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
-from lupus_sms.portal.dependencies import (
-    PatientManager,
-    PatientViewer,
-    ViewedPatient,
-    audited,
-)
+from lupus_sms.portal.dependencies import PatientManager, PatientViewer, ViewedPatient
 from lupus_sms.portal.pages import render
 from lupus_sms.portal.routes_patient_actions import APPOINTMENT_KINDS
 from lupus_sms.portal.timefmt import COMMON_ZONES, datetime_local_value, local_day, local_time
@@ -126,16 +121,15 @@ def enrol(
     data = {key: value for key, value in data.items() if value or key not in OPTIONAL}
     try:
         body = PatientCreate.model_validate(data)
-        result = enrollment.enroll_patient(db, clinic=portal.clinic, data=body, now=clock.now())
+        result = enrollment.enroll_patient(
+            db, clinic=portal.clinic, data=body, now=clock.now(), trail=portal.trail
+        )
     except ValidationError as exc:
         errors = _field_errors(exc) | _phone_error(phone, portal.clinic)
         return _enrol_page(request, values, errors, status_code=422)
     except LupusSmsError as exc:
-        db.rollback()
         return _enrol_page(request, values, {exc.field or "form": exc.message}, exc.status_code)
     done = "enrolled" if result.created else "existing"
-    target = f"patient:{result.patient.id}"
-    audited(db, portal, action=f"portal.patient.{done}", target=target, now=clock.now())
     return redirect(f"/portal/patients/{result.patient.id}?done={done}")
 
 
@@ -200,16 +194,13 @@ async def import_file(
     try:
         text = await _read_upload(file)
         result = await run_in_threadpool(
-            csv_import.import_csv, db, clinic=portal.clinic, text=text, now=clock.now()
-        )
+            csv_import.import_csv, db, clinic=portal.clinic, text=text, now=clock.now(),
+            trail=portal.trail,
+        )  # fmt: skip
     except LupusSmsError as exc:
         return render(
             request, "patients_import.html", exc.status_code, result=None, error=exc.message
         )
-    summary = f"{result.created} created, {result.updated} updated, {result.failed} failed"
-    record(db, actor=portal.actor, action="portal.patient.import", now=clock.now(),
-           target=f"clinic:{portal.clinic.id}", detail=summary)  # fmt: skip
-    db.commit()
     return render(request, "patients_import.html", result=result, error=None)
 
 
@@ -240,9 +231,7 @@ def patient_page(
 ) -> object:
     older_than = _instant(before)
     if portal.is_service_admin:  # a clinic's own staff are not audited per page view
-        record(db, actor=portal.actor, action="portal.patient.view", now=clock.now(),
-               target=f"patient:{patient.id}", detail=f"clinic:{portal.clinic.id}")  # fmt: skip
-        db.commit()
+        _audit_view(db, portal, patient, clock, "portal.patient.view")
     full_phone = _shown_phone(db, portal, patient, clock) if show == "phone" else None
     milestone_kinds = plans_of(get_content()).milestone_kinds(patient.program)
     return render(
@@ -270,10 +259,13 @@ def _shown_phone(db, portal, patient, clock) -> str | None:
     """The full number, for staff who must call the patient; each showing is audited."""
     if not patient.phone:
         return None
-    record(db, actor=portal.actor, action="portal.patient.phone_shown", now=clock.now(),
-           target=f"patient:{patient.id}", detail=f"clinic:{portal.clinic.id}")  # fmt: skip
-    db.commit()
+    _audit_view(db, portal, patient, clock, "portal.patient.phone_shown")
     return views.dialled_phone(patient.phone, portal.clinic.country)
+
+
+def _audit_view(db, portal, patient, clock, action: str) -> None:
+    record_view(db, actor=portal.actor, action=action, now=clock.now(),
+                target=f"patient:{patient.id}", detail=f"clinic:{portal.clinic.id}")  # fmt: skip
 
 
 def _instant(text: str) -> datetime | None:

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 
-from lupus_sms.audit.service import record
+from lupus_sms.clinics import changes as clinic_changes
 from lupus_sms.clinics import settings as clinic_settings
 from lupus_sms.content.limits import LONGEST_FIRST_NAME, accent_cost
 from lupus_sms.content.service import get_content
@@ -60,19 +60,12 @@ def settings_save(
     )
     allow_http = settings.plain_http_webhooks_allowed
     try:
-        changed = clinic_settings.update(db, clinic=portal.clinic, form=form, allow_http=allow_http)
+        changed = clinic_changes.update_settings(
+            db, clinic=portal.clinic, form=form, allow_http=allow_http, trail=portal.trail,
+            now=clock.now(),
+        )  # fmt: skip
     except clinic_settings.SettingsInvalid as exc:
         return _page(request, portal, 422, form=form, errors=exc.errors)
-    if changed:
-        record(
-            db,
-            actor=portal.actor,
-            action="portal.settings_changed",
-            now=clock.now(),
-            target=f"clinic:{portal.clinic.id}",
-            detail=", ".join(changed),
-        )
-    db.commit()
     return _page(request, portal, form=_current(portal), saved=changed)
 
 

@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from lupus_sms.audit.service import record
 from lupus_sms.console.pages import redirect
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, require_portal
 from lupus_sms.portal.pages import render
-from lupus_sms.users import clinic_users, throttle
+from lupus_sms.users import changes, clinic_users, throttle
 from lupus_sms.users.models import CLINIC_ROLES
 
 router = APIRouter(prefix="/portal/users", include_in_schema=False)
@@ -36,14 +35,12 @@ def user_invite(
     role: Annotated[str, Form(max_length=16)] = "coordinator",
 ) -> object:
     try:
-        user, path = clinic_users.invite(
-            db, clinic_id=portal.clinic.id, email=email, role=role, now=clock.now()
-        )
+        user, path = changes.invite_clinic_user(
+            db, clinic_id=portal.clinic.id, email=email, role=role, trail=portal.trail,
+            now=clock.now(),
+        )  # fmt: skip
     except LupusSmsError as exc:
-        db.rollback()
         return _page(request, db, portal, clock, exc.status_code, error=exc, email=email, role=role)
-    _audit(db, portal, clock, "portal.user_invited", user, detail=role)
-    db.commit()
     link = settings.link(path)
     return _page(request, db, portal, clock, link=link, link_for=user.email, invited=True)
 
@@ -57,15 +54,7 @@ def user_role(
     clock: ClockDep,
     role: Annotated[str, Form(max_length=16)] = "",
 ) -> object:
-    try:
-        user = clinic_users.get(db, clinic_id=portal.clinic.id, user_id=user_id)
-        clinic_users.set_role(db, user=user, role=role)
-    except LupusSmsError as exc:
-        db.rollback()
-        return _page(request, db, portal, clock, exc.status_code, error=exc)
-    _audit(db, portal, clock, "portal.user_role_changed", user, detail=role)
-    db.commit()
-    return redirect("/portal/users")
+    return _changed(request, db, portal, clock, changes.set_clinic_user_role, user_id, role=role)
 
 
 @router.post("/{user_id}/active", dependencies=[PortalCsrf])
@@ -77,16 +66,8 @@ def user_active(
     clock: ClockDep,
     active: Annotated[bool, Form()] = False,
 ) -> object:
-    try:
-        user = clinic_users.get(db, clinic_id=portal.clinic.id, user_id=user_id)
-        clinic_users.set_active(db, user=user, active=active)
-    except LupusSmsError as exc:
-        db.rollback()
-        return _page(request, db, portal, clock, exc.status_code, error=exc)
-    action = "portal.user_reactivated" if active else "portal.user_deactivated"
-    _audit(db, portal, clock, action, user)
-    db.commit()
-    return redirect("/portal/users")
+    change = changes.set_clinic_user_active
+    return _changed(request, db, portal, clock, change, user_id, active=active)
 
 
 @router.post("/{user_id}/unlock", dependencies=[PortalCsrf])
@@ -95,14 +76,7 @@ def user_unlock(
 ) -> object:
     """Forget the failed sign-ins of a colleague who was slowed down (by their own typos,
     or by someone guessing): they can sign in again at once."""
-    try:
-        user = clinic_users.get(db, clinic_id=portal.clinic.id, user_id=user_id)
-    except LupusSmsError as exc:
-        return _page(request, db, portal, clock, exc.status_code, error=exc)
-    throttle.unlock_account(db, email=user.email)
-    _audit(db, portal, clock, "portal.user_unlocked", user)
-    db.commit()
-    return redirect("/portal/users")
+    return _changed(request, db, portal, clock, changes.unlock_clinic_user, user_id)
 
 
 @router.post("/{user_id}/link", dependencies=[PortalCsrf])
@@ -115,15 +89,23 @@ def user_link(
     settings: SettingsDep,
 ) -> object:
     try:
-        user = clinic_users.get(db, clinic_id=portal.clinic.id, user_id=user_id)
-        path = clinic_users.issue_link(db, user=user, now=clock.now())
+        user, path = changes.issue_clinic_user_link(
+            db, clinic_id=portal.clinic.id, user_id=user_id, trail=portal.trail, now=clock.now()
+        )
     except LupusSmsError as exc:
-        db.rollback()
         return _page(request, db, portal, clock, exc.status_code, error=exc)
-    _audit(db, portal, clock, "portal.user_link_issued", user)
-    db.commit()
     link = settings.link(path)
     return _page(request, db, portal, clock, link=link, link_for=user.email)
+
+
+def _changed(request: Request, db, portal: PortalContext, clock: Clock, change, user_id, **form):
+    """Make the change (a use case of users/changes.py), then the list again."""
+    try:
+        change(db, clinic_id=portal.clinic.id, user_id=user_id, trail=portal.trail,
+               now=clock.now(), **form)  # fmt: skip
+    except LupusSmsError as exc:
+        return _page(request, db, portal, clock, exc.status_code, error=exc)
+    return redirect("/portal/users")
 
 
 def _page(
@@ -141,15 +123,4 @@ def _page(
         roles=CLINIC_ROLES,
         slowed_down=slowed,
         **context,
-    )
-
-
-def _audit(db, portal: PortalContext, clock: Clock, action: str, user, detail=None) -> None:
-    record(
-        db,
-        actor=portal.actor,
-        action=action,
-        now=clock.now(),
-        target=f"user:{user.id}",
-        detail=f"clinic {portal.clinic.id}: {user.email}" + (f" ({detail})" if detail else ""),
     )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.core.pagination import PageParams
@@ -116,56 +117,77 @@ def get_milestone(db: Session, *, patient: Patient, milestone_id: int) -> Anchor
 
 
 def create_milestone(
-    db: Session, *, patient: Patient, data: MilestoneCreate, now: datetime
+    db: Session,
+    *,
+    patient: Patient,
+    data: MilestoneCreate,
+    now: datetime,
+    trail: Trail | None = None,
 ) -> MilestoneOut:
     """Add a milestone of the patient's program, replan and commit; a second main
-    milestone of one kind is a ConflictError (move the first instead)."""
-    kinds = plans_of(get_content()).milestone_kinds(patient.program)
-    if data.kind not in kinds:
-        raise ValidationFailed(
-            f"{data.kind!r} is not a milestone of the {patient.program} program "
-            f"(one of: {', '.join(kinds) or 'none'})",
-            field="kind",
+    milestone of one kind is a ConflictError (move the first instead). One use case for the
+    API and the portal (whose trail audits `milestone.add` in the same transaction)."""
+    with one_transaction(db):
+        kinds = plans_of(get_content()).milestone_kinds(patient.program)
+        if data.kind not in kinds:
+            raise ValidationFailed(
+                f"{data.kind!r} is not a milestone of the {patient.program} program "
+                f"(one of: {', '.join(kinds) or 'none'})",
+                field="kind",
+            )
+        if _scheduled_of_kind(db, patient, data.kind) and _is_main(patient, data.kind):
+            raise ConflictError(f"the {data.kind} milestone exists already: PATCH it to move it")
+        at, all_day = _instant(data.date, data.at, patient)
+        anchor = Anchor(
+            patient_id=patient.id,
+            category=MILESTONE,
+            kind=data.kind,
+            at=at,
+            all_day=all_day,
+            status="scheduled",
+            created_at=now,
         )
-    if _scheduled_of_kind(db, patient, data.kind) and _is_main(patient, data.kind):
-        raise ConflictError(f"the {data.kind} milestone exists already: PATCH it to move it")
-    at, all_day = _instant(data.date, data.at, patient)
-    anchor = Anchor(
-        patient_id=patient.id,
-        category=MILESTONE,
-        kind=data.kind,
-        at=at,
-        all_day=all_day,
-        status="scheduled",
-        created_at=now,
-    )
-    db.add(anchor)
-    _sync_procedure_date(patient, anchor)
-    return _commit(db, patient, anchor, now)
+        db.add(anchor)
+        _sync_procedure_date(patient, anchor)
+        _replan(db, patient, now)
+        record_on(db, trail, action="milestone.add", now=now, target=f"patient:{patient.id}")
+    return milestone_out(anchor, patient)
 
 
 def move_milestone(
-    db: Session, *, patient: Patient, anchor: Anchor, data: MilestoneUpdate, now: datetime
+    db: Session,
+    *,
+    patient: Patient,
+    anchor: Anchor,
+    data: MilestoneUpdate,
+    now: datetime,
+    trail: Trail | None = None,
 ) -> MilestoneOut:
-    """Move a milestone to a new day or time, replan and commit."""
-    if anchor.status == "cancelled":
-        raise ConflictError("this milestone was deleted; create a new one")
-    at, all_day = _instant(data.date, data.at, patient)
-    if (at, all_day) != (anchor.at, anchor.all_day):
-        anchor.at, anchor.all_day, anchor.revision = at, all_day, anchor.revision + 1
-        anchor.updated_at = now
-    _sync_procedure_date(patient, anchor)
-    return _commit(db, patient, anchor, now)
-
-
-def delete_milestone(db: Session, *, patient: Patient, anchor: Anchor, now: datetime) -> None:
-    """Cancel a milestone (kept, marked cancelled), replan and commit; twice is harmless."""
-    if anchor.status != "cancelled":
-        anchor.status, anchor.revision, anchor.updated_at = "cancelled", anchor.revision + 1, now
+    """Move a milestone to a new day or time, replan and commit (`milestone.move`)."""
+    with one_transaction(db):
+        if anchor.status == "cancelled":
+            raise ConflictError("this milestone was deleted; create a new one")
+        at, all_day = _instant(data.date, data.at, patient)
+        if (at, all_day) != (anchor.at, anchor.all_day):
+            anchor.at, anchor.all_day, anchor.revision = at, all_day, anchor.revision + 1
+            anchor.updated_at = now
         _sync_procedure_date(patient, anchor)
-        db.flush()
-        replan(db, patient_id=patient.id, now=now)
-    db.commit()
+        _replan(db, patient, now)
+        record_on(db, trail, action="milestone.move", now=now, target=f"milestone:{anchor.id}")
+    return milestone_out(anchor, patient)
+
+
+def delete_milestone(
+    db: Session, *, patient: Patient, anchor: Anchor, now: datetime, trail: Trail | None = None
+) -> None:
+    """Cancel a milestone (kept, marked cancelled), replan and commit; twice is harmless."""
+    with one_transaction(db):
+        if anchor.status != "cancelled":
+            anchor.status, anchor.revision = "cancelled", anchor.revision + 1
+            anchor.updated_at = now
+            _sync_procedure_date(patient, anchor)
+            _replan(db, patient, now)
+        record_on(db, trail, action="milestone.delete", now=now, target=f"milestone:{anchor.id}")
 
 
 def preview_milestone_move(
@@ -185,11 +207,9 @@ def milestone_out(anchor: Anchor, patient: Patient) -> MilestoneOut:
     return out.model_copy(update={"date": local_day if anchor.all_day else None})
 
 
-def _commit(db: Session, patient: Patient, anchor: Anchor, now: datetime) -> MilestoneOut:
+def _replan(db: Session, patient: Patient, now: datetime) -> None:
     db.flush()
     replan(db, patient_id=patient.id, now=now)
-    db.commit()
-    return milestone_out(anchor, patient)
 
 
 def _is_main(patient: Patient, kind: str) -> bool:
