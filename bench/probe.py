@@ -132,7 +132,7 @@ class NoopTransport:
 
 
 def run_dispatch(now_arg: str, idle_rounds: int, max_seconds: float) -> dict:
-    from lupus_sms.messaging.dispatch import dispatch_outbox
+    from lupus_sms.scheduling.dispatch import dispatch_outbox
 
     settings = get_settings()
     transport = NoopTransport()

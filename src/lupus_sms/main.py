@@ -67,7 +67,7 @@ def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from lupus_sms.core.db import get_sessionmaker
-        from lupus_sms.messaging.spool import replay_periodically
+        from lupus_sms.inbound.spool import replay_periodically
 
         task = None
         if settings.spool_replay_seconds > 0:

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lupus_sms.clinics.quiet_hours import SendWindow
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.outbox import enqueue
 from lupus_sms.messaging.transport import FakeTransport, use_transport
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.planner import replan
-from lupus_sms.scheduling.quiet_hours import SendWindow
 from lupus_sms.scheduling.tick import run_tick
 
 

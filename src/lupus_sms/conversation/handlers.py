@@ -23,8 +23,8 @@ from lupus_sms.conversation.models import Conversation
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.sender import remember_topic
 from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
+from lupus_sms.enrollment import carrier_block
 from lupus_sms.enrollment.models import ConsentEvent, Patient
-from lupus_sms.messaging import carrier_block
 
 ACTIVE_STATUSES = ("pending_consent", "active", "paused")
 

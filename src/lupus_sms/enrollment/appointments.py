@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.planning import changes_if_moved, replan
 from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate
-from lupus_sms.scheduling.planner import replan
 
 CATEGORY = "appointment"
 
@@ -90,8 +90,6 @@ def preview_move(
     db: Session, patient: Patient, anchor: Anchor, *, starts_at: datetime | None, now: datetime
 ):
     """The planned messages a move to `starts_at` (None: a cancellation) would change."""
-    from lupus_sms.scheduling.preview import changes_if_moved
-
     if anchor.status == "cancelled":
         raise ConflictError("this appointment was cancelled; create a new one")
     new_at = None if starts_at is None else _future_utc(starts_at, patient, now)

@@ -16,10 +16,10 @@ from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.enrollment.models import ConsentEvent, Patient
+from lupus_sms.enrollment.planning import replan
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.outbox import enqueue, enqueue_many
-from lupus_sms.scheduling.planner import replan
 
 # Statuses a number-wide opt-out moves to `opted_out` (as a texted STOP does).
 OPT_OUT_FROM = ("pending_consent", "active", "paused")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lupus_sms.enrollment.models import Patient
-from lupus_sms.scheduling.planner import replan
+from lupus_sms.enrollment.planning import replan
 
 BATCH = 200
 

@@ -76,7 +76,7 @@ class Patient(Base, TimestampMixin):
 
     @property
     def carrier_blocked_since(self) -> datetime | None:
-        """Since when Twilio blocks texts to this number (messaging/carrier_block.py); shown
+        """Since when Twilio blocks texts to this number (enrollment/carrier_block.py); shown
         only to a clinic the number consented to (a pending one sees its invitation fail)."""
         if self.erased_at or not self.consented:
             return None

@@ -21,9 +21,9 @@ from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.planning import replan
 from lupus_sms.enrollment.schemas import PatientCreate, PatientUpdate
 from lupus_sms.messaging.service import get_or_create_phone_number
-from lupus_sms.scheduling.planner import replan
 
 # The plan's main milestone per program (day 0): the procedure_date anchors it.
 MILESTONE_KIND = {"ahsct": "infusion", "msc": "treatment"}

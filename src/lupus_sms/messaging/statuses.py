@@ -13,10 +13,10 @@ Terminal states (every planned message ends in one of these, nothing disappears)
                Twilio's validity period ran out (error 30036).
 - cancelled    what it was queued for went before it did: its appointment or milestone
                moved or was cancelled, or a consent invitation was already answered or its
-               enrolment ended (messaging/precheck.py).
+               enrolment ended (scheduling/precheck.py).
 - skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment, or
                blocked by the carrier (Twilio would refuse it with error 21610).
-- unknown      a send whose outcome could not be learned (see messaging/recovery.py).
+- unknown      a send whose outcome could not be learned (see scheduling/recovery.py).
 """
 
 from __future__ import annotations

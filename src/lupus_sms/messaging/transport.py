@@ -83,7 +83,7 @@ class PermanentTransportError(TransportError):
 
 
 class UncertainTransportError(TransportError):
-    """Twilio may have created the message; only a lookup can tell (messaging/recovery.py)."""
+    """Twilio may have created the message; only a lookup can tell (scheduling/recovery.py)."""
 
 
 class SmsTransport(Protocol):
@@ -147,7 +147,7 @@ class TwilioTransport:
     number and the body) at INFO, so its logger is raised to WARNING."""
 
     name = "twilio"
-    finds_lost_sends = True  # Twilio's message list (messaging/recovery.py)
+    finds_lost_sends = True  # Twilio's message list (scheduling/recovery.py)
 
     def __init__(self, client: Client, *, default_sender: str | None):
         self.client = client

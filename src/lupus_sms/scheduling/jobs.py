@@ -13,9 +13,9 @@ from lupus_sms.alerts.clinic_webhook import deliver_due
 from lupus_sms.alerts.jobs import expire_low_priority, renotify_unacknowledged
 from lupus_sms.checkins.jobs import detect_no_response
 from lupus_sms.enrollment.jobs import resume_expired_pauses
-from lupus_sms.messaging.dispatch import dispatch_outbox
-from lupus_sms.messaging.recovery import recover_expired_leases
+from lupus_sms.scheduling.dispatch import dispatch_outbox
 from lupus_sms.scheduling.enqueue import enqueue_due_planned
+from lupus_sms.scheduling.recovery import recover_expired_leases
 
 TickStep = Callable[[sessionmaker[Session], datetime], int]
 

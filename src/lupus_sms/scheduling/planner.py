@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.quiet_hours import SendWindow, parse_hhmm
 from lupus_sms.content.service import get_content
 from lupus_sms.core.config import get_settings
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging import statuses
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.plans import PlanStep, plans_of
-from lupus_sms.scheduling.quiet_hours import SendWindow, parse_hhmm
 
 PLANNABLE_STATUSES = ("active", "paused")
 Key = tuple[str, int, int]  # (step_key, anchor_id, anchor_revision)

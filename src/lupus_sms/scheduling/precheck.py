@@ -26,11 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.quiet_hours import SendWindow
 from lupus_sms.core.config import Settings
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message, PhoneNumber
 from lupus_sms.scheduling.models import PlannedMessage
-from lupus_sms.scheduling.quiet_hours import SendWindow
 
 # Safety and alert texts, and answers to a text the patient just sent, are not held for the
 # night. Every other kind is.
@@ -73,7 +73,7 @@ class Candidate:
     opted_out: bool
     patient: PatientState | None
     reason_gone: str | None = None  # why it is no longer wanted (module docstring)
-    # Twilio blocks the number (messaging/carrier_block.py): nothing planned goes to it.
+    # Twilio blocks the number (enrollment/carrier_block.py): nothing planned goes to it.
     carrier_blocked: bool = False
 
 

@@ -10,7 +10,6 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from lupus_sms.content.service import get_content
-from lupus_sms.conversation.inbound_order import INBOUND_ORDER
 from lupus_sms.conversation.language import choose_language
 from lupus_sms.conversation.limits import hold_back_reply
 from lupus_sms.conversation.pipeline import InboundContext, Reply, run_pipeline
@@ -20,6 +19,7 @@ from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ConflictError
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
+from lupus_sms.inbound.order import INBOUND_ORDER
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
 from lupus_sms.messaging.models import Message
@@ -38,7 +38,7 @@ class InboundSms:
     opt_out_type: str | None = None
     messaging_service_sid: str | None = None
     # "twiml": the reply is the webhook's answer. A text replayed from the spool was answered
-    # already (messaging/spool.py): "outbox" queues the real reply, "none" sends nothing more.
+    # already (inbound/spool.py): "outbox" queues the real reply, "none" sends nothing more.
     reply_by: str = "twiml"
 
 
@@ -59,7 +59,7 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
 
 def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
     """`handle_inbound` without the commit: the webhook commits a batch of texts at once
-    (messaging/group_commit.py). Every write of one text happens in this call."""
+    (inbound/group_commit.py). Every write of one text happens in this call."""
     now = clock.now()
     # Before our first query: a due content refresh reads through its own session, and on
     # SQLite it would otherwise wait for the write lock this session is holding.

@@ -10,7 +10,7 @@ Twilio's list beside ours (`PhoneNumber.carrier_blocked_at`):
   status callback, as TwiML replies report it);
 - cleared when Twilio takes an opt-in word, or delivers a text to the number again.
 
-While it is set, nothing planned is sent (scheduling/enqueue.py, messaging/precheck.py); the
+While it is set, nothing planned is sent (scheduling/enqueue.py, scheduling/precheck.py); the
 patient view and the portal show it, and a consent event tells the clinic why.
 """
 
