@@ -1,4 +1,4 @@
-"""The alert domain's periodic work, run by the scheduler tick (scheduling/jobs.py TICK_STEPS,
+"""The alert domain's periodic work, run by the scheduler tick (scheduling/jobs.py `tick_steps`,
 with the clinic webhooks of alerts/clinic_webhook.py).
 
 Every step takes (session_factory, now), commits its own work and returns how many items it

@@ -1,4 +1,4 @@
-"""The check-ins' periodic work, run by the scheduler tick (scheduling/jobs.py TICK_STEPS):
+"""The check-ins' periodic work, run by the scheduler tick (scheduling/jobs.py `tick_steps`):
 silence is a signal. Each step takes (session_factory, now), commits its own work and returns
 how many items it handled."""
 

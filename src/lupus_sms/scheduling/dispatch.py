@@ -42,7 +42,6 @@ from lupus_sms.messaging.transport import (
     SmsTransport,
     TemporaryTransportError,
     UncertainTransportError,
-    get_transport,
 )
 from lupus_sms.scheduling.delivery import advance_status, record_sent_many
 from lupus_sms.scheduling.permanent import apply_permanent_failure
@@ -82,14 +81,13 @@ def dispatch_outbox(
     session_factory: sessionmaker[Session],
     now: datetime,
     *,
+    transport: SmsTransport,
     settings: Settings | None = None,
-    transport: SmsTransport | None = None,
     pacer: rate_limit.Pacer | None = None,
 ) -> int:
     """Tick step: send what is due, batch after batch, until the backlog is done, the sender
     is saturated or a tick's time is used. Returns how many were handed to the transport."""
     settings = settings or get_settings()
-    transport = transport or get_transport(settings)
     pacer = pacer or rate_limit.pacer
     tick = _Tick(now, pacer, pacer.time())
     handed_over = 0

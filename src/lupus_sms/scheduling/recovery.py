@@ -24,7 +24,7 @@ from lupus_sms.core.claims import claim_rows, new_token
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.transport import SmsTransport, TemporaryTransportError, get_transport
+from lupus_sms.messaging.transport import SmsTransport, TemporaryTransportError
 from lupus_sms.scheduling.delivery import advance_status
 from lupus_sms.scheduling.dispatch import backoff_seconds, record_sent
 
@@ -36,12 +36,11 @@ def recover_expired_leases(
     session_factory: sessionmaker[Session],
     now: datetime,
     *,
+    transport: SmsTransport,
     settings: Settings | None = None,
-    transport: SmsTransport | None = None,
 ) -> int:
     """Tick step: settle `sending` rows whose lease ran out. Returns how many were settled."""
     settings = settings or get_settings()
-    transport = transport or get_transport(settings)
     token = new_token()
     with session_factory() as db:
         due = (
