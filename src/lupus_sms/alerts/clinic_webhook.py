@@ -37,6 +37,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.core import egress
 from lupus_sms.core.config import get_settings
+from lupus_sms.core.statuses import NotificationStatus
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Lupus-Signature"
@@ -80,7 +81,7 @@ def deliver_due(
             db.scalars(
                 select(AlertNotification.id)
                 .where(
-                    AlertNotification.status == "pending",
+                    AlertNotification.status == NotificationStatus.PENDING,
                     AlertNotification.next_attempt_at <= now,
                 )
                 .order_by(AlertNotification.next_attempt_at)
@@ -123,10 +124,10 @@ def _record(
     notification.attempts += 1
     notification.last_status_code = status_code
     notification.last_error = error
-    if notification.status != "pending":
+    if notification.status != NotificationStatus.PENDING:
         return  # acknowledged meanwhile: the retries were cancelled
     if status_code is not None and 200 <= status_code < 300:
-        notification.status = "delivered"
+        notification.status = NotificationStatus.DELIVERED
         notification.delivered_at = now
         notification.next_attempt_at = None
         return
@@ -148,7 +149,7 @@ def _lease(session_factory: sessionmaker[Session], notification_id: int, now: da
             update(AlertNotification)
             .where(
                 AlertNotification.id == notification_id,
-                AlertNotification.status == "pending",
+                AlertNotification.status == NotificationStatus.PENDING,
                 AlertNotification.next_attempt_at <= now,
             )
             .values(next_attempt_at=now + LEASE)

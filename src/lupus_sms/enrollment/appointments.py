@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.core.statuses import AnchorStatus, PatientStatus
 from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.planning import changes_if_moved, replan
@@ -45,7 +46,7 @@ def create_appointment(db: Session, patient: Patient, *, data: AppointmentCreate
         kind=data.kind,
         at=_future_utc(data.starts_at, patient, now),
         location=data.location or None,
-        status="scheduled",
+        status=AnchorStatus.SCHEDULED,
         created_at=now,
     )
     db.add(anchor)
@@ -58,7 +59,7 @@ def create_appointment(db: Session, patient: Patient, *, data: AppointmentCreate
 def update_appointment(
     db: Session, patient: Patient, anchor: Anchor, *, data: AppointmentUpdate, now: datetime
 ) -> Anchor:
-    if anchor.status == "cancelled":
+    if anchor.status == AnchorStatus.CANCELLED:
         raise ConflictError("this appointment was cancelled; create a new one")
     changes = data.model_dump(exclude_unset=True)
     if changes.get("starts_at") is not None:
@@ -78,7 +79,7 @@ def update_appointment(
 
 def cancel_appointment(db: Session, patient: Patient, anchor: Anchor, *, now: datetime) -> None:
     """Cancelling twice is harmless: the second call changes nothing."""
-    if anchor.status != "cancelled":
+    if anchor.status != AnchorStatus.CANCELLED:
         anchor.status, anchor.revision = "cancelled", anchor.revision + 1
         anchor.updated_at = now
         db.flush()
@@ -90,14 +91,14 @@ def preview_move(
     db: Session, patient: Patient, anchor: Anchor, *, starts_at: datetime | None, now: datetime
 ):
     """The planned messages a move to `starts_at` (None: a cancellation) would change."""
-    if anchor.status == "cancelled":
+    if anchor.status == AnchorStatus.CANCELLED:
         raise ConflictError("this appointment was cancelled; create a new one")
     new_at = None if starts_at is None else _future_utc(starts_at, patient, now)
     return changes_if_moved(db, patient=patient, anchor=anchor, new_at=new_at, now=now)
 
 
 def _check_patient(patient: Patient) -> None:
-    if patient.status == "unenrolled":
+    if patient.status == PatientStatus.UNENROLLED:
         raise ConflictError("this patient is unenrolled; enrol them again first")
 
 

@@ -10,18 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lupus_sms.core.db import Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.messaging.models import PhoneNumber
 
 # How people read each program's code, on both consoles' pages.
 PROGRAM_NAMES = {"ahsct": "aHSCT", "msc": "MSC", "evaluation": "Evaluation"}
-PATIENT_STATUSES = (
-    "pending_consent",
-    "active",
-    "paused",
-    "opted_out",
-    "unenrolled",
-    "undeliverable",
-)
+PATIENT_STATUSES = tuple(PatientStatus)
 
 
 class Patient(Base, TimestampMixin):

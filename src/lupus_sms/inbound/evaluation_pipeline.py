@@ -21,6 +21,7 @@ from lupus_sms.alerts.models import Alert
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.inbound.service import InboundSms, process_inbound
@@ -76,7 +77,7 @@ def _patient(db: Session, clinic: Clinic, *, phone: str, language: str, clock: C
         program="ahsct",
         procedure_date=date(2026, 3, 1),
         consent_source="in_person",
-        status="pending_consent",
+        status=PatientStatus.PENDING_CONSENT,
         language=language,
     )
     db.add(patient)

@@ -19,6 +19,7 @@ from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ConflictError
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.inbound.order import INBOUND_ORDER
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
@@ -187,7 +188,7 @@ def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
     enrolments = [
         e
         for e in sender.enrolments
-        if e.consented and e.status != "unenrolled" and clinic_id in (None, e.clinic_id)
+        if e.consented and e.status != PatientStatus.UNENROLLED and clinic_id in (None, e.clinic_id)
     ]
     if len(enrolments) != 1:
         return None, clinic_id
@@ -197,6 +198,6 @@ def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
 def _enrolments_language(sender: Sender) -> str | None:
     """For a number with no language of its own: the one its consented enrolments named, else
     the one its invitations went out in."""
-    live = [e for e in sender.enrolments if e.status != "unenrolled"]
+    live = [e for e in sender.enrolments if e.status != PatientStatus.UNENROLLED]
     chosen = [e for e in live if e.consented] or [e for e in live if not e.consented]
     return chosen[0].language if chosen else None

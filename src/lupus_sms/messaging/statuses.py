@@ -17,23 +17,28 @@ Terminal states (every planned message ends in one of these, nothing disappears)
 - skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment, or
                blocked by the carrier (Twilio would refuse it with error 21610).
 - unknown      a send whose outcome could not be learned (see scheduling/recovery.py).
+
+The values themselves are `MessageStatus` (core/statuses.py, with every other status); the
+names below are kept for the code that moves messages.
 """
 
 from __future__ import annotations
 
-QUEUED = "queued"
-SENDING = "sending"
-SENT = "sent"
-DELIVERED = "delivered"
-UNDELIVERED = "undelivered"
-FAILED = "failed"
-EXPIRED = "expired"
-CANCELLED = "cancelled"
-SKIPPED = "skipped"
-UNKNOWN = "unknown"
+from lupus_sms.core.statuses import MessageStatus
+
+QUEUED = MessageStatus.QUEUED
+SENDING = MessageStatus.SENDING
+SENT = MessageStatus.SENT
+DELIVERED = MessageStatus.DELIVERED
+UNDELIVERED = MessageStatus.UNDELIVERED
+FAILED = MessageStatus.FAILED
+EXPIRED = MessageStatus.EXPIRED
+CANCELLED = MessageStatus.CANCELLED
+SKIPPED = MessageStatus.SKIPPED
+UNKNOWN = MessageStatus.UNKNOWN
 
 # Planned-message only: waiting for its due time / handed to the outbox.
-PLANNED = "planned"
+PLANNED = MessageStatus.PLANNED
 
 TERMINAL_STATUSES = (DELIVERED, UNDELIVERED, FAILED, SENT, EXPIRED, CANCELLED, SKIPPED, UNKNOWN)
 

@@ -22,6 +22,7 @@ from lupus_sms.content.service import get_content
 from lupus_sms.content.snapshot import ContentSnapshot
 from lupus_sms.core.claims import claim_rows, new_token
 from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.statuses import AnchorStatus
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.outbox import enqueue
@@ -115,7 +116,11 @@ def _refusal(planned, patient, anchor, step, now) -> tuple[str, str] | None:
     reason = hold_reason(patient, now)  # the same rule the schedule shows (scheduling/holds.py)
     if reason is not None:
         return statuses.SKIPPED, reason
-    if anchor is None or anchor.status != "scheduled" or anchor.revision != planned.anchor_revision:
+    if (
+        anchor is None
+        or anchor.status != AnchorStatus.SCHEDULED
+        or anchor.revision != planned.anchor_revision
+    ):
         return statuses.CANCELLED, "rescheduled"
     if step is None:
         return statuses.CANCELLED, "step_removed"

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment import carrier_block
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import Message
@@ -18,7 +19,7 @@ from lupus_sms.scheduling.delivery import phone_number_for
 from lupus_sms.scheduling.planner import replan
 
 logger = logging.getLogger(__name__)
-ACTIVE_STATUSES = ("pending_consent", "active", "paused")
+ACTIVE_STATUSES = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 
 
 def apply_permanent_failure(
@@ -52,7 +53,7 @@ def _patients(db: Session, phone_number_id: int) -> list[Patient]:
 
 def _undeliverable(db: Session, *, phone_number_id: int, now: datetime) -> None:
     for patient in _patients(db, phone_number_id):
-        patient.status = "undeliverable"
+        patient.status = PatientStatus.UNDELIVERABLE
         patient.updated_at = now
         db.flush()
         replan(db, patient_id=patient.id, now=now)

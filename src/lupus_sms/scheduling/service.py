@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.core.pagination import PageParams
+from lupus_sms.core.statuses import AnchorStatus
 from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.service import MILESTONE_KIND
@@ -136,7 +137,7 @@ def create_milestone(
         kind=data.kind,
         at=at,
         all_day=all_day,
-        status="scheduled",
+        status=AnchorStatus.SCHEDULED,
         created_at=now,
     )
     db.add(anchor)
@@ -148,7 +149,7 @@ def move_milestone(
     db: Session, *, patient: Patient, anchor: Anchor, data: MilestoneUpdate, now: datetime
 ) -> MilestoneOut:
     """Move a milestone to a new day or time, replan and commit."""
-    if anchor.status == "cancelled":
+    if anchor.status == AnchorStatus.CANCELLED:
         raise ConflictError("this milestone was deleted; create a new one")
     at, all_day = _instant(data.date, data.at, patient)
     if (at, all_day) != (anchor.at, anchor.all_day):
@@ -160,7 +161,7 @@ def move_milestone(
 
 def delete_milestone(db: Session, *, patient: Patient, anchor: Anchor, now: datetime) -> None:
     """Cancel a milestone (kept, marked cancelled), replan and commit; twice is harmless."""
-    if anchor.status != "cancelled":
+    if anchor.status != AnchorStatus.CANCELLED:
         anchor.status, anchor.revision, anchor.updated_at = "cancelled", anchor.revision + 1, now
         _sync_procedure_date(patient, anchor)
         db.flush()
@@ -172,7 +173,7 @@ def preview_milestone_move(
     db: Session, *, patient: Patient, anchor: Anchor, data: MilestoneUpdate | None, now: datetime
 ) -> list[PlannedChange]:
     """The planned messages moving the milestone (None: deleting it) would change."""
-    if anchor.status == "cancelled":
+    if anchor.status == AnchorStatus.CANCELLED:
         raise ConflictError("this milestone was deleted; create a new one")
     new_at = None if data is None else _instant(data.date, data.at, patient)[0]
     return changes_if_moved(db, patient=patient, anchor=anchor, new_at=new_at, now=now)
@@ -203,7 +204,7 @@ def _scheduled_of_kind(db: Session, patient: Patient, kind: str) -> bool:
                 Anchor.patient_id == patient.id,
                 Anchor.category == MILESTONE,
                 Anchor.kind == kind,
-                Anchor.status == "scheduled",
+                Anchor.status == AnchorStatus.SCHEDULED,
             )
         )
         is not None
@@ -214,7 +215,7 @@ def _sync_procedure_date(patient: Patient, anchor: Anchor) -> None:
     """The main milestone and `procedure_date` are one fact."""
     if not _is_main(patient, anchor.kind):
         return
-    if anchor.status != "scheduled":
+    if anchor.status != AnchorStatus.SCHEDULED:
         patient.procedure_date = None
     else:
         patient.procedure_date = anchor.at.astimezone(ZoneInfo(patient.timezone)).date()
