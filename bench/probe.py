@@ -54,18 +54,21 @@ def explain(engine, statement: str, parameters) -> list[str]:
 
 
 def run_ticks(now: datetime, repeat: int) -> dict:
+    from lupus_sms.scheduling.jobs import tick_steps
     from lupus_sms.scheduling.tick import run_tick
+    from lupus_sms.worker import senders_for
 
     engine = get_engine()
     claims = capture_claims(engine)
     session_factory = get_sessionmaker()
-    run_tick(session_factory, now)  # warm caches (content, compiled statements, pool)
+    steps = tick_steps(senders_for(get_settings()))
+    run_tick(session_factory, now, steps)  # warm caches (content, compiled statements, pool)
     durations = []
     for _ in range(repeat):
         started = time.perf_counter()
-        run_tick(session_factory, now)
+        run_tick(session_factory, now, steps)
         durations.append(time.perf_counter() - started)
-    steps = time_steps(session_factory, now)
+    step_times = time_steps(session_factory, now, steps)
     plans: dict[str, dict] = {}
     for statement, parameters in claims:
         if statement not in plans:
@@ -77,13 +80,12 @@ def run_ticks(now: datetime, repeat: int) -> dict:
         "max_ms": round(max(durations) * 1000, 2),
         "peak_rss_mb": peak_rss_mb(),
         "claim_plans": list(plans.values()),
-        **steps,
+        **step_times,
     }
 
 
-def time_steps(session_factory, now: datetime) -> dict:
+def time_steps(session_factory, now: datetime, steps) -> dict:
     """Each tick step's own time, and the slowest statements of one tick (what grows)."""
-    from lupus_sms.scheduling.jobs import TICK_STEPS
 
     engine = get_engine()
     timings: list[tuple[float, str]] = []
@@ -98,7 +100,7 @@ def time_steps(session_factory, now: datetime) -> dict:
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     step_ms = {}
-    for name, step in TICK_STEPS:
+    for name, step in steps:
         begun = time.perf_counter()
         step(session_factory, now)
         step_ms[name] = round((time.perf_counter() - begun) * 1000, 2)
@@ -132,7 +134,7 @@ class NoopTransport:
 
 
 def run_dispatch(now_arg: str, idle_rounds: int, max_seconds: float) -> dict:
-    from lupus_sms.messaging.dispatch import dispatch_outbox
+    from lupus_sms.scheduling.dispatch import dispatch_outbox
 
     settings = get_settings()
     transport = NoopTransport()

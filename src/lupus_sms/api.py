@@ -7,8 +7,9 @@ from lupus_sms.alerts import router as alerts_router
 from lupus_sms.checkins import router as checkins_router
 from lupus_sms.core.text_input import refusing_crafted_input
 from lupus_sms.enrollment import router as enrollment_router
-from lupus_sms.messaging import inbound_webhook, status_callback
+from lupus_sms.inbound import webhook as inbound_webhook
 from lupus_sms.scheduling import router as scheduling_router
+from lupus_sms.scheduling import status_callback
 
 API_PREFIX = "/api/v1"  # every route under it needs a clinic API key (CurrentClinic)
 # Any operation with a body can meet one that is not JSON, UTF-8 or multipart at all, or too big.

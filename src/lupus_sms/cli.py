@@ -8,16 +8,16 @@ import typer
 
 from lupus_sms.admin.cli import register as register_admin
 from lupus_sms.admin.cli import register_demo
-from lupus_sms.alerts.cli import register as register_safety
 from lupus_sms.clinics.cli import register as register_clinics
 from lupus_sms.content.cli import register as register_content
-from lupus_sms.conversation.cli import register as register_conversation
+from lupus_sms.conversation.twilio_cli import register as register_twilio
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.errors import ConfigurationError
 from lupus_sms.enrollment.cli import register as register_patients
-from lupus_sms.messaging.spool_cli import register as register_spool
-from lupus_sms.messaging.twilio_cli import register as register_twilio
-from lupus_sms.scheduling.cli import register as register_scheduling
+from lupus_sms.inbound.cli import register as register_conversation
+from lupus_sms.inbound.safety_cli import register as register_safety
+from lupus_sms.inbound.spool_cli import register as register_spool
+from lupus_sms.worker_cli import register as register_worker
 
 app = typer.Typer(help="lupus-sms: SMS education and recovery support.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -28,7 +28,7 @@ register_demo(app)
 register_clinics(app)
 register_patients(app)
 register_content(app)
-register_scheduling(app)
+register_worker(app)
 register_spool(app)
 register_safety(app)
 register_twilio(app)

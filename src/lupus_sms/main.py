@@ -22,11 +22,15 @@ from lupus_sms.core.errors import install_error_handlers
 from lupus_sms.core.logging import install_phone_masking
 from lupus_sms.core.request_scope import DatabaseRequestScope, roll_back_handled_errors
 from lupus_sms.core.work_slots import TurnAwayWhenFull, WorkSlots
+from lupus_sms.scheduling.jobs import Senders
+from lupus_sms.worker import senders_for, start_background
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, senders: Senders | None = None) -> FastAPI:
+    """The app, wired: what its scheduler sends through (`senders`, default: as `settings`
+    configure it) and where its content comes from are chosen here, in sight."""
     settings = settings or get_settings()
     settings.check_startable()
     # /docs and /redoc work without a public CDN (api_docs.py).
@@ -37,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "stem-cell treatment programmes.",
         lifespan=_lifespan(settings),
     )
+    app.state.senders = senders or senders_for(settings)
     install_error_handlers(app)
     install_phone_masking()
     # Replies, pages and the admin read the live content from the database (content/ YAML
@@ -67,7 +72,7 @@ def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from lupus_sms.core.db import get_sessionmaker
-        from lupus_sms.messaging.spool import replay_periodically
+        from lupus_sms.inbound.spool import replay_periodically
 
         task = None
         if settings.spool_replay_seconds > 0:
@@ -75,9 +80,7 @@ def _lifespan(settings: Settings):
             task = asyncio.create_task(replay)
         scheduler = None
         if settings.in_process_scheduler:  # `serve` without --no-scheduler
-            from lupus_sms.worker import start_background
-
-            scheduler = start_background(settings)
+            scheduler = start_background(settings, app.state.senders)
         app.state.scheduler_running = scheduler is not None
         app.state.scheduler_started_at = scheduler and datetime.now(UTC)  # healthz grace
         yield

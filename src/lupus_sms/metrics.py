@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.core.db import UTCDateTime
 from lupus_sms.core.dependencies import ClockDep, DbSession
+from lupus_sms.core.statuses import MessageStatus
 from lupus_sms.messaging.models import Message
 
 INBOUND = Counter(
@@ -108,7 +109,7 @@ def outbox_snapshot(db: Session, *, now: datetime) -> OutboxSnapshot:
             func.count(),
             func.count().filter(is_due),
             func.min(Message.next_attempt_at, type_=UTCDateTime()).filter(is_due),
-        ).where(Message.status == "queued")
+        ).where(Message.status == MessageStatus.QUEUED)
     ).one()
     age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
     return OutboxSnapshot(queued=queued, due=due, oldest_due_age_seconds=age)

@@ -19,17 +19,29 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from lupus_sms.core.clock import Clock, system_clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.db import get_sessionmaker
-from lupus_sms.scheduling.tick import run_tick
+from lupus_sms.messaging.transport import build_transport
+from lupus_sms.scheduling.jobs import Senders, tick_steps
+from lupus_sms.scheduling.tick import TickStep, run_tick
 
 logger = logging.getLogger(__name__)
 JOB_ID = "tick"
 
 
-def tick_once(clock: Clock = system_clock) -> dict[str, int]:
-    return run_tick(get_sessionmaker(), clock.now())
+Steps = list[tuple[str, TickStep]]
 
 
-def configure(scheduler: BaseScheduler, settings: Settings, clock: Clock = system_clock):
+def senders_for(settings: Settings) -> Senders:
+    """What a process sends through, as `settings` configure it: built once per process."""
+    return Senders(sms=build_transport(settings))
+
+
+def tick_once(steps: Steps, clock: Clock = system_clock) -> dict[str, int]:
+    return run_tick(get_sessionmaker(), clock.now(), steps)
+
+
+def configure(
+    scheduler: BaseScheduler, settings: Settings, senders: Senders, clock: Clock = system_clock
+):
     # APScheduler logs every run at INFO; the tick logs what it did itself.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler.add_job(
@@ -37,7 +49,7 @@ def configure(scheduler: BaseScheduler, settings: Settings, clock: Clock = syste
         "interval",
         seconds=settings.tick_seconds,
         id=JOB_ID,
-        kwargs={"clock": clock},
+        kwargs={"steps": tick_steps(senders), "clock": clock},
         next_run_time=clock.now(),  # tick at start-up, then every interval
         coalesce=True,  # after a pause, one catch-up tick, not a burst
         max_instances=1,
@@ -46,17 +58,17 @@ def configure(scheduler: BaseScheduler, settings: Settings, clock: Clock = syste
     return scheduler
 
 
-def start_background(settings: Settings) -> BackgroundScheduler:
+def start_background(settings: Settings, senders: Senders) -> BackgroundScheduler:
     """The in-process scheduler of `lupus-sms serve` (started in the app's lifespan)."""
-    scheduler = configure(BackgroundScheduler(timezone=UTC), settings)
+    scheduler = configure(BackgroundScheduler(timezone=UTC), settings, senders)
     scheduler.start()
     logger.info("in-process scheduler started: one tick every %ss", settings.tick_seconds)
     return scheduler
 
 
-def run_worker(settings: Settings) -> None:
+def run_worker(settings: Settings, senders: Senders) -> None:
     """`lupus-sms worker`: tick until SIGTERM/SIGINT, then finish the running tick."""
-    scheduler = configure(BlockingScheduler(timezone=UTC), settings)
+    scheduler = configure(BlockingScheduler(timezone=UTC), settings, senders)
 
     def _stop(signum, frame) -> None:
         logger.info("worker stopping (signal %s)", signum)

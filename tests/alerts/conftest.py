@@ -10,11 +10,11 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from lupus_sms.alerts import clinic_webhook
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.transport import FakeTransport, use_transport
+from lupus_sms.messaging.transport import FakeTransport
 from lupus_sms.scheduling.tick import run_tick
 from tests.factories import auth_headers, make_clinic, make_patient
+from tests.transports import set_webhook_transport, steps, use_transport
 
 PATIENT_PHONE = "+12025550123"
 WEBHOOK_URL = "https://clinic.example.test/lupus-alerts"
@@ -40,9 +40,9 @@ class ClinicReceiver:
 @pytest.fixture
 def receiver() -> Iterator[ClinicReceiver]:
     clinic_side = ClinicReceiver()
-    clinic_webhook.set_transport(httpx.MockTransport(clinic_side))
+    set_webhook_transport(httpx.MockTransport(clinic_side))
     yield clinic_side
-    clinic_webhook.set_transport(None)
+    set_webhook_transport(None)
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def session_factory(db: Session) -> sessionmaker[Session]:
 def tick(db: Session, session_factory, receiver, sms_transport) -> Callable[[datetime], dict]:
     def run(now: datetime) -> dict[str, int]:
         db.flush()
-        handled = run_tick(session_factory, now)
+        handled = run_tick(session_factory, now, steps())
         db.expire_all()
         return handled
 

@@ -10,12 +10,12 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
-from lupus_sms.alerts import clinic_webhook
 from lupus_sms.alerts.clinic_webhook import verify_signature
 from lupus_sms.alerts.models import Alert, AlertNotification
 from lupus_sms.messaging.models import Message
 from tests.alerts.conftest import PATIENT_PHONE, WEBHOOK_SECRET, WEBHOOK_URL, send_checkin
 from tests.factories import make_patient
+from tests.transports import set_webhook_transport
 
 
 def _alerts(db, **filters) -> list[Alert]:
@@ -83,7 +83,7 @@ def test_network_errors_are_retried_too(twilio, db, patient, tick, receiver, clo
             raise httpx.ConnectError("refused", request=request)
         return httpx.Response(204)
 
-    clinic_webhook.set_transport(httpx.MockTransport(broken_then_fine))
+    set_webhook_transport(httpx.MockTransport(broken_then_fine))
     twilio.sms("chest pain", from_=PATIENT_PHONE)
     tick(clock.now())
     tick(clock.now() + timedelta(seconds=30))

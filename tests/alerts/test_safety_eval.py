@@ -23,8 +23,8 @@ from lupus_sms.alerts.evaluation import (
     evaluate,
     load_cases,
 )
-from lupus_sms.alerts.evaluation_pipeline import pipeline_decider
 from lupus_sms.cli import app
+from lupus_sms.inbound.evaluation_pipeline import pipeline_decider
 
 runner = CliRunner()
 

@@ -17,11 +17,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from lupus_sms.alerts import clinic_webhook
 from lupus_sms.alerts.models import AlertNotification
 from lupus_sms.core import egress
 from tests.alerts.conftest import PATIENT_PHONE
 from tests.conftest import PUBLIC_TEST_ADDRESS
+from tests.transports import set_webhook_transport
 
 # Stands in for a public address in these tests: a loopback address of its own, so a real
 # server can listen there while 127.0.0.1 plays the private network.
@@ -77,7 +77,7 @@ def free_port_on_both() -> int:
 @pytest.fixture
 def real_network(receiver):
     """The worker's real HTTP transport instead of the recording one."""
-    clinic_webhook.set_transport(None)
+    set_webhook_transport(None)
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ def test_network_errors_from_the_checked_address_are_still_retried(
     def refuse(request):
         raise httpx.ConnectError("refused", request=request)
 
-    clinic_webhook.set_transport(httpx.MockTransport(refuse))
+    set_webhook_transport(httpx.MockTransport(refuse))
     _raise_alert(twilio, tick, clock)
     notification = _notification(db)
     assert notification.status == "pending" and "ConnectError" in notification.last_error
@@ -215,7 +215,7 @@ def test_https_to_the_checked_address_verifies_the_certificate_of_the_name(
         server_tls.load_cert_chain(cert, key)
         server.socket = server_tls.wrap_socket(server.socket, server_side=True)
         trusting = ssl.create_default_context(cafile=str(cert))
-        clinic_webhook.set_transport(httpx.HTTPTransport(verify=trusting))
+        set_webhook_transport(httpx.HTTPTransport(verify=trusting))
         clinic.alert_webhook_url = f"https://{name}:{server.server_port}/hook"
         db.commit()
         _raise_alert(twilio, tick, clock)

@@ -243,6 +243,7 @@ def test_a_pause_with_an_end_resumes_on_the_tick(api, db, clock):
 
     from lupus_sms.enrollment.models import Patient
     from lupus_sms.scheduling.tick import run_tick
+    from tests.transports import steps
 
     patient = enrol(api)
     db.get(Patient, patient["id"]).status = "active"
@@ -252,9 +253,9 @@ def test_a_pause_with_an_end_resumes_on_the_tick(api, db, clock):
     factory = sessionmaker(
         bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
     )
-    run_tick(factory, clock.now() + timedelta(days=1))
+    run_tick(factory, clock.now() + timedelta(days=1), steps())
     assert api.get(url).json()["status"] == "paused"
-    run_tick(factory, clock.now() + timedelta(days=3))
+    run_tick(factory, clock.now() + timedelta(days=3), steps())
     db.expire_all()
     assert api.get(url).json()["status"] == "active"
 

@@ -1,8 +1,8 @@
 """The real `lupus-sms` command with a stand-in SMS provider, for tests that kill processes.
 
 `python -m tests.hardening.file_provider worker` (or `run-due --now ...`) runs the CLI with
-the transport replaced through `use_transport`, the same hook the in-process tests use, so
-production code has no test-only transport. The provider keeps its record of created
+the transport replaced where the command is wired (`worker_cli.senders`), so production
+code has no test-only transport. The provider keeps its record of created
 messages in a file (FAULT_PROVIDER_FILE, one JSON line each, flushed to disk before the send
 returns), which survives a SIGKILL and answers recovery's lookups, as Twilio's message list
 does. With FAULT_HANG_AT=n the n-th message created by this process is recorded and then the
@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from lupus_sms.messaging.transport import FoundMessage, OutgoingSms, SendResult, use_transport
+from lupus_sms.messaging.transport import FoundMessage, OutgoingSms, SendResult
 
 
 class FileProvider:
@@ -62,7 +62,9 @@ def read_records(path: Path) -> list[dict]:
 
 
 def main() -> None:
+    from lupus_sms import worker_cli
     from lupus_sms.cli import main as cli_main
+    from lupus_sms.scheduling.jobs import Senders
 
     hang_at = os.environ.get("FAULT_HANG_AT")
     provider = FileProvider(
@@ -70,8 +72,8 @@ def main() -> None:
         hang_at=int(hang_at) if hang_at else None,
         forgets=os.environ.get("FAULT_PROVIDER_FORGETS") == "1",
     )
-    with use_transport(provider):
-        cli_main()
+    worker_cli.senders = lambda settings: Senders(sms=provider)
+    cli_main()
 
 
 if __name__ == "__main__":

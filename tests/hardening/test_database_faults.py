@@ -15,11 +15,11 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from lupus_sms.conversation.degraded import RECEIVED_TEXT
 from lupus_sms.core.db import get_db, make_engine
 from lupus_sms.core.migrations import upgrade
+from lupus_sms.inbound.degraded import RECEIVED_TEXT
+from lupus_sms.inbound.spool import pending, replay_spool
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.spool import pending, replay_spool
 from tests.helpers import reply_text
 
 pytestmark = pytest.mark.multiprocess

@@ -13,9 +13,9 @@ from lupus_sms.messaging.transport import (
     FakeTransport,
     TemporaryTransportError,
     UncertainTransportError,
-    use_transport,
 )
 from tests.scheduling.support import queue_text, reload, session_factory, tick, utc  # noqa: F401
+from tests.transports import use_transport
 
 NOW = utc(2026, 3, 10, 16, 0)
 

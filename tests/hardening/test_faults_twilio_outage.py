@@ -20,9 +20,10 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from lupus_sms.core.config import Settings
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.transport import HTTP_TIMEOUT_SECONDS, TwilioTransport, use_transport
+from lupus_sms.messaging.transport import HTTP_TIMEOUT_SECONDS, TwilioTransport
 from tests.messaging.twilio_stub import StubHttpClient, error_json, message_json
 from tests.scheduling.support import queue_text, session_factory, tick, utc  # noqa: F401
+from tests.transports import use_transport
 
 START = utc(2026, 3, 10, 16, 0)
 TICK = timedelta(seconds=30)

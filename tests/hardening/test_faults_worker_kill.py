@@ -2,7 +2,7 @@
 
 The kill lands while the provider holds a text whose result was never recorded, with more
 rows of the batch claimed but not sent and others still queued. After the lease, recovery
-(messaging/recovery.py) finds the handed-over text at the provider and records it; the
+(scheduling/recovery.py) finds the handed-over text at the provider and records it; the
 claimed ones are not there and go out once; every message ends `sent`, each created at the
 provider exactly once. Runs on SQLite and PostgreSQL, each on a database of its own.
 """

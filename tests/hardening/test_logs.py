@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert
 
 from lupus_sms.core.logging import PhoneMaskingFilter
-from lupus_sms.messaging import group_commit
+from lupus_sms.inbound import group_commit
 from lupus_sms.messaging.models import Message
 from tests.factories import auth_headers, make_clinic
 from tests.helpers import reply_text

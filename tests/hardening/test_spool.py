@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lupus_sms.conversation.degraded import RECEIVED_TEXT, SAFETY_TEXT, SELF_HARM_TEXT
 from lupus_sms.core.db import get_db, make_engine
+from lupus_sms.inbound.degraded import RECEIVED_TEXT, SAFETY_TEXT, SELF_HARM_TEXT
+from lupus_sms.inbound.spool import pending, replay_spool
 from lupus_sms.messaging.models import Message, PhoneNumber
-from lupus_sms.messaging.spool import pending, replay_spool
 from tests.helpers import reply_text
 
 PATIENT = "+12025550171"

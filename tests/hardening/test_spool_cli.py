@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from lupus_sms.cli import app
-from lupus_sms.conversation.service import InboundSms
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.db import get_sessionmaker
+from lupus_sms.inbound.service import InboundSms
+from lupus_sms.inbound.spool import spool_inbound
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.spool import spool_inbound
 
 runner = CliRunner()
 

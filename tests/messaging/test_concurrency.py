@@ -11,9 +11,9 @@ from sqlalchemy.orm import sessionmaker
 from lupus_sms.core.config import Settings
 from lupus_sms.core.db import make_engine
 from lupus_sms.core.migrations import upgrade
-from lupus_sms.messaging.dispatch import claim_due_messages, dispatch_outbox
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.transport import FakeTransport
+from lupus_sms.scheduling.dispatch import claim_due_messages, dispatch_outbox
 from tests.scheduling.support import queue_text, utc
 
 NOW = utc(2026, 3, 10, 16, 0)

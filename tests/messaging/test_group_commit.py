@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from lupus_sms.conversation import service as conversation_service
-from lupus_sms.conversation.service import InboundResult, InboundSms
-from lupus_sms.messaging.group_commit import handle_inbound_batch
+from lupus_sms.inbound import service as conversation_service
+from lupus_sms.inbound.group_commit import handle_inbound_batch
+from lupus_sms.inbound.service import InboundResult, InboundSms
 from lupus_sms.messaging.models import Message
 from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN
 

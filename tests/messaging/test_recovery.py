@@ -6,13 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from lupus_sms.messaging.transport import (
-    FakeTransport,
-    TemporaryTransportError,
-    use_transport,
-)
+from lupus_sms.messaging.transport import FakeTransport, TemporaryTransportError
 from tests.messaging.test_twilio_transport import make_transport
 from tests.scheduling.support import queue_text, reload, utc
+from tests.transports import use_transport
 
 NOW = utc(2026, 3, 10, 16, 0)
 AFTER_LEASE = NOW + timedelta(minutes=3)  # default lease: 120 s

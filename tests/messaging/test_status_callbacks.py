@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lupus_sms.messaging.dispatch import record_sent
+from lupus_sms.scheduling.dispatch import record_sent
 from tests.scheduling.support import queue_text, reload, utc
 
 NOON_NY = utc(2026, 3, 10, 16, 0)

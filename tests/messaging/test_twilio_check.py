@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from lupus_sms.cli import app
+from lupus_sms.conversation import twilio_cli
+from lupus_sms.conversation.twilio_check import SPANISH_SETUP_WORDS, run_checks
 from lupus_sms.core.config import Settings
 from lupus_sms.core.migrations import upgrade
-from lupus_sms.messaging import twilio_cli
-from lupus_sms.messaging.twilio_check import SPANISH_SETUP_WORDS, run_checks
 from tests.factories import make_clinic
 from tests.messaging.twilio_stub import ACCOUNT_SID, StubHttpClient, error_json, page
 

@@ -17,6 +17,7 @@ from lupus_sms.messaging.transport import (
 from tests.factories import make_clinic, make_patient
 from tests.messaging.twilio_stub import StubHttpClient, message_json
 from tests.scheduling.support import queue_text, reload, utc
+from tests.transports import use_transport
 
 NOON_NY = utc(2026, 3, 10, 16, 0)
 
@@ -132,7 +133,6 @@ def test_find_sent_lists_messages_to_the_number_since_the_claim():
 
 
 def test_dispatch_over_twilio_marks_an_invalid_number_undeliverable(db, tick):
-    from lupus_sms.messaging.transport import use_transport
 
     transport, stub = make_transport()
     patient = make_patient(db, make_clinic(db))
@@ -146,7 +146,6 @@ def test_dispatch_over_twilio_marks_an_invalid_number_undeliverable(db, tick):
 
 
 def test_dispatch_over_twilio_records_the_sid(db, tick):
-    from lupus_sms.messaging.transport import use_transport
 
     transport, stub = make_transport()
     message = queue_text(db, now=NOON_NY)

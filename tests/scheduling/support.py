@@ -10,14 +10,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lupus_sms.clinics.quiet_hours import SendWindow
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.outbox import enqueue
-from lupus_sms.messaging.transport import FakeTransport, use_transport
+from lupus_sms.messaging.transport import FakeTransport
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.planner import replan
-from lupus_sms.scheduling.quiet_hours import SendWindow
 from lupus_sms.scheduling.tick import run_tick
+from tests.transports import steps, use_transport
 
 
 def utc(*args: int) -> datetime:
@@ -42,7 +43,7 @@ def fake_transport() -> Iterator[FakeTransport]:
 def tick(db: Session, session_factory) -> Callable[[datetime], dict[str, int]]:
     def run(now: datetime) -> dict[str, int]:
         db.flush()
-        handled = run_tick(session_factory, now)
+        handled = run_tick(session_factory, now, steps())
         db.expire_all()
         return handled
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from lupus_sms.scheduling.quiet_hours import SendWindow
+from lupus_sms.clinics.quiet_hours import SendWindow
 from tests.factories import make_clinic, make_patient
 from tests.scheduling.support import add_anchor, by_step, planned, queue_text, reload, utc
 

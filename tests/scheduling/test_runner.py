@@ -14,9 +14,10 @@ from lupus_sms.cli import app as cli_app
 from lupus_sms.core.config import Settings
 from lupus_sms.core.db import make_engine
 from lupus_sms.scheduling.tick import run_tick
-from lupus_sms.worker import configure
+from lupus_sms.worker import configure, senders_for
 from tests.factories import make_clinic, make_patient
 from tests.scheduling.support import add_anchor, utc
+from tests.transports import steps
 
 runner = CliRunner()
 NOW = utc(2026, 3, 10, 15, 0)
@@ -49,7 +50,8 @@ def test_run_due_refuses_a_time_without_an_offset(cli_env):
 
 
 def test_the_worker_has_exactly_one_interval_job():
-    scheduler = configure(BackgroundScheduler(), Settings(_env_file=None, tick_seconds=5))
+    settings = Settings(_env_file=None, tick_seconds=5)
+    scheduler = configure(BackgroundScheduler(), settings, senders_for(settings))
     jobs = scheduler.get_jobs()
     assert [job.id for job in jobs] == ["tick"]
     assert jobs[0].trigger.interval == timedelta(seconds=5)
@@ -59,8 +61,8 @@ def test_the_worker_has_exactly_one_interval_job():
 def test_a_completed_tick_records_the_heartbeat(db, session_factory, fake_transport):
     from lupus_sms.scheduling.tick import last_tick_at
 
-    run_tick(session_factory, NOW)
-    run_tick(session_factory, NOW - timedelta(minutes=5))  # a late worker never goes back
+    run_tick(session_factory, NOW, steps())
+    run_tick(session_factory, NOW - timedelta(minutes=5), steps())  # a late worker never goes back
     db.expire_all()
     assert last_tick_at(db) == NOW
 
@@ -75,7 +77,7 @@ def test_healthz_fails_when_the_expected_worker_stopped_ticking(
 ):
     settings.expect_worker = True
     assert client.get("/healthz").status_code == 503  # never ticked
-    run_tick(session_factory, clock.now())
+    run_tick(session_factory, clock.now(), steps())
     ok = client.get("/healthz")
     assert ok.status_code == 200, ok.text
     assert ok.json()["scheduler"]["last_tick_age_seconds"] == 0

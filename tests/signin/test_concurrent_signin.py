@@ -23,11 +23,11 @@ from sqlalchemy.orm import sessionmaker
 from twilio.request_validator import RequestValidator
 
 from lupus_sms.content.service import use_yaml_content
-from lupus_sms.conversation.degraded import RECEIVED_TEXT
 from lupus_sms.core.clock import get_clock
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.db import get_db, get_sign_in_db, make_engine
 from lupus_sms.core.migrations import upgrade
+from lupus_sms.inbound.degraded import RECEIVED_TEXT
 from lupus_sms.users.models import LoginThrottle, User
 from lupus_sms.users.passwords import hash_password
 from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN

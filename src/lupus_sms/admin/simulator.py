@@ -19,11 +19,11 @@ from lupus_sms.content.service import content_override
 from lupus_sms.content.snapshot import ENGLISH, ContentError
 from lupus_sms.content.store import draft_texts, get_revision, parse_texts
 from lupus_sms.content.translation import SPANISH
-from lupus_sms.conversation.service import InboundSms, handle_inbound
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.core.phones import normalise_phone
+from lupus_sms.inbound.service import InboundSms, handle_inbound
 from lupus_sms.messaging.service import get_or_create_phone_number
 
 # The picker's choices; "" answers in the number's own language, as the real bot would.

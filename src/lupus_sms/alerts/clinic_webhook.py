@@ -14,8 +14,8 @@ delivery: receivers may use it to ignore repeats.
 Delivery is driven by the scheduler tick with an explicit `now`: a due row is leased by
 moving its `next_attempt_at` forward in its own committed transaction, then posted, then
 recorded. Only public addresses are posted to, with no redirects and https outside
-development (core/egress.py). The HTTP transport is injectable (`set_transport`;
-httpx.MockTransport in tests).
+development (core/egress.py). The HTTP transport is the tick's to give
+(`transport`: None is the network; httpx.MockTransport in tests).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.core import egress
 from lupus_sms.core.config import get_settings
+from lupus_sms.core.statuses import NotificationStatus
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Lupus-Signature"
@@ -44,14 +45,6 @@ DELIVERY_HEADER = "X-Lupus-Delivery"
 LEASE = timedelta(minutes=2)
 TIMEOUT_SECONDS = 10.0
 BATCH = 50
-
-_transport: httpx.BaseTransport | None = None
-
-
-def set_transport(transport: httpx.BaseTransport | None) -> None:
-    """Where webhook requests go (None: the real network)."""
-    global _transport
-    _transport = transport
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -75,25 +68,37 @@ def verify_signature(
     return hmac.compare_digest(expected, given)
 
 
-def deliver_due(session_factory: sessionmaker[Session], now: datetime) -> int:
-    """Post every due webhook delivery once; returns how many were attempted."""
+def deliver_due(
+    session_factory: sessionmaker[Session],
+    now: datetime,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    """Post every due webhook delivery once, through `transport` (None: the network);
+    returns how many were attempted."""
     with session_factory() as db:
         due_ids = list(
             db.scalars(
                 select(AlertNotification.id)
                 .where(
-                    AlertNotification.status == "pending",
+                    AlertNotification.status == NotificationStatus.PENDING,
                     AlertNotification.next_attempt_at <= now,
                 )
                 .order_by(AlertNotification.next_attempt_at)
                 .limit(BATCH)
             )
         )
-    return sum(_deliver_one(session_factory, notification_id, now) for notification_id in due_ids)
+    return sum(
+        _deliver_one(session_factory, notification_id, now, transport)
+        for notification_id in due_ids
+    )
 
 
 def _deliver_one(
-    session_factory: sessionmaker[Session], notification_id: int, now: datetime
+    session_factory: sessionmaker[Session],
+    notification_id: int,
+    now: datetime,
+    transport: httpx.BaseTransport | None,
 ) -> int:
     if not _lease(session_factory, notification_id, now):
         return 0  # another worker has it
@@ -105,7 +110,7 @@ def _deliver_one(
             notification,
             now,
         )
-    status_code, error = _send(request)
+    status_code, error = _send(request, transport)
     with session_factory() as db:
         notification = db.get(AlertNotification, notification_id)
         _record(notification, status_code, error, now)
@@ -119,10 +124,10 @@ def _record(
     notification.attempts += 1
     notification.last_status_code = status_code
     notification.last_error = error
-    if notification.status != "pending":
+    if notification.status != NotificationStatus.PENDING:
         return  # acknowledged meanwhile: the retries were cancelled
     if status_code is not None and 200 <= status_code < 300:
-        notification.status = "delivered"
+        notification.status = NotificationStatus.DELIVERED
         notification.delivered_at = now
         notification.next_attempt_at = None
         return
@@ -144,7 +149,7 @@ def _lease(session_factory: sessionmaker[Session], notification_id: int, now: da
             update(AlertNotification)
             .where(
                 AlertNotification.id == notification_id,
-                AlertNotification.status == "pending",
+                AlertNotification.status == NotificationStatus.PENDING,
                 AlertNotification.next_attempt_at <= now,
             )
             .values(next_attempt_at=now + LEASE)
@@ -167,14 +172,16 @@ def _request(
     return httpx.Request("POST", clinic.alert_webhook_url, content=body, headers=headers)
 
 
-def _send(request: httpx.Request | None) -> tuple[int | None, str | None]:
+def _send(
+    request: httpx.Request | None, transport: httpx.BaseTransport | None
+) -> tuple[int | None, str | None]:
     """Post to a public address only (core/egress.py), following no redirect."""
     if request is None:
         return None, "no webhook URL configured"
     allow_http = get_settings().plain_http_webhooks_allowed
     try:
         response = egress.send(
-            request, allow_http=allow_http, timeout=TIMEOUT_SECONDS, transport=_transport
+            request, allow_http=allow_http, timeout=TIMEOUT_SECONDS, transport=transport
         )
     except egress.EgressRefused as exc:
         return None, f"refused: {exc}"[:300]

@@ -10,7 +10,7 @@ its hash. The development set (development.yaml) is where rules are written and 
 
 A `Decider` answers, for one text, what the service did: whether a red-flag alert was opened
 and which reply went out. `rules_decider` asks the rules directly, as the inbound safety step
-does (fast: a content save re-runs it); alerts/evaluation_pipeline.py sends every text through
+does (fast: a content save re-runs it); inbound/evaluation_pipeline.py sends every text through
 the real inbound handling on a database instead.
 """
 

@@ -1,4 +1,4 @@
-"""The alert domain's steps of the inbound order (conversation/inbound_order.py):
+"""The alert domain's steps of the inbound order (inbound/order.py):
 
   safety           a red flag: the safety reply at once (911 first for critical categories,
                    988 for self-harm), an alert with its category and severity for every

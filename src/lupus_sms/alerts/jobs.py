@@ -1,4 +1,4 @@
-"""The alert domain's periodic work, run by the scheduler tick (scheduling/jobs.py TICK_STEPS,
+"""The alert domain's periodic work, run by the scheduler tick (scheduling/jobs.py `tick_steps`,
 with the clinic webhooks of alerts/clinic_webhook.py).
 
 Every step takes (session_factory, now), commits its own work and returns how many items it
@@ -16,6 +16,7 @@ from lupus_sms.alerts import service
 from lupus_sms.alerts.models import Alert
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
+from lupus_sms.core.statuses import AlertStatus
 
 BATCH = 100
 
@@ -27,7 +28,11 @@ def renotify_unacknowledged(session_factory: sessionmaker[Session], now: datetim
     with session_factory() as db:
         stmt = (
             select(Alert)
-            .where(Alert.status == "open", Alert.priority == "high", Alert.next_notify_at <= now)
+            .where(
+                Alert.status == AlertStatus.OPEN,
+                Alert.priority == "high",
+                Alert.next_notify_at <= now,
+            )
             .order_by(Alert.next_notify_at)
             .limit(BATCH)
         )
@@ -50,12 +55,12 @@ def expire_low_priority(session_factory: sessionmaker[Session], now: datetime) -
         result = db.execute(
             update(Alert)
             .where(
-                Alert.status == "open",
+                Alert.status == AlertStatus.OPEN,
                 Alert.kind.in_(("needs_review", "no_response")),
                 Alert.priority == "low",
                 Alert.expires_at <= now,
             )
-            .values(status="expired", next_notify_at=None, updated_at=now)
+            .values(status=AlertStatus.EXPIRED, next_notify_at=None, updated_at=now)
         )
         db.commit()
     return result.rowcount

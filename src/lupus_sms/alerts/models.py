@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lupus_sms.core.db import Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
+from lupus_sms.core.statuses import AlertStatus
 
 ALERT_KINDS = ("red_flag", "no_response", "needs_review")
-ALERT_STATUSES = ("open", "acknowledged", "expired")
+ALERT_STATUSES = tuple(AlertStatus)
 # How urgent an alert is, most urgent first: a red flag is `critical` (breathing, chest,
 # neurological, allergic, self-harm, emergency) or `urgent` (the other categories); a review
 # item with symptom-like words is `high` and re-notified like a red flag; the rest `routine`.

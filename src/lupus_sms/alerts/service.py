@@ -16,6 +16,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.snapshot import ContentSnapshot
 from lupus_sms.core.errors import ConflictError, NotFoundError
 from lupus_sms.core.pagination import PageParams, paginate
+from lupus_sms.core.statuses import AlertStatus, NotificationStatus, PatientStatus
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging.models import Message, PhoneNumber
@@ -23,7 +24,13 @@ from lupus_sms.messaging.models import Message, PhoneNumber
 logger = logging.getLogger(__name__)
 # Enrolments whose clinic still hears from the number. An opted-out patient's red flag still
 # reaches the clinic (only the SMS reply is blocked); an unenrolled or erased one does not.
-ALERTABLE_STATUSES = ("pending_consent", "active", "paused", "opted_out", "undeliverable")
+ALERTABLE_STATUSES = (
+    PatientStatus.PENDING_CONSENT,
+    PatientStatus.ACTIVE,
+    PatientStatus.PAUSED,
+    PatientStatus.OPTED_OUT,
+    PatientStatus.UNDELIVERABLE,
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def alert_targets(
 def _answering(db: Session, patients: list[Patient], clinic_id: int | None) -> list[Patient]:
     """The pending invitations a text to this sender answers: the clinic its `To` named, or
     those on the shared sender; any pending one when none of them fits."""
-    pending = [p for p in patients if p.status == "pending_consent"]
+    pending = [p for p in patients if p.status == PatientStatus.PENDING_CONSENT]
     if not pending:
         return []
     if clinic_id:
@@ -112,7 +119,7 @@ def open_alert(
         patient_id=target.patient.id if target.patient else None,
         message_id=message.id if message else None,
         kind=kind,
-        status="open",
+        status=AlertStatus.OPEN,
         priority="high" if pressing else "low",
         severity=severity,
         category=categories[0] if categories else None,
@@ -153,7 +160,7 @@ def notify(
                 alert_id=alert.id,
                 clinic_id=clinic.id,
                 event=event,
-                status="pending",
+                status=NotificationStatus.PENDING,
                 next_attempt_at=now,
                 created_at=now,
             )
@@ -220,7 +227,7 @@ def list_alerts(
 
 def _open_first(db: Session, stmt, params: PageParams) -> tuple[list[Alert], str | None]:
     """Keyset pagination over (closed?, id desc): the cursor holds (rank, id)."""
-    rank = case((Alert.status == "open", 0), else_=1)
+    rank = case((Alert.status == AlertStatus.OPEN, 0), else_=1)
     position = params.position(2)
     if position is not None:
         after_rank, after_id = position
@@ -231,12 +238,14 @@ def _open_first(db: Session, stmt, params: PageParams) -> tuple[list[Alert], str
         return rows, None
     rows = rows[: params.limit]
     last = rows[-1]
-    return rows, params.cursor_for(0 if last.status == "open" else 1, last.id)
+    return rows, params.cursor_for(0 if last.status == AlertStatus.OPEN else 1, last.id)
 
 
 def count_open(db: Session, *, clinic_id: int) -> int:
     """Open alerts of one clinic (one COUNT on ix_alerts_clinic_status_created)."""
-    stmt = select(func.count()).where(Alert.clinic_id == clinic_id, Alert.status == "open")
+    stmt = select(func.count()).where(
+        Alert.clinic_id == clinic_id, Alert.status == AlertStatus.OPEN
+    )
     return db.scalar(stmt) or 0
 
 
@@ -262,11 +271,11 @@ def acknowledge(
     for the API and the portal (whose trail audits `alert.acknowledge` with it)."""
     with one_transaction(db):
         alert = get_alert(db, clinic_id=clinic_id, alert_id=alert_id)
-        if alert.status == "acknowledged":
+        if alert.status == AlertStatus.ACKNOWLEDGED:
             raise ConflictError(
                 f"alert {alert_id} was already acknowledged by {alert.acknowledged_by}"
             )
-        alert.status = "acknowledged"
+        alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_at = now
         alert.acknowledged_by = by
         alert.acknowledge_note = note
@@ -274,9 +283,10 @@ def acknowledge(
         alert.updated_at = now
         for notification in db.scalars(
             select(AlertNotification).where(
-                AlertNotification.alert_id == alert.id, AlertNotification.status == "pending"
+                AlertNotification.alert_id == alert.id,
+                AlertNotification.status == NotificationStatus.PENDING,
             )
         ):
-            notification.status = "cancelled"
+            notification.status = NotificationStatus.CANCELLED
         record_on(db, trail, action="alert.acknowledge", now=now, target=f"alert:{alert.id}")
     return alert

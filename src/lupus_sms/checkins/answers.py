@@ -20,6 +20,7 @@ from lupus_sms.checkins.document import Checkin, checkins
 from lupus_sms.checkins.models import CheckinAnswer
 from lupus_sms.conversation.pipeline import InboundContext
 from lupus_sms.core.pagination import paginate
+from lupus_sms.core.statuses import CheckinAnswerStatus
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import Message
 
@@ -136,7 +137,9 @@ def record_answer(
         checkin_key=open_checkin.checkin.key,
         question_message_id=open_checkin.question.id,
         message_id=context.message.id,
-        status="answered" if answer is not None or red_flag else "unclear",
+        status=CheckinAnswerStatus.ANSWERED
+        if answer is not None or red_flag
+        else CheckinAnswerStatus.UNCLEAR,
         option=answer.option if answer else None,
         meaning=answer.meaning if answer else None,
         temperature_c=answer.temperature.celsius if answer and answer.temperature else None,
@@ -157,7 +160,7 @@ def was_reasked(context: InboundContext, open_checkin: OpenCheckin) -> bool:
         .select_from(CheckinAnswer)
         .where(
             CheckinAnswer.question_message_id == open_checkin.question.id,
-            CheckinAnswer.status == "unclear",
+            CheckinAnswer.status == CheckinAnswerStatus.UNCLEAR,
         )
     )
     return bool(count)

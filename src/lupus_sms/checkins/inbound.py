@@ -1,4 +1,4 @@
-"""The check-in domain's steps of the inbound order (conversation/inbound_order.py):
+"""The check-in domain's steps of the inbound order (inbound/order.py):
 
   checkin_context  an open check-in maps "2" to its meaning (fever) for the safety rules
   checkin_answer   an answer is stored and acknowledged; an unclear one is re-asked once

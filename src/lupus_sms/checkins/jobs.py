@@ -1,4 +1,4 @@
-"""The check-ins' periodic work, run by the scheduler tick (scheduling/jobs.py TICK_STEPS):
+"""The check-ins' periodic work, run by the scheduler tick (scheduling/jobs.py `tick_steps`):
 silence is a signal. Each step takes (session_factory, now), commits its own work and returns
 how many items it handled."""
 
@@ -16,6 +16,7 @@ from lupus_sms.checkins.answers import NOT_SENT
 from lupus_sms.checkins.document import checkins, no_response_after
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import Message, PhoneNumber
 
@@ -57,7 +58,7 @@ def detect_no_response(session_factory: sessionmaker[Session], now: datetime) ->
 def _check_patient(db: Session, patient_id: int, now: datetime, content, defined) -> int:
     patient = db.get(Patient, patient_id)
     phone_number = db.get(PhoneNumber, patient.phone_number_id) if patient else None
-    if patient is None or patient.status != "active" or phone_number is None:
+    if patient is None or patient.status != PatientStatus.ACTIVE or phone_number is None:
         return 0
     if phone_number.opted_out or not phone_number.e164:
         return 0

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.quiet_hours import DAY_START, night_problem, parse_hhmm
 from lupus_sms.core import egress
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
 from lupus_sms.core.timezones import validate_timezone
-from lupus_sms.scheduling.quiet_hours import DAY_START, night_problem, parse_hhmm
 
 EDITABLE = (
     "office_phone",

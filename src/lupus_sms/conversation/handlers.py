@@ -23,10 +23,11 @@ from lupus_sms.conversation.models import Conversation
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.sender import remember_topic
 from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
+from lupus_sms.core.statuses import ConsentEventKind, PatientStatus
+from lupus_sms.enrollment import carrier_block
 from lupus_sms.enrollment.models import ConsentEvent, Patient
-from lupus_sms.messaging import carrier_block
 
-ACTIVE_STATUSES = ("pending_consent", "active", "paused")
+ACTIVE_STATUSES = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 
 
 def handle_compliance(context: InboundContext) -> Reply | None:
@@ -89,7 +90,11 @@ def opt_out(context: InboundContext, *, source: str) -> None:
         phone_number.opted_out = True
         phone_number.opted_out_at = context.now
     _record_consent(
-        context, kind="opted_out", source=source, statuses=ACTIVE_STATUSES, new_status="opted_out"
+        context,
+        kind=ConsentEventKind.OPTED_OUT,
+        source=source,
+        statuses=ACTIVE_STATUSES,
+        new_status=PatientStatus.OPTED_OUT,
     )
 
 
@@ -114,10 +119,10 @@ def opt_in(context: InboundContext, *, twilio_took: bool) -> None:
     # had consented to; an invitation it never answered goes back to waiting for its YES.
     _record_consent(
         context,
-        kind="opted_in",
+        kind=ConsentEventKind.OPTED_IN,
         source="sms_keyword",
-        statuses=("opted_out",),
-        new_status="active",
+        statuses=(PatientStatus.OPTED_OUT,),
+        new_status=PatientStatus.ACTIVE,
         note=note,
     )
 
@@ -175,8 +180,11 @@ def _record_consent(
     if patients and new_status is not None:
         # `active` only where the number had consented (a YES); elsewhere, pending again.
         status = new_status
-        if new_status == "active":
-            status = case((Patient.consented_at.is_(None), "pending_consent"), else_="active")
+        if new_status == PatientStatus.ACTIVE:
+            status = case(
+                (Patient.consented_at.is_(None), PatientStatus.PENDING_CONSENT),
+                else_=PatientStatus.ACTIVE,
+            )
         db.execute(
             update(Patient)
             .where(Patient.id.in_([p.id for p in patients]))
@@ -228,7 +236,7 @@ def _switch_language(context: InboundContext, language: str) -> Reply:
         context.phone_number.language = language
         _record_consent(
             context,
-            kind="language",
+            kind=ConsentEventKind.LANGUAGE,
             source="sms_keyword",
             statuses=ACTIVE_STATUSES,
             new_status=None,

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     reply_limit_per_window: int = Field(default=30, ge=1)
     reply_limit_window_seconds: int = Field(default=3600, ge=1)
     repeat_reply_limit: int = Field(default=3, ge=1)
-    # Inbound texts that cannot be stored (database down or slow) wait here (messaging/spool.py).
+    # Inbound texts that cannot be stored (database down or slow) wait here (inbound/spool.py).
     spool_dir: Path = Path("spool")
     spool_replay_seconds: float = 30.0  # 0 turns the web process's periodic replay off
     # Request bodies above this get 413 (webhooks: 64 kB, core/body_limit.py).
@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # PostgreSQL: no statement or lock wait may outlast Twilio's 15 s webhook timeout (0: none).
     database_statement_timeout_ms: int = Field(default=5000, ge=0)
 
-    # Scheduler and outbox (see scheduling/ and messaging/dispatch.py).
+    # Scheduler and outbox (see scheduling/ and scheduling/dispatch.py).
     in_process_scheduler: bool = True  # `serve` ticks in-process; `serve --no-scheduler` not
     expect_worker: bool = False  # a web-only process: /healthz also checks the worker's tick
     tick_seconds: float = Field(default=15.0, gt=0)

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
+from lupus_sms.core.statuses import AnchorStatus, PatientStatus
 from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.planning import changes_if_moved, replan
 from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate
-from lupus_sms.scheduling.planner import replan
 
 CATEGORY = "appointment"
 
@@ -56,7 +57,7 @@ def create_appointment(
             kind=data.kind,
             at=_future_utc(data.starts_at, patient, now),
             location=data.location or None,
-            status="scheduled",
+            status=AnchorStatus.SCHEDULED,
             created_at=now,
         )
         db.add(anchor)
@@ -78,7 +79,7 @@ def update_appointment(
     """Reschedule (or change the kind or place); the reminders follow. Audited as
     `appointment.move` on a console's trail."""
     with one_transaction(db):
-        if anchor.status == "cancelled":
+        if anchor.status == AnchorStatus.CANCELLED:
             raise ConflictError("this appointment was cancelled; create a new one")
         changes = data.model_dump(exclude_unset=True)
         if changes.get("starts_at") is not None:
@@ -101,8 +102,8 @@ def cancel_appointment(
 ) -> None:
     """Cancelling twice is harmless: the second call changes nothing (but is audited)."""
     with one_transaction(db):
-        if anchor.status != "cancelled":
-            anchor.status, anchor.revision = "cancelled", anchor.revision + 1
+        if anchor.status != AnchorStatus.CANCELLED:
+            anchor.status, anchor.revision = AnchorStatus.CANCELLED, anchor.revision + 1
             anchor.updated_at = now
             db.flush()
             replan(db, patient_id=patient.id, now=now)
@@ -114,16 +115,14 @@ def preview_move(
     db: Session, patient: Patient, anchor: Anchor, *, starts_at: datetime | None, now: datetime
 ):
     """The planned messages a move to `starts_at` (None: a cancellation) would change."""
-    from lupus_sms.scheduling.preview import changes_if_moved
-
-    if anchor.status == "cancelled":
+    if anchor.status == AnchorStatus.CANCELLED:
         raise ConflictError("this appointment was cancelled; create a new one")
     new_at = None if starts_at is None else _future_utc(starts_at, patient, now)
     return changes_if_moved(db, patient=patient, anchor=anchor, new_at=new_at, now=now)
 
 
 def _check_patient(patient: Patient) -> None:
-    if patient.status == "unenrolled":
+    if patient.status == PatientStatus.UNENROLLED:
         raise ConflictError("this patient is unenrolled; enrol them again first")
 
 

@@ -15,14 +15,15 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ValidationFailed
+from lupus_sms.core.statuses import ConsentEventKind, PatientStatus
 from lupus_sms.enrollment.models import ConsentEvent, Patient
+from lupus_sms.enrollment.planning import replan
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.outbox import enqueue, enqueue_many
-from lupus_sms.scheduling.planner import replan
 
 # Statuses a number-wide opt-out moves to `opted_out` (as a texted STOP does).
-OPT_OUT_FROM = ("pending_consent", "active", "paused")
+OPT_OUT_FROM = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 LOOKUP_CHUNK = 500  # ids per IN (...)
 # A clinic's system clock may run a little ahead of ours; beyond this, a time is refused.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -56,9 +57,9 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
     """Queue the invitation, or mark the patient opted out if the number is blocked."""
     if patient.phone_number.opted_out:
         # A texted STOP outranks any clinic: nothing is sent until the number texts START.
-        patient.status = "opted_out"
+        patient.status = PatientStatus.OPTED_OUT
         return
-    patient.status = "pending_consent"
+    patient.status = PatientStatus.PENDING_CONSENT
     _supersede_queued_invitations(db, patient, now=now)
     content = get_content().for_language(patient.spoken_language)
     body = content.text("consent_invitation", clinic_name=clinic.name)
@@ -72,7 +73,9 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
         patient_id=patient.id,
         sender=clinic.sender,
     )
-    record_event(db, patient, kind="invited", source="api", now=now, message_id=message.id)
+    record_event(
+        db, patient, kind=ConsentEventKind.INVITED, source="api", now=now, message_id=message.id
+    )
 
 
 def _supersede_queued_invitations(db: Session, patient: Patient, *, now: datetime) -> None:
@@ -101,9 +104,9 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
     invited: list[tuple[Patient, Message]] = []
     for patient in patients:
         if patient.phone_number.opted_out:
-            patient.status = "opted_out"
+            patient.status = PatientStatus.OPTED_OUT
             continue
-        patient.status = "pending_consent"
+        patient.status = PatientStatus.PENDING_CONSENT
         language_content = content.for_language(patient.spoken_language)
         body = language_content.text("consent_invitation", clinic_name=clinic.name)
         info = analyze(body)
@@ -117,7 +120,9 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
     db.add_all([message for _, message in invited])
     db.flush()
     for patient, message in invited:
-        record_event(db, patient, kind="invited", source="api", now=now, message_id=message.id)
+        record_event(
+            db, patient, kind=ConsentEventKind.INVITED, source="api", now=now, message_id=message.id
+        )
 
 
 def invite_new_rows(
@@ -175,13 +180,15 @@ def confirm(db: Session, patient: Patient, *, now: datetime, message_id: int | N
     """A YES (or another opt-in word) from the patient: reminders may start, and from now on
     the clinic hears from the number and may record its number-wide settings: the language
     the enrolment named becomes the number's, unless the patient chose one by text."""
-    patient.status = "active"
+    patient.status = PatientStatus.ACTIVE
     patient.updated_at = now
     patient.consented_at = patient.consented_at or now
     number = patient.phone_number
     if patient.language and not chose_language(db, number.id):
         number.language = patient.language
-    record_event(db, patient, kind="confirmed", source="sms", now=now, message_id=message_id)
+    record_event(
+        db, patient, kind=ConsentEventKind.CONFIRMED, source="sms", now=now, message_id=message_id
+    )
     db.flush()
     replan(db, patient_id=patient.id, now=now)
 
@@ -218,12 +225,19 @@ def record_opt_out(
     ).all()
     for other in {patient, *affected}:
         if other.status in OPT_OUT_FROM:
-            other.status = "opted_out"
+            other.status = PatientStatus.OPTED_OUT
         if not other.consented:
             continue  # its status follows the number; when and how are not its to know
         # The note is the recording clinic's; another clinic sees only that the number opted out.
         own_note = note if other is patient else None
-        record_event(db, other, kind="opted_out", source=source, now=occurred_at, note=own_note)
+        record_event(
+            db,
+            other,
+            kind=ConsentEventKind.OPTED_OUT,
+            source=source,
+            now=occurred_at,
+            note=own_note,
+        )
     db.flush()
     for other in {patient, *affected}:
         replan(db, patient_id=other.id, now=now)
@@ -233,8 +247,10 @@ def record_opt_out(
 
 def _end_unconsented(db: Session, patient: Patient, *, source, occurred_at, note) -> Patient:
     if patient.status in OPT_OUT_FROM:
-        patient.status = "opted_out"
-    record_event(db, patient, kind="opted_out", source=source, now=occurred_at, note=note)
+        patient.status = PatientStatus.OPTED_OUT
+    record_event(
+        db, patient, kind=ConsentEventKind.OPTED_OUT, source=source, now=occurred_at, note=note
+    )
     db.flush()
     replan(db, patient_id=patient.id, now=occurred_at)
     db.commit()
@@ -245,7 +261,8 @@ def chose_language(db: Session, phone_number_id: int) -> bool:
     """Whether the patient switched the number's language by text (ESPANOL / ENGLISH): their
     own choice outranks any clinic's."""
     found = select(ConsentEvent.id).where(
-        ConsentEvent.phone_number_id == phone_number_id, ConsentEvent.kind == "language"
+        ConsentEvent.phone_number_id == phone_number_id,
+        ConsentEvent.kind == ConsentEventKind.LANGUAGE,
     )
     return db.scalar(found.limit(1)) is not None
 

@@ -30,6 +30,7 @@ from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.errors import ConflictError, LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import phone_hash
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.core.text_input import refuse_in_text
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent, service
@@ -239,7 +240,7 @@ def _create_fresh(db, clinic, rows: list[_Row], numbers, now) -> list[ImportRowO
     invitees = [
         (patient_id, value["phone_number_id"], row.e164)
         for row, value, patient_id in zip(rows, values, ids, strict=True)
-        if value["status"] == "pending_consent"
+        if value["status"] == PatientStatus.PENDING_CONSENT
     ]
     # A new enrolment waits for its YES: it is invited in the language its row named (English
     # by default), never the one the number chose with another clinic (SECURITY.md).
@@ -282,7 +283,7 @@ def _patient_values(clinic: Clinic, row: _Row, number: _Number, now: datetime) -
         "procedure_date": data.procedure_date,
         "consent_source": data.consent_source,
         # A texted STOP outranks any clinic: nothing is sent until the number texts START.
-        "status": "opted_out" if number.opted_out else "pending_consent",
+        "status": PatientStatus.OPTED_OUT if number.opted_out else PatientStatus.PENDING_CONSENT,
         "paused_until": None,
         "erased_at": None,
         "created_at": now,

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment.models import Patient
-from lupus_sms.scheduling.planner import replan
+from lupus_sms.enrollment.planning import replan
 
 BATCH = 200
 
@@ -18,7 +19,7 @@ def resume_expired_pauses(session_factory: sessionmaker[Session], now: datetime)
     with session_factory() as db:
         patients = db.scalars(
             select(Patient)
-            .where(Patient.status == "paused", Patient.paused_until <= now)
+            .where(Patient.status == PatientStatus.PAUSED, Patient.paused_until <= now)
             .limit(BATCH)
         ).all()
         for patient in patients:

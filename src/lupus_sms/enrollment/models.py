@@ -10,18 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lupus_sms.core.db import Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.messaging.models import PhoneNumber
 
 # How people read each program's code, on both consoles' pages.
 PROGRAM_NAMES = {"ahsct": "aHSCT", "msc": "MSC", "evaluation": "Evaluation"}
-PATIENT_STATUSES = (
-    "pending_consent",
-    "active",
-    "paused",
-    "opted_out",
-    "unenrolled",
-    "undeliverable",
-)
+PATIENT_STATUSES = tuple(PatientStatus)
 
 
 class Patient(Base, TimestampMixin):
@@ -76,7 +70,7 @@ class Patient(Base, TimestampMixin):
 
     @property
     def carrier_blocked_since(self) -> datetime | None:
-        """Since when Twilio blocks texts to this number (messaging/carrier_block.py); shown
+        """Since when Twilio blocks texts to this number (enrollment/carrier_block.py); shown
         only to a clinic the number consented to (a pending one sees its invitation fail)."""
         if self.erased_at or not self.consented:
             return None

@@ -19,16 +19,18 @@ from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.core.errors import NotFoundError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
+from lupus_sms.core.statuses import AnchorStatus, ConsentEventKind, PatientStatus
 from lupus_sms.core.timezones import validate_timezone
 from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import Anchor, Patient
+from lupus_sms.enrollment.planning import replan
 from lupus_sms.enrollment.schemas import PatientCreate, PatientUpdate
 from lupus_sms.messaging.service import get_or_create_phone_number
-from lupus_sms.scheduling.planner import replan
 
 # The plan's main milestone per program (day 0): the procedure_date anchors it.
 MILESTONE_KIND = {"ahsct": "infusion", "msc": "treatment"}
-REENROLLABLE = ("unenrolled",)
+REENROLLABLE = (PatientStatus.UNENROLLED,)
+PAUSABLE = (PatientStatus.ACTIVE, PatientStatus.PAUSED)  # and resumable
 FIELDS = ("name", "external_id", "language", "timezone", "program", "consent_source")
 CLEARABLE = ("name", "external_id")  # PATCH null clears these; the others are required
 
@@ -195,11 +197,11 @@ def _check_changes(patient: Patient, changes: dict, *, now: datetime) -> None:
     status, paused_until = changes.get("status"), changes.get("paused_until")
     if status is None and paused_until is not None:
         raise ValidationFailed("paused_until needs status=paused", field="paused_until")
-    if status == "paused" and patient.status not in ("active", "paused"):
+    if status == PatientStatus.PAUSED and patient.status not in PAUSABLE:
         raise ValidationFailed(f"a {patient.status} patient cannot be paused", field="status")
-    if status == "paused" and paused_until is not None and _aware(paused_until) <= now:
+    if status == PatientStatus.PAUSED and paused_until is not None and _aware(paused_until) <= now:
         raise ValidationFailed("paused_until must be in the future", field="paused_until")
-    if status == "active" and patient.status not in ("paused", "active"):
+    if status == PatientStatus.ACTIVE and patient.status not in PAUSABLE:
         raise ValidationFailed(
             f"a {patient.status} patient cannot be resumed; only their YES activates them",
             field="status",
@@ -210,7 +212,7 @@ def _status_change(patient: Patient, changes: dict) -> bool:
     status, paused_until = changes.get("status"), changes.get("paused_until")
     if status is None:
         return False
-    paused_until = _aware(paused_until) if status == "paused" and paused_until else None
+    paused_until = _aware(paused_until) if status == PatientStatus.PAUSED and paused_until else None
     changed = (patient.status, patient.paused_until) != (status, paused_until)
     patient.status, patient.paused_until = status, paused_until
     return changed
@@ -238,9 +240,9 @@ def sync_milestone(db: Session, patient: Patient, *, now: datetime, new: bool = 
         if anchor.kind not in MILESTONE_KIND.values():
             continue  # other milestones (discharge, collection...) are set over their own API
         if anchor.kind != kind or wanted_at is None:
-            if anchor.status != "cancelled":
+            if anchor.status != AnchorStatus.CANCELLED:
                 anchor.status, anchor.revision = "cancelled", anchor.revision + 1
-        elif anchor.at != wanted_at or anchor.status != "scheduled":
+        elif anchor.at != wanted_at or anchor.status != AnchorStatus.SCHEDULED:
             anchor.at, anchor.status, anchor.revision = wanted_at, "scheduled", anchor.revision + 1
     if kind and wanted_at and not any(a.kind == kind for a in anchors):
         db.add(
@@ -267,10 +269,12 @@ def unenroll(
 ) -> None:
     """No further messages; with `erase`, personal data goes too (counts and STOP stay)."""
     with one_transaction(db):
-        if patient.status != "unenrolled":
-            patient.status = "unenrolled"
+        if patient.status != PatientStatus.UNENROLLED:
+            patient.status = PatientStatus.UNENROLLED
             patient.paused_until = None
-            consent.record_event(db, patient, kind="unenrolled", source="api", now=now)
+            consent.record_event(
+                db, patient, kind=ConsentEventKind.UNENROLLED, source="api", now=now
+            )
         patient.updated_at = now
         db.flush()
         replan(db, patient_id=patient.id, now=now)

@@ -13,27 +13,32 @@ Terminal states (every planned message ends in one of these, nothing disappears)
                Twilio's validity period ran out (error 30036).
 - cancelled    what it was queued for went before it did: its appointment or milestone
                moved or was cancelled, or a consent invitation was already answered or its
-               enrolment ended (messaging/precheck.py).
+               enrolment ended (scheduling/precheck.py).
 - skipped      not sent on purpose: opted out, unenrolled, paused, before enrolment, or
                blocked by the carrier (Twilio would refuse it with error 21610).
-- unknown      a send whose outcome could not be learned (see messaging/recovery.py).
+- unknown      a send whose outcome could not be learned (see scheduling/recovery.py).
+
+The values themselves are `MessageStatus` (core/statuses.py, with every other status); the
+names below are kept for the code that moves messages.
 """
 
 from __future__ import annotations
 
-QUEUED = "queued"
-SENDING = "sending"
-SENT = "sent"
-DELIVERED = "delivered"
-UNDELIVERED = "undelivered"
-FAILED = "failed"
-EXPIRED = "expired"
-CANCELLED = "cancelled"
-SKIPPED = "skipped"
-UNKNOWN = "unknown"
+from lupus_sms.core.statuses import MessageStatus
+
+QUEUED = MessageStatus.QUEUED
+SENDING = MessageStatus.SENDING
+SENT = MessageStatus.SENT
+DELIVERED = MessageStatus.DELIVERED
+UNDELIVERED = MessageStatus.UNDELIVERED
+FAILED = MessageStatus.FAILED
+EXPIRED = MessageStatus.EXPIRED
+CANCELLED = MessageStatus.CANCELLED
+SKIPPED = MessageStatus.SKIPPED
+UNKNOWN = MessageStatus.UNKNOWN
 
 # Planned-message only: waiting for its due time / handed to the outbox.
-PLANNED = "planned"
+PLANNED = MessageStatus.PLANNED
 
 TERMINAL_STATUSES = (DELIVERED, UNDELIVERED, FAILED, SENT, EXPIRED, CANCELLED, SKIPPED, UNKNOWN)
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -83,7 +81,7 @@ class PermanentTransportError(TransportError):
 
 
 class UncertainTransportError(TransportError):
-    """Twilio may have created the message; only a lookup can tell (messaging/recovery.py)."""
+    """Twilio may have created the message; only a lookup can tell (scheduling/recovery.py)."""
 
 
 class SmsTransport(Protocol):
@@ -147,7 +145,7 @@ class TwilioTransport:
     number and the body) at INFO, so its logger is raised to WARNING."""
 
     name = "twilio"
-    finds_lost_sends = True  # Twilio's message list (messaging/recovery.py)
+    finds_lost_sends = True  # Twilio's message list (scheduling/recovery.py)
 
     def __init__(self, client: Client, *, default_sender: str | None):
         self.client = client
@@ -251,32 +249,9 @@ def _code(code: int | None) -> str | None:
     return str(code) if code is not None else None
 
 
-_override: SmsTransport | None = None
-_cached: tuple[int, SmsTransport] | None = None
-
-
-def get_transport(settings: Settings) -> SmsTransport:
-    """The configured transport (one per process and settings object)."""
-    global _cached
-    if _override is not None:
-        return _override
-    if _cached is None or _cached[0] != id(settings):
-        _cached = (id(settings), _build(settings))
-    return _cached[1]
-
-
-def _build(settings: Settings) -> SmsTransport:
+def build_transport(settings: Settings) -> SmsTransport:
+    """The transport `settings` configure. Built once where a process is wired (main.py,
+    worker_cli.py) and handed to the tick; nothing here keeps one."""
     if settings.sms_transport == "twilio":
         return TwilioTransport.from_settings(settings)
     return ConsoleTransport()
-
-
-@contextmanager
-def use_transport(transport: SmsTransport) -> Iterator[SmsTransport]:
-    """Send through `transport` for the duration (tests, `run-due` dry runs)."""
-    global _override
-    previous, _override = _override, transport
-    try:
-        yield transport
-    finally:
-        _override = previous

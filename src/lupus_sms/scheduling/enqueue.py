@@ -20,11 +20,12 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.limits import first_name_for_text
 from lupus_sms.content.service import get_content
 from lupus_sms.content.snapshot import ContentSnapshot
+from lupus_sms.core.claims import claim_rows, new_token
 from lupus_sms.core.config import Settings, get_settings
+from lupus_sms.core.statuses import AnchorStatus
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.outbox import enqueue
-from lupus_sms.scheduling.claims import claim_rows, new_token
 from lupus_sms.scheduling.holds import hold_reason
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.planner import too_late
@@ -115,7 +116,11 @@ def _refusal(planned, patient, anchor, step, now) -> tuple[str, str] | None:
     reason = hold_reason(patient, now)  # the same rule the schedule shows (scheduling/holds.py)
     if reason is not None:
         return statuses.SKIPPED, reason
-    if anchor is None or anchor.status != "scheduled" or anchor.revision != planned.anchor_revision:
+    if (
+        anchor is None
+        or anchor.status != AnchorStatus.SCHEDULED
+        or anchor.revision != planned.anchor_revision
+    ):
         return statuses.CANCELLED, "rescheduled"
     if step is None:
         return statuses.CANCELLED, "step_removed"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging import statuses
 
@@ -37,11 +38,18 @@ def hold_reason(patient: Patient | None, at: datetime) -> str | None:
         return "erased"
     if patient.phone_number.opted_out:
         return "opted_out"
-    if patient.status in ("opted_out", "unenrolled", "undeliverable", "pending_consent"):
+    if patient.status in (
+        PatientStatus.OPTED_OUT,
+        PatientStatus.UNENROLLED,
+        PatientStatus.UNDELIVERABLE,
+        PatientStatus.PENDING_CONSENT,
+    ):
         return patient.status
     if patient.phone_number.carrier_blocked_at is not None:
         return "carrier_blocked"  # Twilio would refuse it (error 21610)
-    if patient.status == "paused" and (patient.paused_until is None or patient.paused_until > at):
+    if patient.status == PatientStatus.PAUSED and (
+        patient.paused_until is None or patient.paused_until > at
+    ):
         return "paused"
     return None
 

@@ -18,15 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.quiet_hours import SendWindow, parse_hhmm
 from lupus_sms.content.service import get_content
 from lupus_sms.core.config import get_settings
+from lupus_sms.core.statuses import AnchorStatus, PatientStatus
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging import statuses
 from lupus_sms.scheduling.models import PlannedMessage
 from lupus_sms.scheduling.plans import PlanStep, plans_of
-from lupus_sms.scheduling.quiet_hours import SendWindow, parse_hhmm
 
-PLANNABLE_STATUSES = ("active", "paused")
+PLANNABLE_STATUSES = (PatientStatus.ACTIVE, PatientStatus.PAUSED)
 Key = tuple[str, int, int]  # (step_key, anchor_id, anchor_revision)
 
 
@@ -68,7 +69,9 @@ def wanted_rows(db: Session, patient: Patient) -> dict[Key, Wanted]:
     plans = plans_of(get_content())
     window = window_of(db, patient)
     anchors = db.scalars(
-        select(Anchor).where(Anchor.patient_id == patient.id, Anchor.status == "scheduled")
+        select(Anchor).where(
+            Anchor.patient_id == patient.id, Anchor.status == AnchorStatus.SCHEDULED
+        )
     )
     wanted: dict[Key, Wanted] = {}
     for anchor in anchors:

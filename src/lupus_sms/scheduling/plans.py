@@ -19,11 +19,11 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from lupus_sms.checkins.document import questions as checkin_questions
+from lupus_sms.clinics.quiet_hours import DAY_START, night_problem, parse_hhmm
 from lupus_sms.content.limits import ONE_CLINIC_VALUES, sized_for_every_name
 from lupus_sms.content.schemas import CARE_TEAM_POINTER, placeholders_in
 from lupus_sms.content.snapshot import ContentSnapshot, register_document_validator
 from lupus_sms.content.wording import symptom_call_problem
-from lupus_sms.scheduling.quiet_hours import DAY_START, night_problem, parse_hhmm
 
 APPOINTMENT = "appointment"
 PROGRAMS = ("ahsct", "msc", "evaluation")

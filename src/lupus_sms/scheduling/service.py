@@ -16,6 +16,7 @@ from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ConflictError, NotFoundError, ValidationFailed
 from lupus_sms.core.pagination import PageParams
+from lupus_sms.core.statuses import AnchorStatus
 from lupus_sms.core.timezones import local_to_utc
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.service import MILESTONE_KIND
@@ -144,7 +145,7 @@ def create_milestone(
             kind=data.kind,
             at=at,
             all_day=all_day,
-            status="scheduled",
+            status=AnchorStatus.SCHEDULED,
             created_at=now,
         )
         db.add(anchor)
@@ -165,7 +166,7 @@ def move_milestone(
 ) -> MilestoneOut:
     """Move a milestone to a new day or time, replan and commit (`milestone.move`)."""
     with one_transaction(db):
-        if anchor.status == "cancelled":
+        if anchor.status == AnchorStatus.CANCELLED:
             raise ConflictError("this milestone was deleted; create a new one")
         at, all_day = _instant(data.date, data.at, patient)
         if (at, all_day) != (anchor.at, anchor.all_day):
@@ -182,8 +183,8 @@ def delete_milestone(
 ) -> None:
     """Cancel a milestone (kept, marked cancelled), replan and commit; twice is harmless."""
     with one_transaction(db):
-        if anchor.status != "cancelled":
-            anchor.status, anchor.revision = "cancelled", anchor.revision + 1
+        if anchor.status != AnchorStatus.CANCELLED:
+            anchor.status, anchor.revision = AnchorStatus.CANCELLED, anchor.revision + 1
             anchor.updated_at = now
             _sync_procedure_date(patient, anchor)
             _replan(db, patient, now)
@@ -194,7 +195,7 @@ def preview_milestone_move(
     db: Session, *, patient: Patient, anchor: Anchor, data: MilestoneUpdate | None, now: datetime
 ) -> list[PlannedChange]:
     """The planned messages moving the milestone (None: deleting it) would change."""
-    if anchor.status == "cancelled":
+    if anchor.status == AnchorStatus.CANCELLED:
         raise ConflictError("this milestone was deleted; create a new one")
     new_at = None if data is None else _instant(data.date, data.at, patient)[0]
     return changes_if_moved(db, patient=patient, anchor=anchor, new_at=new_at, now=now)
@@ -223,7 +224,7 @@ def _scheduled_of_kind(db: Session, patient: Patient, kind: str) -> bool:
                 Anchor.patient_id == patient.id,
                 Anchor.category == MILESTONE,
                 Anchor.kind == kind,
-                Anchor.status == "scheduled",
+                Anchor.status == AnchorStatus.SCHEDULED,
             )
         )
         is not None
@@ -234,7 +235,7 @@ def _sync_procedure_date(patient: Patient, anchor: Anchor) -> None:
     """The main milestone and `procedure_date` are one fact."""
     if not _is_main(patient, anchor.kind):
         return
-    if anchor.status != "scheduled":
+    if anchor.status != AnchorStatus.SCHEDULED:
         patient.procedure_date = None
     else:
         patient.procedure_date = anchor.at.astimezone(ZoneInfo(patient.timezone)).date()

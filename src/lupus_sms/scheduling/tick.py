@@ -1,4 +1,5 @@
-"""One scheduler tick: every step of scheduling/jobs.py in order, then the heartbeat.
+"""One scheduler tick: every step of scheduling/jobs.py (`tick_steps`) in order, then the
+heartbeat.
 
 Driven by APScheduler (worker.py: one in-memory interval job per process) or by
 `lupus-sms run-due`. Several processes may tick at once: the steps' database claims keep
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -20,17 +22,18 @@ from lupus_sms.scheduling.models import SchedulerHeartbeat
 
 logger = logging.getLogger(__name__)
 HEARTBEAT = "tick"
+TickStep = Callable[[sessionmaker[Session], datetime], int]
 
 
-def run_tick(session_factory: sessionmaker[Session], now: datetime) -> dict[str, int]:
+def run_tick(
+    session_factory: sessionmaker[Session], now: datetime, steps: list[tuple[str, TickStep]]
+) -> dict[str, int]:
     """Run every tick step; a failing step is logged and does not stop the others, but the
     heartbeat is only written when all of them completed."""
-    from lupus_sms.scheduling.jobs import TICK_STEPS
-
     started = time.perf_counter()
     handled: dict[str, int] = {}
     failed = False
-    for name, step in TICK_STEPS:
+    for name, step in steps:
         try:
             handled[name] = step(session_factory, now)
         except Exception:

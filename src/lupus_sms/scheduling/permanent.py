@@ -1,5 +1,5 @@
 """What a permanent refusal from Twilio means for the patient behind the number: 21610 means
-Twilio blocks the number (messaging/carrier_block.py); 21211 and kin, that it cannot take
+Twilio blocks the number (enrollment/carrier_block.py); 21211 and kin, that it cannot take
 texts at all."""
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lupus_sms.core.statuses import PatientStatus
+from lupus_sms.enrollment import carrier_block
 from lupus_sms.enrollment.models import Patient
-from lupus_sms.messaging import carrier_block
-from lupus_sms.messaging.delivery import phone_number_for
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.transport import OPTED_OUT_CODES, UNDELIVERABLE_CODES
+from lupus_sms.scheduling.delivery import phone_number_for
+from lupus_sms.scheduling.planner import replan
 
 logger = logging.getLogger(__name__)
-ACTIVE_STATUSES = ("pending_consent", "active", "paused")
+ACTIVE_STATUSES = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 
 
 def apply_permanent_failure(
@@ -50,10 +52,8 @@ def _patients(db: Session, phone_number_id: int) -> list[Patient]:
 
 
 def _undeliverable(db: Session, *, phone_number_id: int, now: datetime) -> None:
-    from lupus_sms.scheduling.planner import replan
-
     for patient in _patients(db, phone_number_id):
-        patient.status = "undeliverable"
+        patient.status = PatientStatus.UNDELIVERABLE
         patient.updated_at = now
         db.flush()
         replan(db, patient_id=patient.id, now=now)

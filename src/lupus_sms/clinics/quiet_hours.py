@@ -3,7 +3,7 @@ default 08:00-20:00). All arithmetic is on local calendar dates, then converted 
 daylight-saving changes move the UTC instant and never the local hour.
 
 The day is 08:00-20:00 local (`DAY_START`, `DAY_END`); the rest is the night, when we never
-text (safety and compliance replies aside, messaging/precheck.py). A clinic's window may be
+text (safety and compliance replies aside, scheduling/precheck.py). A clinic's window may be
 narrower, never wider, and a plan's `send_at` falls inside it: both are refused otherwise
 (`night_problem`), and a window stored before that rule is held inside the day."""
 

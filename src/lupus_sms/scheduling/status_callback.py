@@ -3,7 +3,7 @@
 Our own sends and the TwiML replies both name the message in the callback URL
 (`?message_id=`); otherwise the MessageSid finds it. A callback whose id and SID disagree
 (the row holds another SID, or another row holds this one) is ignored. Callbacks may repeat
-or come out of order: messaging/delivery.py only ever moves a status forwards.
+or come out of order: scheduling/delivery.py only ever moves a status forwards.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
-from lupus_sms.messaging.delivery import StatusCallback, record_status_callback
 from lupus_sms.messaging.signatures import read_signed_form
+from lupus_sms.scheduling.delivery import StatusCallback, record_status_callback
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 

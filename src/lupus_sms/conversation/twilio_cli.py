@@ -34,9 +34,9 @@ def http_client():
 def check() -> None:
     """Report what Twilio's API says about the account, senders and Messaging Service, what
     traffic says about Advanced Opt-Out's Spanish words, and the texts to set there."""
+    from lupus_sms.conversation.twilio_check import run_checks
     from lupus_sms.core.clock import system_clock
     from lupus_sms.core.db import get_sessionmaker
-    from lupus_sms.messaging.twilio_check import run_checks
 
     settings = get_settings()
     with get_sessionmaker()() as db:

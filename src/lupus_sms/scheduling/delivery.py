@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.phones import mask_phone
+from lupus_sms.enrollment.carrier_block import BLOCKED_BY_21610, block, unblock_delivered
 from lupus_sms.messaging import statuses
-from lupus_sms.messaging.carrier_block import BLOCKED_BY_21610, block, unblock_delivered
 from lupus_sms.messaging.models import Message, PhoneNumber
 from lupus_sms.messaging.transport import OPTED_OUT_CODES
 from lupus_sms.metrics import count_outbound

@@ -27,6 +27,7 @@ from lupus_sms.checkins.inbound import (
     handle_checkin_context,
     record_red_flag_answer,
 )
+from lupus_sms.conversation.consent_reply import handle_pending_consent
 from lupus_sms.conversation.handlers import (
     handle_compliance,
     handle_keywords,
@@ -34,7 +35,6 @@ from lupus_sms.conversation.handlers import (
     handle_unknown,
 )
 from lupus_sms.conversation.pipeline import Handler
-from lupus_sms.enrollment.inbound import handle_pending_consent
 
 # A red flag that answers an open check-in is stored as its answer: the check-in domain's
 # `record_red_flag_answer`, handed to the alert domain's two red-flag steps here, in sight.

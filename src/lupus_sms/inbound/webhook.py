@@ -9,12 +9,12 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
-from lupus_sms.conversation.service import InboundResult, InboundSms
 from lupus_sms.core.config import Settings
-from lupus_sms.messaging.group_commit import inbound_writer
+from lupus_sms.inbound.group_commit import inbound_writer
+from lupus_sms.inbound.service import InboundResult, InboundSms
+from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE, accept_while_database_down
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.signatures import read_signed_form
-from lupus_sms.messaging.spool import DATABASE_UNAVAILABLE, accept_while_database_down
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 REQUIRED_FIELDS = ("MessageSid", "From")
@@ -30,7 +30,7 @@ MAX_FROM = Message.__table__.c.phone.type.length
 )
 async def inbound_sms(request: Request) -> Response:
     # No injected dependencies: FastAPI runs plain ones in the thread pool, hops this path
-    # cannot afford. The database work happens in a batch (messaging/group_commit.py).
+    # cannot afford. The database work happens in a batch (inbound/group_commit.py).
     writer = inbound_writer(request.app)
     settings = writer.settings()
     form = await read_signed_form(request, settings)

@@ -10,7 +10,6 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from lupus_sms.content.service import get_content
-from lupus_sms.conversation.inbound_order import INBOUND_ORDER
 from lupus_sms.conversation.language import choose_language
 from lupus_sms.conversation.limits import hold_back_reply
 from lupus_sms.conversation.pipeline import InboundContext, Reply, run_pipeline
@@ -20,6 +19,8 @@ from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ConflictError
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
+from lupus_sms.core.statuses import PatientStatus
+from lupus_sms.inbound.order import INBOUND_ORDER
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
 from lupus_sms.messaging.models import Message
@@ -38,7 +39,7 @@ class InboundSms:
     opt_out_type: str | None = None
     messaging_service_sid: str | None = None
     # "twiml": the reply is the webhook's answer. A text replayed from the spool was answered
-    # already (messaging/spool.py): "outbox" queues the real reply, "none" sends nothing more.
+    # already (inbound/spool.py): "outbox" queues the real reply, "none" sends nothing more.
     reply_by: str = "twiml"
 
 
@@ -59,7 +60,7 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
 
 def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
     """`handle_inbound` without the commit: the webhook commits a batch of texts at once
-    (messaging/group_commit.py). Every write of one text happens in this call."""
+    (inbound/group_commit.py). Every write of one text happens in this call."""
     now = clock.now()
     # Before our first query: a due content refresh reads through its own session, and on
     # SQLite it would otherwise wait for the write lock this session is holding.
@@ -187,7 +188,7 @@ def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
     enrolments = [
         e
         for e in sender.enrolments
-        if e.consented and e.status != "unenrolled" and clinic_id in (None, e.clinic_id)
+        if e.consented and e.status != PatientStatus.UNENROLLED and clinic_id in (None, e.clinic_id)
     ]
     if len(enrolments) != 1:
         return None, clinic_id
@@ -197,6 +198,6 @@ def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
 def _enrolments_language(sender: Sender) -> str | None:
     """For a number with no language of its own: the one its consented enrolments named, else
     the one its invitations went out in."""
-    live = [e for e in sender.enrolments if e.status != "unenrolled"]
+    live = [e for e in sender.enrolments if e.status != PatientStatus.UNENROLLED]
     chosen = [e for e in live if e.consented] or [e for e in live if not e.consented]
     return chosen[0].language if chosen else None

@@ -17,6 +17,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.conversation.compliance import OPT_IN_WORDS
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.text import normalise
+from lupus_sms.core.statuses import ConsentEventKind, PatientStatus
 from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import ConsentEvent, Patient, PendingConsentChoice
 
@@ -120,7 +121,7 @@ def _pending(context: InboundContext) -> list[Patient]:
         .join(Clinic, Clinic.id == Patient.clinic_id)
         .where(
             Patient.phone_number_id == context.phone_number.id,
-            Patient.status == "pending_consent",
+            Patient.status == PatientStatus.PENDING_CONSENT,
         )
         .order_by(Patient.id)
     )
@@ -147,8 +148,8 @@ def _reactivated_now(context: InboundContext) -> list[Patient]:
         .join(ConsentEvent, ConsentEvent.patient_id == Patient.id)
         .where(
             ConsentEvent.message_id == context.message.id,
-            ConsentEvent.kind == "opted_in",
-            Patient.status == "active",
+            ConsentEvent.kind == ConsentEventKind.OPTED_IN,
+            Patient.status == PatientStatus.ACTIVE,
         )
         .order_by(Patient.id)
     )
@@ -216,7 +217,11 @@ def _offered(context: InboundContext, choice: PendingConsentChoice) -> list[Pati
     """The offered enrolments still pending, in the order they were offered."""
     ids = [int(value) for value in choice.patient_ids.split(",") if value]
     patients = {p.id: p for p in context.db.scalars(select(Patient).where(Patient.id.in_(ids)))}
-    return [patients[i] for i in ids if i in patients and patients[i].status == "pending_consent"]
+    return [
+        patients[i]
+        for i in ids
+        if i in patients and patients[i].status == PatientStatus.PENDING_CONSENT
+    ]
 
 
 def _pick(answer: str, offered: list[Patient]) -> Patient | None:

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 @spool_app.command("status")
 def status() -> None:
     """How many texts are waiting to be stored."""
-    from lupus_sms.messaging.spool import pending
+    from lupus_sms.inbound.spool import pending
 
     settings = get_settings()
     typer.echo(f"{len(pending(settings.spool_dir))} text(s) waiting in {settings.spool_dir}")
@@ -29,7 +29,7 @@ def replay() -> None:
     from lupus_sms.core.db import get_sessionmaker
 
     ready_database()
-    from lupus_sms.messaging.spool import replay_spool
+    from lupus_sms.inbound.spool import replay_spool
 
     result = replay_spool(lambda: get_sessionmaker()(), settings=get_settings())
     typer.echo(f"{result.replayed} stored, {result.remaining} waiting")

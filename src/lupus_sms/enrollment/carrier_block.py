@@ -10,7 +10,7 @@ Twilio's list beside ours (`PhoneNumber.carrier_blocked_at`):
   status callback, as TwiML replies report it);
 - cleared when Twilio takes an opt-in word, or delivers a text to the number again.
 
-While it is set, nothing planned is sent (scheduling/enqueue.py, messaging/precheck.py); the
+While it is set, nothing planned is sent (scheduling/enqueue.py, scheduling/precheck.py); the
 patient view and the portal show it, and a consent event tells the clinic why.
 """
 
@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.phones import mask_phone
+from lupus_sms.core.statuses import ConsentEventKind, PatientStatus
 from lupus_sms.enrollment.models import ConsentEvent, Patient
 from lupus_sms.messaging.models import PhoneNumber
 
@@ -38,7 +39,7 @@ STILL_BLOCKED = (
     "the Spanish words to Advanced Opt-Out (see `lupus-sms twilio check`)."
 )
 # Enrolments that expect texts: a block is news for them.
-EXPECTING_TEXTS = ("pending_consent", "active", "paused")
+EXPECTING_TEXTS = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 
 
 def block(
@@ -95,7 +96,7 @@ def _record(
                 phone_number_id=phone_number.id,
                 patient_id=patient.id,
                 clinic_id=patient.clinic_id,
-                kind="carrier_blocked",
+                kind=ConsentEventKind.CARRIER_BLOCKED,
                 source="twilio",
                 note=note,
                 occurred_at=now,

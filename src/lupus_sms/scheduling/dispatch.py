@@ -1,10 +1,10 @@
 """Outbox -> transport: the tick step that sends queued messages, a batch at a time.
 
 1. One transaction per batch before any send: claim a batch of due `queued` rows in one
-   statement (scheduling/claims.py) as a lease (status `sending`, a token, `claimed_until`);
+   statement (core/claims.py) as a lease (status `sending`, a token, `claimed_until`);
    re-check, with one query for the whole batch, what may have changed since they were
    queued (the number's opt-out, the patient's status and pause, staleness, the patient's
-   send window; messaging/precheck.py); reserve the sender's rate-limit slots for the
+   send window; scheduling/precheck.py); reserve the sender's rate-limit slots for the
    sendable ones (messaging/rate_limit.py); record skips, expiries and deferrals (a row
    outside the window or beyond the sender's budget goes back to `queued`). COMMIT: no row
    lock is held after that.
@@ -17,7 +17,7 @@
    number or patient changes (21610 -> blocked by the carrier, 21211/21614 -> undeliverable).
    Error outcomes are guarded by the claim token.
 A worker killed between 2's call and 3's commit leaves `sending` rows whose lease runs out;
-messaging/recovery.py settles them: Twilio is asked which went out, so none is sent twice. A
+scheduling/recovery.py settles them: Twilio is asked which went out, so none is sent twice. A
 transport that cannot be asked (console) has them sent again, so its results are committed
 one send at a time: a kill repeats at most the one text that was in flight.
 """
@@ -32,21 +32,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lupus_sms.core.claims import claim_rows, new_token
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.messaging import rate_limit, statuses
-from lupus_sms.messaging.delivery import advance_status, record_sent_many
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.permanent import apply_permanent_failure
-from lupus_sms.messaging.precheck import Candidate, Decision, decide, load_candidates
 from lupus_sms.messaging.transport import (
     OutgoingSms,
     PermanentTransportError,
     SmsTransport,
     TemporaryTransportError,
     UncertainTransportError,
-    get_transport,
 )
-from lupus_sms.scheduling.claims import claim_rows, new_token
+from lupus_sms.scheduling.delivery import advance_status, record_sent_many
+from lupus_sms.scheduling.permanent import apply_permanent_failure
+from lupus_sms.scheduling.precheck import Candidate, Decision, decide, load_candidates
 
 logger = logging.getLogger(__name__)
 MAX_BATCHES_PER_TICK = 20
@@ -82,14 +81,13 @@ def dispatch_outbox(
     session_factory: sessionmaker[Session],
     now: datetime,
     *,
+    transport: SmsTransport,
     settings: Settings | None = None,
-    transport: SmsTransport | None = None,
     pacer: rate_limit.Pacer | None = None,
 ) -> int:
     """Tick step: send what is due, batch after batch, until the backlog is done, the sender
     is saturated or a tick's time is used. Returns how many were handed to the transport."""
     settings = settings or get_settings()
-    transport = transport or get_transport(settings)
     pacer = pacer or rate_limit.pacer
     tick = _Tick(now, pacer, pacer.time())
     handed_over = 0

@@ -26,16 +26,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.clinics.quiet_hours import SendWindow
 from lupus_sms.core.config import Settings
+from lupus_sms.core.statuses import AnchorStatus, PatientStatus
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message, PhoneNumber
 from lupus_sms.scheduling.models import PlannedMessage
-from lupus_sms.scheduling.quiet_hours import SendWindow
 
 # Safety and alert texts, and answers to a text the patient just sent, are not held for the
 # night. Every other kind is.
 QUIET_HOURS_EXEMPT_PREFIXES = ("alert", "safety", "urgent", "red_flag")
-BLOCKING_PATIENT_STATUSES = ("opted_out", "unenrolled", "undeliverable")
+BLOCKING_PATIENT_STATUSES = (
+    PatientStatus.OPTED_OUT,
+    PatientStatus.UNENROLLED,
+    PatientStatus.UNDELIVERABLE,
+)
 INVITATION = "consent_invitation"
 
 
@@ -73,7 +78,7 @@ class Candidate:
     opted_out: bool
     patient: PatientState | None
     reason_gone: str | None = None  # why it is no longer wanted (module docstring)
-    # Twilio blocks the number (messaging/carrier_block.py): nothing planned goes to it.
+    # Twilio blocks the number (enrollment/carrier_block.py): nothing planned goes to it.
     carrier_blocked: bool = False
 
 
@@ -149,12 +154,12 @@ def _candidate(row) -> Candidate:
 
 def _reason_gone(row) -> str | None:
     if row.kind == INVITATION and row.patient_row is not None:
-        if row.erased_at is not None or row.patient_status == "unenrolled":
+        if row.erased_at is not None or row.patient_status == PatientStatus.UNENROLLED:
             return "enrolment_ended"
         if row.patient_status in ("active", "paused"):
             return "consent_answered"
     if row.planned_message_id is not None and (
-        row.anchor_status != "scheduled" or row.anchor_revision != row.planned_revision
+        row.anchor_status != AnchorStatus.SCHEDULED or row.anchor_revision != row.planned_revision
     ):
         return "rescheduled"
     return None
@@ -191,9 +196,11 @@ def _patient_refusal(patient: PatientState, candidate: Candidate, now: datetime)
         return patient.status
     if candidate.planned_message_id is None:
         return None  # invitations and alert texts do not need an active enrolment
-    if patient.status == "pending_consent":
+    if patient.status == PatientStatus.PENDING_CONSENT:
         return "consent_pending"
-    if patient.status == "paused" and (patient.paused_until is None or patient.paused_until > now):
+    if patient.status == PatientStatus.PAUSED and (
+        patient.paused_until is None or patient.paused_until > now
+    ):
         return "paused"
     return None
 

@@ -8,7 +8,7 @@ the claim (queued ones included: they have no DateSent yet), hold one with the s
 it is recorded as sent with that SID; none found -> the row goes back to `queued` and is
 sent again. If the lookup keeps failing, the row ends `unknown` after `send_max_attempts`
 tries, rather than risk a duplicate. Transports that keep no record (console) simply send
-again; their results are committed one send at a time (messaging/dispatch.py), so that is at
+again; their results are committed one send at a time (scheduling/dispatch.py), so that is at
 most the one text that was in flight when the worker died.
 """
 
@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lupus_sms.core.claims import claim_rows, new_token
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.messaging import statuses
-from lupus_sms.messaging.delivery import advance_status
-from lupus_sms.messaging.dispatch import backoff_seconds, record_sent
 from lupus_sms.messaging.models import Message
-from lupus_sms.messaging.transport import SmsTransport, TemporaryTransportError, get_transport
-from lupus_sms.scheduling.claims import claim_rows, new_token
+from lupus_sms.messaging.transport import SmsTransport, TemporaryTransportError
+from lupus_sms.scheduling.delivery import advance_status
+from lupus_sms.scheduling.dispatch import backoff_seconds, record_sent
 
 logger = logging.getLogger(__name__)
 LOOKUP_MARGIN = timedelta(minutes=5)  # clock skew between us and Twilio
@@ -36,12 +36,11 @@ def recover_expired_leases(
     session_factory: sessionmaker[Session],
     now: datetime,
     *,
+    transport: SmsTransport,
     settings: Settings | None = None,
-    transport: SmsTransport | None = None,
 ) -> int:
     """Tick step: settle `sending` rows whose lease ran out. Returns how many were settled."""
     settings = settings or get_settings()
-    transport = transport or get_transport(settings)
     token = new_token()
     with session_factory() as db:
         due = (

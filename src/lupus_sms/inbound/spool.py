@@ -4,7 +4,7 @@ Twilio does not retry a webhook that failed unless connection overrides are set,
 we cannot store would be lost. Instead the webhook writes it to SPOOL_DIR, one file per
 MessageSid, named by arrival: written to a temporary file, fsynced, renamed into place and
 the directory fsynced, so a crash leaves the whole file or none. It answers with the
-degraded reply policy (conversation/degraded.py).
+degraded reply policy (inbound/degraded.py).
 
 `replay_spool` feeds the files, oldest first, through `handle_inbound` once the database
 answers again (at start-up and every SPOOL_REPLAY_SECONDS in each web process), with the time
@@ -34,11 +34,11 @@ from pathlib import Path
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from lupus_sms.conversation.degraded import SAFETY, degraded_reply
-from lupus_sms.conversation.service import InboundResult, InboundSms, handle_inbound
 from lupus_sms.core.clock import Clock, FixedClock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.phones import mask_phone
+from lupus_sms.inbound.degraded import SAFETY, degraded_reply
+from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
 
 logger = logging.getLogger(__name__)
 

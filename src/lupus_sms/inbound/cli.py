@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.compliance import HELP_WORDS
-from lupus_sms.conversation.service import InboundSms, handle_inbound
 from lupus_sms.conversation.text import normalise
 from lupus_sms.core.clock import system_clock
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.core.phones import normalise_phone
+from lupus_sms.inbound.service import InboundSms, handle_inbound
 from lupus_sms.messaging.models import PhoneNumber
 
 LOCAL_NUMBER = "+12025550100"

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from lupus_sms.core.config import get_settings
+from lupus_sms.core.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from lupus_sms.scheduling.jobs import Senders
 
 
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.command("run-due")(run_due)
+
+
+def senders(settings: Settings) -> Senders:
+    """What these commands send through (tests that run the real command replace this)."""
+    from lupus_sms.worker import senders_for
+
+    return senders_for(settings)
 
 
 def worker() -> None:
@@ -25,7 +36,7 @@ def worker() -> None:
     settings.check_startable()
     ready_database()
     configure_logging()
-    run_worker(settings)
+    run_worker(settings, senders(settings))
 
 
 def run_due(
@@ -36,15 +47,17 @@ def run_due(
     """Run one scheduler tick (plan -> outbox -> transport) and exit."""
     from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.clock import FixedClock, system_clock
-    from lupus_sms.scheduling.jobs import TICK_STEPS
+    from lupus_sms.scheduling.jobs import tick_steps
     from lupus_sms.worker import tick_once
 
-    get_settings().check_startable()
+    settings = get_settings()
+    settings.check_startable()
     clock = FixedClock(parse_instant(now)) if now else system_clock  # a bad --now first
     ready_database()
-    handled = tick_once(clock)
+    steps = tick_steps(senders(settings))
+    handled = tick_once(steps, clock)
     typer.echo(json.dumps({"now": clock.now().isoformat(), "handled": handled}))
-    if len(handled) != len(TICK_STEPS):
+    if len(handled) != len(steps):
         raise typer.Exit(1)  # a step failed; its error is in the log
 
 

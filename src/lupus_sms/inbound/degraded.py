@@ -2,7 +2,7 @@
 
 Nothing here touches the database or the content cache (the content may live in the
 database too): the answer comes from the red-flag rules' floor held in code and from fixed
-texts. The text itself is spooled (messaging/spool.py) and goes through the full inbound
+texts. The text itself is spooled (inbound/spool.py) and goes through the full inbound
 order once the database is back; that run opens any alert and queues the real answer.
 
   a red flag                 a safety text at once: urgent line, 911, and 988 for self-harm

@@ -80,12 +80,12 @@ def _pipeline(database_url: str | None):
     """A decider on a database whose transaction is rolled back at the end."""
     from sqlalchemy.orm import Session
 
-    from lupus_sms.alerts.evaluation_pipeline import pipeline_decider
     from lupus_sms.content.service import use_database_content
     from lupus_sms.core.clock import system_clock
     from lupus_sms.core.config import get_settings, normalise_database_url
     from lupus_sms.core.db import make_engine
     from lupus_sms.core.migrations import upgrade
+    from lupus_sms.inbound.evaluation_pipeline import pipeline_decider
 
     with tempfile.TemporaryDirectory(prefix="lupus-sms-eval-") as scratch:
         url = normalise_database_url(database_url or f"sqlite:///{scratch}/eval.db")

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from lupus_sms.alerts.evaluation import Case, Decider, Outcome
 from lupus_sms.alerts.models import Alert
 from lupus_sms.clinics.models import Clinic
-from lupus_sms.conversation.service import InboundSms, process_inbound
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import Patient
+from lupus_sms.inbound.service import InboundSms, process_inbound
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.service import get_or_create_phone_number
 
@@ -76,7 +77,7 @@ def _patient(db: Session, clinic: Clinic, *, phone: str, language: str, clock: C
         program="ahsct",
         procedure_date=date(2026, 3, 1),
         consent_source="in_person",
-        status="pending_consent",
+        status=PatientStatus.PENDING_CONSENT,
         language=language,
     )
     db.add(patient)
