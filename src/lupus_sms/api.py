@@ -7,9 +7,8 @@ from lupus_sms.alerts import router as alerts_router
 from lupus_sms.checkins import router as checkins_router
 from lupus_sms.core.text_input import refusing_crafted_input
 from lupus_sms.enrollment import router as enrollment_router
-from lupus_sms.inbound import webhook as inbound_webhook
+from lupus_sms.inbound import router as twilio_router
 from lupus_sms.scheduling import router as scheduling_router
-from lupus_sms.scheduling import status_callback
 
 API_PREFIX = "/api/v1"  # every route under it needs a clinic API key (CurrentClinic)
 # Any operation with a body can meet one that is not JSON, UTF-8 or multipart at all, or too big.
@@ -24,8 +23,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(home.router)
     app.include_router(health.router)
     metrics.mount(app)  # GET /metrics and the webhook timing
-    app.include_router(inbound_webhook.router)
-    app.include_router(status_callback.router)
+    app.include_router(twilio_router.router)  # Twilio's webhooks, signed by Twilio
     for router in (
         enrollment_router.router,
         scheduling_router.router,

@@ -4,6 +4,7 @@ packages, never by importing each other, and shared route dependencies are defin
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import lupus_sms
@@ -91,11 +92,9 @@ def test_console_routes_leave_transactions_to_the_use_cases() -> None:
 
 
 # Route modules are named for what they serve (docs/ARCHITECTURE.md, "Naming"): `routes_*.py`
-# in a console, `router.py` in a domain for its part of the clinic API. Twilio's webhooks keep
-# the names Twilio gives them, and the one-module surfaces at the top are modules of their own.
-NAMED_FOR_TWILIO_OR_TOP = {
-    "messaging/inbound_webhook.py",
-    "messaging/status_callback.py",
+# in a console, `router.py` in a domain (its part of the clinic API, or for `inbound`, Twilio's
+# webhooks); the one-module surfaces at the top are modules of their own.
+ONE_MODULE_SURFACES = {
     "home.py",
     "health.py",
     "metrics.py",
@@ -106,7 +105,7 @@ def test_route_modules_follow_one_naming_scheme() -> None:
     misnamed = []
     for path in sorted(SOURCE.rglob("*.py")):
         relative = path.relative_to(SOURCE)
-        if "APIRouter(" not in path.read_text() or str(relative) in NAMED_FOR_TWILIO_OR_TOP:
+        if "APIRouter(" not in path.read_text() or str(relative) in ONE_MODULE_SURFACES:
             continue
         in_console = relative.parts[0] in SEPARATE_CONSOLES
         expected = (
@@ -115,3 +114,26 @@ def test_route_modules_follow_one_naming_scheme() -> None:
         if not expected or len(relative.parts) != 2:
             misnamed.append(str(relative))
     assert not misnamed, f"route modules outside the naming scheme: {misnamed}"
+
+
+def test_statuses_are_named_by_their_enums_not_bare_strings() -> None:
+    """Every status a row can be in is a StrEnum in core/statuses.py; code names the member."""
+    from lupus_sms.core import statuses
+
+    values = {
+        member.value
+        for enum in vars(statuses).values()
+        if isinstance(enum, type) and issubclass(enum, statuses.StrEnum)
+        for member in enum
+    }
+    pattern = re.compile(r'status\w*\s*(?:==|!=|=|\bin\b\s*\()\s*"(\w+)"')
+    # Not our rows' statuses: a staff account as `clinic users` prints it, a Twilio account.
+    not_ours = {"clinics/user_cli.py", "conversation/twilio_check.py"}
+    bare = [
+        f"{path.relative_to(SOURCE)}: {match.group(0)}"
+        for path in sorted(SOURCE.rglob("*.py"))
+        if path.name != "statuses.py" and str(path.relative_to(SOURCE)) not in not_ours
+        for match in pattern.finditer(path.read_text())
+        if match.group(1) in values
+    ]
+    assert not bare, "\n".join(bare)

@@ -20,6 +20,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.text import normalise
 from lupus_sms.core.db import Base
+from lupus_sms.core.statuses import AlertStatus, MessageStatus
 from lupus_sms.messaging import twilio_errors
 from lupus_sms.messaging.models import Message, PhoneNumber
 
@@ -68,7 +69,7 @@ def _messages_chart(groups, days: list[str]):
 
 
 def _failures(groups) -> dict:
-    outbound = [g for g in groups if g.direction == "outbound" and g.status != "queued"]
+    outbound = [g for g in groups if g.direction == "outbound" and g.status != MessageStatus.QUEUED]
     failed = [g for g in outbound if g.status in FAILED]
     sent, lost = sum(g[-1] for g in outbound), sum(g[-1] for g in failed)
     rate = lost / sent if sent else 0.0
@@ -149,7 +150,7 @@ def _open_alerts(db: Session) -> list[tuple[str, int]]:
     query = (
         select(Clinic.name, func.count())
         .select_from(alerts.join(Clinic, Clinic.id == alerts.c.clinic_id))
-        .where(alerts.c.status == "open")
+        .where(alerts.c.status == AlertStatus.OPEN)
         .group_by(Clinic.name)
     )
     return [(name, count) for name, count in db.execute(query)]

@@ -20,6 +20,7 @@ from lupus_sms.alerts.models import Alert
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
+from lupus_sms.core.statuses import AlertStatus, MessageStatus, PatientStatus
 from lupus_sms.enrollment import consent
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.enrollment.schemas import PatientCreate
@@ -128,7 +129,7 @@ def _red_flag(db, clinic, patient, at, rng) -> None:
             patient_id=patient.id,
             message_id=inbound.id,
             kind="red_flag",
-            status="acknowledged" if acknowledged else "open",
+            status=AlertStatus.ACKNOWLEDGED if acknowledged else AlertStatus.OPEN,
             priority="high",
             categories=category,
             text=text,
@@ -147,7 +148,7 @@ def _inbound(db, patient: Patient, body: str, at: datetime) -> Message:
         patient_id=patient.id,
         kind="inbound",
         body=body,
-        status="received",
+        status=MessageStatus.RECEIVED,
         twilio_sid=f"SM{uuid.uuid4().hex}",
         created_at=at,
     )
@@ -196,7 +197,7 @@ def _opt_out(db, clinic, patient: Patient, at: datetime) -> None:
     _reply(db, stop, get_content().text("opt_out_confirmation"), "opt_out")
     patient.phone_number.opted_out = True
     patient.phone_number.opted_out_at = at
-    patient.status = "opted_out"
+    patient.status = PatientStatus.OPTED_OUT
     consent.record_event(db, patient, kind="opted_out", source="sms", now=at, message_id=stop.id)
     db.flush()
     replan(db, patient_id=patient.id, now=at)

@@ -15,6 +15,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.alerts.models import SEVERITIES, SEVERITY_RANK, Alert
+from lupus_sms.core.statuses import AlertStatus
 from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging import statuses
@@ -104,7 +105,7 @@ def open_alerts(db: Session, patient_ids: list[int]) -> dict[int, tuple[int, str
     rank = case(SEVERITY_RANK, value=Alert.severity, else_=len(SEVERITY_RANK))
     rows = db.execute(
         select(Alert.patient_id, func.count(), func.min(rank))
-        .where(Alert.patient_id.in_(patient_ids), Alert.status == "open")
+        .where(Alert.patient_id.in_(patient_ids), Alert.status == AlertStatus.OPEN)
         .group_by(Alert.patient_id)
     )
     return {patient_id: (count, SEVERITIES[worst]) for patient_id, count, worst in rows}

@@ -12,8 +12,10 @@ from enum import StrEnum
 
 
 class MessageStatus(StrEnum):
-    """`messages.status`, and `planned_messages.status` (which starts `planned`)."""
+    """`messages.status`, and `planned_messages.status` (which starts `planned`). A text from
+    a patient is `received`."""
 
+    RECEIVED = "received"
     PLANNED = "planned"
     QUEUED = "queued"
     SENDING = "sending"

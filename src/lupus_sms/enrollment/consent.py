@@ -15,7 +15,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import ValidationFailed
-from lupus_sms.core.statuses import ConsentEventKind, PatientStatus
+from lupus_sms.core.statuses import ConsentEventKind, MessageStatus, PatientStatus
 from lupus_sms.enrollment.models import ConsentEvent, Patient
 from lupus_sms.enrollment.planning import replan
 from lupus_sms.messaging import statuses
@@ -113,7 +113,7 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
         message = Message(
             direction="outbound", phone=patient.phone_number.e164, sender=clinic.sender,
             clinic_id=clinic.id, patient_id=patient.id, kind="consent_invitation", body=body,
-            status="queued", encoding=info.encoding, segments=info.segments,
+            status=MessageStatus.QUEUED, encoding=info.encoding, segments=info.segments,
             next_attempt_at=now, created_at=now,
         )  # fmt: skip
         invited.append((patient, message))

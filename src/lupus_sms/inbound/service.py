@@ -19,7 +19,7 @@ from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ConflictError
 from lupus_sms.core.phones import mask_phone, try_normalise_phone
-from lupus_sms.core.statuses import PatientStatus
+from lupus_sms.core.statuses import MessageStatus, PatientStatus
 from lupus_sms.inbound.order import INBOUND_ORDER
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging import service as messaging
@@ -79,7 +79,7 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
         body=sms.body[:MAX_BODY_CHARS],
         twilio_sid=sms.message_sid,
         opt_out_type=(sms.opt_out_type or "").upper()[:8] or None,
-        status="received",
+        status=MessageStatus.RECEIVED,
         created_at=now,
     )
     if message is None:  # this MessageSid was stored before (a retry, or a concurrent copy)

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lupus_sms.content.segments import analyze
+from lupus_sms.core.statuses import MessageStatus
 from lupus_sms.messaging.models import Message
 
 
@@ -39,7 +40,7 @@ def enqueue(
         patient_id=patient_id,
         kind=kind,
         body=body,
-        status="queued",
+        status=MessageStatus.QUEUED,
         encoding=info.encoding,
         segments=info.segments,
         planned_message_id=planned_message_id,

@@ -25,6 +25,7 @@ from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
 from lupus_sms.core.config import Settings
+from lupus_sms.core.statuses import MessageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class ConsoleTransport:
     def send(self, sms: OutgoingSms) -> SendResult:
         sid = f"CONSOLE{uuid.uuid4().hex}"  # unique across processes, like Twilio's SIDs
         print(f"--- SMS to {sms.to} from {sms.sender or 'default sender'} ---\n{sms.body}\n---")
-        return SendResult(sid=sid, status="sent")
+        return SendResult(sid=sid, status=MessageStatus.SENT)
 
     def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
         return None  # printed texts leave no record: a lost console send is simply sent again
@@ -134,7 +135,7 @@ class FakeTransport:
             self.sent.append(sms)
             sid = f"SMFAKE{len(self.remote) + 1:026d}"
             self.remote.append(FoundMessage(sid, sms.to, sms.body, "queued", None))
-        return SendResult(sid=sid, status="queued")
+        return SendResult(sid=sid, status=MessageStatus.QUEUED)
 
     def find_sent(self, *, to: str, since: datetime) -> list[FoundMessage] | None:
         return [found for found in self.remote if found.to == to]

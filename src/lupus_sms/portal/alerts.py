@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.alerts.models import SEVERITY_RANK, Alert
 from lupus_sms.core.errors import NotFoundError
+from lupus_sms.core.statuses import AlertStatus
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import Message
 
@@ -82,7 +83,7 @@ def inbox(
     clinic_alerts = select(Alert).where(Alert.clinic_id == clinic_id)
     oldest_first = ((rank, False), (Alert.created_at, False), (Alert.id, False))
     open_rows, earlier, later = _page(
-        db, clinic_alerts.where(Alert.status == "open"), oldest_first,
+        db, clinic_alerts.where(Alert.status == AlertStatus.OPEN), oldest_first,
         _boundary(db, clinic_id, open_at, lambda a: (_rank(a), a.created_at, a.id)),
         open_at, OPEN_LIMIT,
     )  # fmt: skip
@@ -202,5 +203,7 @@ def waited(since: datetime, now: datetime) -> str:
 def newest_open_id(db: Session, *, clinic_id: int) -> int | None:
     """The newest open alert's id: a change tells the inbox to refresh even when one alert
     was acknowledged and another opened between two polls (same count)."""
-    stmt = select(func.max(Alert.id)).where(Alert.clinic_id == clinic_id, Alert.status == "open")
+    stmt = select(func.max(Alert.id)).where(
+        Alert.clinic_id == clinic_id, Alert.status == AlertStatus.OPEN
+    )
     return db.scalar(stmt)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from lupus_sms.alerts.models import Alert
 from lupus_sms.checkins.models import CheckinAnswer
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.core.statuses import AnchorStatus
 from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
 from lupus_sms.messaging import statuses
@@ -199,7 +200,7 @@ def anchors(db: Session, *, patient: Patient) -> list[Anchor]:
     """Scheduled appointments and milestones, soonest first."""
     stmt = (
         select(Anchor)
-        .where(Anchor.patient_id == patient.id, Anchor.status == "scheduled")
+        .where(Anchor.patient_id == patient.id, Anchor.status == AnchorStatus.SCHEDULED)
         .order_by(Anchor.at, Anchor.id)
     )
     return list(db.scalars(stmt))

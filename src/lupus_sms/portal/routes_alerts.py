@@ -14,6 +14,7 @@ from lupus_sms.content.service import get_content
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError
+from lupus_sms.core.statuses import AlertStatus
 from lupus_sms.portal import alerts as inbox_views
 from lupus_sms.portal.auth import PortalContext, PortalCsrf, PortalPageError, require_portal
 from lupus_sms.portal.dependencies import check_id, refused
@@ -57,7 +58,7 @@ def inbox(
         "alerts.html",
         inbox=found,
         newest_open_id=inbox_views.newest_open_id(db, clinic_id=portal.clinic.id),
-        done=request.query_params.get("done") == "acknowledged",
+        done=request.query_params.get("done") == AlertStatus.ACKNOWLEDGED,
         now=clock.now(),
         zone=portal.clinic.timezone,
         waited=inbox_views.waited,

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from lupus_sms.console.pages import redirect
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment import appointments
 from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Anchor
@@ -57,7 +58,7 @@ def pause(
 ) -> object:
     try:
         paused_until = _local_day_start(until, patient.timezone) if until else None
-        change = _validated(PatientUpdate, status="paused", paused_until=paused_until)
+        change = _validated(PatientUpdate, status=PatientStatus.PAUSED, paused_until=paused_until)
         enrollment.update_patient(db, patient, data=change, now=clock.now(),
                                   trail=_trail(request), action="patient.pause")  # fmt: skip
     except LupusSmsError as exc:
@@ -68,7 +69,7 @@ def pause(
 @router.post("/{patient_id}/resume", dependencies=[PortalCsrf])
 def resume(request: Request, db: DbSession, patient: ManagedPatient, clock: ClockDep) -> object:
     try:
-        enrollment.update_patient(db, patient, data=PatientUpdate(status="active"),
+        enrollment.update_patient(db, patient, data=PatientUpdate(status=PatientStatus.ACTIVE),
                                   now=clock.now(), trail=_trail(request),
                                   action="patient.resume")  # fmt: skip
     except LupusSmsError as exc:

@@ -156,7 +156,7 @@ def _reason_gone(row) -> str | None:
     if row.kind == INVITATION and row.patient_row is not None:
         if row.erased_at is not None or row.patient_status == PatientStatus.UNENROLLED:
             return "enrolment_ended"
-        if row.patient_status in ("active", "paused"):
+        if row.patient_status in (PatientStatus.ACTIVE, PatientStatus.PAUSED):
             return "consent_answered"
     if row.planned_message_id is not None and (
         row.anchor_status != AnchorStatus.SCHEDULED or row.anchor_revision != row.planned_revision

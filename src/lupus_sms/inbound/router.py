@@ -1,20 +1,33 @@
-"""`POST /twilio/sms`: inbound texts from Twilio, answered with TwiML.
+"""Twilio's two webhooks, signed by Twilio (messaging/signatures.py):
+
+- `POST /twilio/sms`: inbound texts, answered with TwiML. The database work happens in a
+  batch (inbound/group_commit.py), in the order of inbound/order.py.
+- `POST /twilio/status`: delivery status callbacks. Our own sends and the TwiML replies both
+  name the message in the callback URL (`?message_id=`); otherwise the MessageSid finds it. A
+  callback whose id and SID disagree (the row holds another SID, or another row holds this one)
+  is ignored. Callbacks may repeat or come out of order: scheduling/delivery.py only ever moves
+  a status forwards.
 
 Not to be confused with the clinic alert webhooks we send: alerts/clinic_webhook.py.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
 from lupus_sms.core.config import Settings
+from lupus_sms.core.db import MAX_ID
+from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.inbound.group_commit import inbound_writer
 from lupus_sms.inbound.service import InboundResult, InboundSms
 from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE, accept_while_database_down
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.signatures import read_signed_form
+from lupus_sms.scheduling.delivery import StatusCallback, record_status_callback
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 REQUIRED_FIELDS = ("MessageSid", "From")
@@ -74,3 +87,22 @@ def twiml_reply(result: InboundResult, settings: Settings) -> str:
         action = settings.link(f"/twilio/status?message_id={result.reply_message_id}")
         response.message(result.reply_body, action=action, method="POST")
     return str(response)
+
+
+@router.post("/status", status_code=204, summary="Message status callback (Twilio)")
+async def status_callback(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
+    message_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    form = await read_signed_form(request, settings)
+    callback = StatusCallback(
+        message_sid=(form.get("MessageSid") or form.get("SmsSid") or "").strip()[:64] or None,
+        message_status=(form.get("MessageStatus") or form.get("SmsStatus") or "")[:32],
+        error_code=(form.get("ErrorCode") or "").strip()[:16] or None,
+        message_id=message_id,
+    )
+    await run_in_threadpool(record_status_callback, db, callback=callback, now=clock.now())
+    return Response(status_code=204)
