@@ -72,6 +72,8 @@ class ContentSnapshot:
     word_languages: dict[str, str] = field(default_factory=dict, repr=False)
     # MENU in pages that each fit the menu page limit (content/menu.py), built once.
     menu_pages: tuple[str, ...] = ()
+    # The discreet form of this view (content/discreet.py, `for_privacy`).
+    discreet: bool = False
 
     @classmethod
     def build(
