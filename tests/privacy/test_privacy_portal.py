@@ -95,3 +95,39 @@ def test_the_csv_column_records_a_choice_for_a_consented_number_only(db, client,
     assert [(e.source, e.note) for e in events] == [("csv_import", "detailed")]
     again = _import(client, header + "+12025550123,in_person,ahsct,detailed\n")
     assert again["rows"][0]["result"] == "unchanged"
+
+
+def test_clinic_create_takes_a_neutral_display_name(cli_env):
+    from typer.testing import CliRunner
+
+    from lupus_sms.cli import app
+    from lupus_sms.clinics.models import Clinic
+    from lupus_sms.core.db import get_sessionmaker
+    from lupus_sms.core.migrations import upgrade
+
+    upgrade(cli_env["DATABASE_URL"])
+    options = ["--phone", "+16175550100", "--urgent-phone", "+16175550199"]
+    options += ["--timezone", "America/New_York"]
+    runner = CliRunner()
+    refused = runner.invoke(
+        app,
+        ["clinic", "create", "Riverside Lupus Clinic", *options, "--display-name", "Lupus Care"],
+    )
+    assert refused.exit_code != 0 and "must not say lupus" in refused.output
+    created = runner.invoke(
+        app,
+        [
+            "clinic",
+            "create",
+            "Riverside Lupus Clinic",
+            *options,
+            "--display-name",
+            "Riverside Health",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    warned = runner.invoke(app, ["clinic", "create", "Lakeside Lupus Clinic", *options])
+    assert warned.exit_code == 0 and "give a neutral display name" in warned.output
+    with get_sessionmaker()() as db:
+        names = dict(db.query(Clinic.name, Clinic.display_name).all())
+    assert names == {"Riverside Lupus Clinic": "Riverside Health", "Lakeside Lupus Clinic": None}
