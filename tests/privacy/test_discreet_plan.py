@@ -16,7 +16,8 @@ from lupus_sms.content.service import get_content
 from lupus_sms.messaging.models import Message
 from lupus_sms.scheduling.enqueue import display_phone, queue_planned
 from lupus_sms.scheduling.plans import plans_of
-from tests.factories import make_clinic, make_patient
+from tests.factories import auth_headers, make_clinic, make_patient
+from tests.helpers import reply_text
 from tests.scheduling.support import add_anchor, planned, utc
 
 NOW = utc(2026, 3, 10, 15, 0)
@@ -123,3 +124,38 @@ def test_a_discreet_patients_whole_planned_year_has_no_listed_word(db, language)
     offending = {body: words_in(body, words) for body in bodies if words_in(body, words)}
     assert offending == {}
     assert all(body.startswith("Riverside Health:") for body in bodies)
+
+
+SYSTEM_WORDS = {
+    "en": ("YES", "HELP", "MENU", "STOP", "START"),
+    "es": ("SI", "AYUDA", "MENU", "PARAR", "COMENZAR"),
+}
+
+
+@pytest.mark.parametrize(("language", "words"), SYSTEM_WORDS.items())
+def test_every_system_text_a_discreet_number_gets_has_no_listed_word(
+    db, client, twilio, language, words
+):
+    """Done when, for the texts around the plan: the invitation, the consent confirmation,
+    HELP, the MENU heading, the opt-out and opt-in confirmations, in both languages."""
+    clinic = _clinic(db)
+    client.headers.update(auth_headers(db, clinic))
+    body = {"phone": "(202) 555-0123", "consent_source": "in_person", "program": "ahsct"}
+    assert client.post("/api/v1/patients", json=body | {"language": language}).status_code == 201
+    invitation = db.scalar(select(Message.body).where(Message.kind == "consent_invitation"))
+    yes, help_word, menu, stop, start = words
+    texts = {
+        "invitation": invitation,
+        "confirmation": reply_text(twilio.sms(yes)),
+        "help": reply_text(twilio.sms(help_word)),
+        "menu heading": reply_text(twilio.sms(menu)).split("\n")[0],
+        "opt-out": reply_text(twilio.sms(stop)),
+    }
+    texts["opt-in"] = reply_text(twilio.sms(start))  # Twilio took START: it answers itself
+    listed = listed_words(get_content())
+    assert {
+        name: words_in(text, listed) for name, text in texts.items() if words_in(text, listed)
+    } == {}
+    assert texts["invitation"].startswith("Riverside Health:")
+    assert texts["confirmation"].startswith("Riverside Health:")
+    assert all(texts[name] for name in ("help", "menu heading", "confirmation"))
