@@ -29,6 +29,7 @@ def test_the_patient_page_shows_and_changes_the_level(db, clinic, portal_client)
     assert patient.phone_number.privacy_level == "detailed"
     shown = coordinator.get(f"{page}?done=detailed").text
     assert "detailed: reminders may name" in shown and "Send discreet texts" in shown
+    assert "Privacy level chosen" in shown  # the consent event, in the timeline
     events = db.scalars(select(ConsentEvent).where(ConsentEvent.kind == "privacy")).all()
     assert [(e.source, e.note) for e in events] == [("portal", "detailed")]
 
