@@ -40,6 +40,7 @@ from lupus_sms.content.snapshot import (
     register_document_validator,
     register_view_check,
     validate_documents,
+    view_checks,
 )
 from lupus_sms.content.translation import DocumentTranslation, register_document_translation
 from lupus_sms.content.wording import REQUIRED_WORDING, consent_wording_problems
@@ -245,6 +246,11 @@ def discreet_view_problems(view: ContentSnapshot) -> list[str]:
                 for problem in consent_wording_problems(name, discreet.messages[name], language)
             ]
     problems += [f"{label}{problem}" for problem in menu_problems(list(discreet.menu_pages))]
+    # The domains' checks of a view hold for its discreet form too (the consent texts'
+    # frequency, a safety reply followed by the discreet opt-out confirmation).
+    for check in view_checks():
+        if check is not discreet_view_problems:
+            problems += [f"{label}{problem}" for problem in check(discreet)]
     return problems
 
 

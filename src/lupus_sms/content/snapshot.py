@@ -194,6 +194,11 @@ def register_view_check(check: ViewCheck) -> None:
         _view_checks.append(check)
 
 
+def view_checks() -> list[ViewCheck]:
+    """The registered checks, for a derived view that must pass them too (content/discreet.py)."""
+    return list(_view_checks)
+
+
 def view_problems(view: ContentSnapshot) -> list[str]:
     """Menu pages, carriers' consent wording, English message sizes, the domains' checks."""
     label = "" if view.language == ENGLISH else f"{view.language}/"
