@@ -62,11 +62,22 @@ def test_the_spanish_words_set_the_level_and_answer_in_spanish(db, twilio, word,
 
 
 def test_the_privacy_words_collide_with_nothing():
+    from lupus_sms.checkins.document import checkins
+    from lupus_sms.content.schemas import RESERVED_WORDS
+    from lupus_sms.conversation.compliance import HELP_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS
+    from lupus_sms.conversation.language import MENU_WORDS, MORE_WORDS, SWITCH_WORDS
+    from lupus_sms.conversation.privacy import PRIVACY_WORDS
+
     content = get_content()
-    for word in ("PRIVATE", "DETAILS", "FULL", "PRIVADO", "DETALLES", "COMPLETO"):
-        assert word not in content.by_word
-        assert not word.isdigit()
-    assert {"INFO", "HELP", "STOP", "START"}.isdisjoint({"FULL", "COMPLETO"})
+    taken = set(content.by_word) | set(OPT_OUT_WORDS) | set(OPT_IN_WORDS) | set(HELP_WORDS)
+    taken |= set(MENU_WORDS) | set(MORE_WORDS) | set(SWITCH_WORDS)
+    for checkin in checkins(content).values():
+        taken |= {
+            " ".join(words).upper() for option in checkin.options.values() for words in option.words
+        }
+    assert PRIVACY_WORDS.isdisjoint(taken)
+    assert PRIVACY_WORDS <= RESERVED_WORDS  # no topic may take one later
+    assert not any(word.isdigit() for word in PRIVACY_WORDS)
 
 
 def test_a_pending_clinic_learns_nothing_of_a_texted_choice(db, twilio):
@@ -191,3 +202,15 @@ def test_the_endpoint_is_in_the_openapi_schema(api):
     schema = api.get("/openapi.json").json()
     operation = schema["paths"]["/api/v1/patients/{patient_id}/privacy"]["post"]
     assert {"200", "404", "409", "422"} <= set(operation["responses"])
+
+
+def test_full_during_an_open_check_in_reads_it_and_is_no_answer(db, twilio, tick, fake_transport):
+    clinic = make_clinic(db, display_name="Riverside Health")
+    patient = make_patient(db, clinic, name="Ada Lovelace")
+    add_anchor(db, patient, kind="infusion", at=NOW + timedelta(days=2), now=NOW)
+    row = next(r for r in planned(db, patient) if r.step_key == "ahsct_day3_temperature")
+    tick(row.due_at + timedelta(minutes=1))
+    assert fake_transport.sent[-1].body.startswith("Riverside Health: Hi Ada, please take")
+    full = reply_text(twilio.sms("FULL"))
+    assert full.startswith("Riverside Lupus Clinic: Hi Ada, please take your temperature")
+    assert "37.1" in reply_text(twilio.sms("37.1"))  # the check-in still takes the answer
