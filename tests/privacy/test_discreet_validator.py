@@ -139,3 +139,17 @@ def test_a_discreet_reminder_still_gives_the_24_7_line_for_a_symptom():
 def test_the_word_list_is_required():
     problems = _problems(_edit(_texts(), "document:discreet_words", lambda d: d.update(words=[])))
     assert any(p.startswith("discreet_words: words") for p in problems)
+
+
+def test_a_discreet_view_knows_its_detailed_one_in_every_language():
+    from lupus_sms.content import discreet
+    from lupus_sms.content.discreet import DETAILED, DISCREET, for_privacy
+
+    content = parse_texts(_texts(), version=98)
+    quiet = for_privacy(content, DISCREET)
+    spanish = quiet.for_language("es")
+    discreet._families.clear()  # a cache emptied by other snapshots changes nothing
+    assert spanish.discreet and spanish.language == "es"
+    assert for_privacy(spanish, DETAILED) is content.for_language("es")
+    assert for_privacy(quiet, DETAILED) is content
+    assert for_privacy(content, DETAILED) is content

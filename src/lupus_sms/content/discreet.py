@@ -117,7 +117,7 @@ def words_in(text: str, words: tuple[str, ...] | list[str]) -> list[str]:
 def for_privacy(view: ContentSnapshot, level: str | None) -> ContentSnapshot:
     """`view` as a number with this privacy level reads it (discreet unless `detailed`)."""
     if level == DETAILED:
-        return _detailed.get(id(view), view) if view.discreet else view
+        return view.detailed_view or view
     if view.discreet or NAME not in view.documents:
         return view
     return _family(view)[view.language]
@@ -136,9 +136,6 @@ def fallback_clinic_name(view: ContentSnapshot) -> str:
 
 
 _families: dict[int, tuple[object, dict[str, ContentSnapshot]]] = {}
-# Each cached discreet view's detailed one (cleared with the cache: a discreet view no
-# longer cached stays discreet, the safe way round).
-_detailed: dict[int, ContentSnapshot] = {}
 
 
 def _family(view: ContentSnapshot) -> dict[str, ContentSnapshot]:
@@ -151,10 +148,7 @@ def _family(view: ContentSnapshot) -> dict[str, ContentSnapshot]:
         family[language] = _discreet(language_view, family)
     if len(_families) >= 4:  # one live snapshot, and the ones being validated
         _families.clear()
-        _detailed.clear()
     _families[id(view.views)] = (view.views, family)
-    for language, discreet in family.items():
-        _detailed[id(discreet)] = (view.views or {view.language: view})[language]
     return family
 
 
@@ -180,6 +174,7 @@ def _discreet(view: ContentSnapshot, family: dict) -> ContentSnapshot:
         menu_pages=tuple(pages),
         views=family,
         discreet=True,
+        detailed_view=view,
     )
 
 

@@ -72,8 +72,10 @@ class ContentSnapshot:
     word_languages: dict[str, str] = field(default_factory=dict, repr=False)
     # MENU in pages that each fit the menu page limit (content/menu.py), built once.
     menu_pages: tuple[str, ...] = ()
-    # The discreet form of this view (content/discreet.py, `for_privacy`).
+    # The discreet form of this view (content/discreet.py, `for_privacy`), and the detailed
+    # view it was made from.
     discreet: bool = False
+    detailed_view: ContentSnapshot | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(
