@@ -6,6 +6,14 @@ import html
 import re
 
 
+def discreet_content():
+    """The live content as a number with the default privacy level reads it."""
+    from lupus_sms.content.discreet import DISCREET, for_privacy
+    from lupus_sms.content.service import get_content
+
+    return for_privacy(get_content(), DISCREET)
+
+
 def reply_text(response) -> str:
     """The text of the TwiML <Message> in a webhook response ("" when it answers nothing)."""
     assert response.status_code == 200, response.text

@@ -29,7 +29,7 @@ class SharedNumber:
 
 
 def consented_to_b_then_enrolled_by_a(client, db: Session, twilio) -> SharedNumber:
-    b = make_clinic(db, name="Bayside Lupus Clinic")
+    b = make_clinic(db, name="Bayside Health Clinic")
     a = make_clinic(db, name="Amberley Clinic", urgent_phone="+16175550188")
     b_headers, a_headers = auth_headers(db, b), auth_headers(db, a)
     b_patient = client.post("/api/v1/patients", json=ENROLMENT, headers=b_headers)

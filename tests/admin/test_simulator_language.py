@@ -58,7 +58,7 @@ def test_a_known_numbers_language_is_left_as_it_was(editor, twilio, db):
     switch = simulate(editor, "ESPANOL", language="en", phone=KNOWN_PHONE)
     assert "en español" in switch.text  # the switch runs, inside the sandbox only
     assert stored_language(db, KNOWN_PHONE) == "en"
-    assert "Lupus Stem Cell Info topics:" in twilio.sms("MENU", from_=KNOWN_PHONE).text
+    assert "Care Texts topics:" in twilio.sms("MENU", from_=KNOWN_PHONE).text  # discreet
 
 
 def test_english_chosen_answers_a_spanish_number_in_english(editor, twilio, db):

@@ -15,7 +15,7 @@ B_SENDER = "+16175550142"  # clinic B's own number: its conversation with the pa
 
 
 def _two_clinics(client, db):
-    b = make_clinic(db, name="Bayside Lupus Clinic", sender=B_SENDER)
+    b = make_clinic(db, name="Bayside Health Clinic", sender=B_SENDER)
     a = make_clinic(db, name="Amberley Clinic")  # on the shared sender
     return b, a, auth_headers(db, b), auth_headers(db, a)
 
@@ -113,7 +113,7 @@ def _invitation(db, patient_id: int) -> str:
 def test_a_pending_clinics_invitation_goes_out_in_its_own_language_not_the_numbers(
     client, db, twilio
 ):
-    first, second = make_clinic(db, name="Bayside Lupus Clinic"), make_clinic(db, name="Cedar")
+    first, second = make_clinic(db, name="Bayside Health Clinic"), make_clinic(db, name="Cedar")
     first_headers, second_headers = auth_headers(db, first), auth_headers(db, second)
     first_id = _enrol(client, first_headers)
     twilio.sms("YES", from_=PHONE)
@@ -129,7 +129,7 @@ def test_a_pending_clinics_invitation_goes_out_in_its_own_language_not_the_numbe
 
 
 def test_an_imported_enrolment_is_invited_in_the_files_language_not_the_numbers(client, db, twilio):
-    first, second = make_clinic(db, name="Bayside Lupus Clinic"), make_clinic(db, name="Cedar")
+    first, second = make_clinic(db, name="Bayside Health Clinic"), make_clinic(db, name="Cedar")
     _enrol(client, auth_headers(db, first))
     twilio.sms("YES", from_=PHONE)
     twilio.sms("ESPANOL", from_=PHONE)
@@ -170,7 +170,7 @@ def test_an_opt_in_word_to_a_pending_clinic_tells_it_nothing_of_anothers_carrier
     client, db, twilio
 ):
     a = make_clinic(db, name="Amberley Clinic", sender="+16175550143")
-    b = make_clinic(db, name="Bayside Lupus Clinic", sender=B_SENDER)
+    b = make_clinic(db, name="Bayside Health Clinic", sender=B_SENDER)
     a_headers, b_headers = auth_headers(db, a), auth_headers(db, b)
     a_id = _enrol(client, a_headers)
     twilio.sms("YES", from_=PHONE, to="+16175550143")
@@ -187,7 +187,7 @@ def test_an_opt_in_word_to_a_pending_clinic_is_answered_without_the_other_clinic
     client, db, twilio
 ):
     a = make_clinic(db, name="Amberley Clinic", sender="+16175550143")
-    b = make_clinic(db, name="Bayside Lupus Clinic", sender=B_SENDER)
+    b = make_clinic(db, name="Bayside Health Clinic", sender=B_SENDER)
     a_headers, b_headers = auth_headers(db, a), auth_headers(db, b)
     a_id = _enrol(client, a_headers)
     twilio.sms("YES", from_=PHONE, to="+16175550143")

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from lupus_sms.cli import app
-from lupus_sms.content.service import get_content
 from lupus_sms.core.db import get_sessionmaker
 from lupus_sms.core.migrations import upgrade
 from lupus_sms.messaging.models import Message
+from tests.helpers import discreet_content
 
 runner = CliRunner()
 
@@ -27,7 +27,7 @@ def cli_env(cli_env):
 def test_text_prints_the_reply_and_stores_both_messages(cli_env):
     result = runner.invoke(app, ["text", "AHSCT", "--from", "+1 (202) 555-0123"])
     assert result.exit_code == 0, result.output
-    content = get_content()
+    content = discreet_content()
     # Only the reply is on stdout (scriptable); the database in use is said on stderr.
     assert result.stdout.strip() == content.topic_part(content.by_key["ahsct"], 0)
     assert result.stderr.startswith("database: SQLite file ") or "PostgreSQL" in result.stderr
@@ -40,7 +40,7 @@ def test_text_prints_the_reply_and_stores_both_messages(cli_env):
 def test_chat_keeps_state_between_lines_like_texts_do(cli_env):
     result = runner.invoke(app, ["chat", "--from", "+12025550123"], input="STEPS\nMORE\nMORE\n")
     assert result.exit_code == 0, result.output
-    content = get_content()
+    content = discreet_content()
     steps = content.by_key["steps"]
     for index in range(3):
         assert content.topic_part(steps, index) in result.output
@@ -63,14 +63,14 @@ def test_chat_says_what_help_after_stop_gets(cli_env):
 def test_chat_says_when_twilio_would_still_block_a_reply(cli_env):
     result = runner.invoke(app, ["chat"], input="STOP\nCOMENZAR\n")
     replies = re.findall(r"bot> (.*)", result.output)
-    assert replies[1] == get_content().for_language("es").text("opt_in_confirmation")
+    assert replies[1] == discreet_content().for_language("es").text("opt_in_confirmation")
     assert "Twilio still blocks this number (error 21610)" in result.output
 
 
 def test_chat_says_twilio_confirms_stop_and_start_and_what_it_would_say(cli_env):
     result = runner.invoke(app, ["chat"], input="STOP\nSTART\nPARAR\n")
     stop, start, parar = re.findall(r"bot> (.*)", result.output)
-    texts = get_content()
+    texts = discreet_content()
     assert "Twilio confirms STOP itself" in stop
     assert texts.text("opt_out_confirmation") in stop
     assert "Twilio confirms START itself" in start

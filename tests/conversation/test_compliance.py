@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lupus_sms.content.discreet import DISCREET, for_privacy
 from lupus_sms.content.loader import load_content_dir
 from lupus_sms.core.config import get_settings
 from lupus_sms.enrollment.models import ConsentEvent, Patient
@@ -12,7 +13,8 @@ from lupus_sms.messaging.models import Message, PhoneNumber
 from tests.factories import make_clinic, make_patient
 from tests.helpers import reply_text
 
-SHIPPED = load_content_dir(get_settings().content_dir)
+# What a number at the default (discreet) privacy level gets (content/discreet.py).
+SHIPPED = for_privacy(load_content_dir(get_settings().content_dir), DISCREET)
 NUMBER = "+12025550147"
 
 
@@ -93,7 +95,7 @@ def test_help_is_always_answered_with_our_text(twilio):
     text = reply_text(twilio.sms("help"))
     assert text == SHIPPED.text("help")
     for required in (
-        "Lupus Stem Cell Info",
+        "Care Texts",  # the discreet program name: a new number is discreet
         "care team",
         "911",
         "STOP",

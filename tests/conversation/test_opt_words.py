@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lupus_sms.content.service import get_content
 from lupus_sms.conversation.compliance import (
     ENGLISH_OPT_OUT_WORDS,
     OPT_IN_WORDS,
@@ -18,7 +17,7 @@ from lupus_sms.conversation.compliance import (
 from lupus_sms.enrollment.models import ConsentEvent
 from lupus_sms.messaging.models import PhoneNumber
 from tests.factories import auth_headers, make_clinic, make_patient
-from tests.helpers import reply_text
+from tests.helpers import discreet_content, reply_text
 
 PHONE = "+12025550161"
 WITH_AOO = {"OptOutType": "STOP"}
@@ -44,7 +43,8 @@ def test_every_opt_out_word(twilio, db, word, advanced_opt_out):
     assert number(db).opted_out
     # Twilio blocks (and confirms) what it takes; a Spanish word it did not know is ours.
     assert (number(db).carrier_blocked_at is not None) == twilio_took
-    expected = "" if twilio_took else get_content().for_language("es").text("opt_out_confirmation")
+    spanish = discreet_content().for_language("es")
+    expected = "" if twilio_took else spanish.text("opt_out_confirmation")
     assert reply == expected
     assert text(twilio, "HELP") == ""  # HELP after STOP: only Twilio's own answer can arrive
 
@@ -62,7 +62,7 @@ def test_every_opt_in_word_after_a_stop_twilio_took(twilio, db, word, advanced_o
     else:
         # Twilio did not take it: still blocked, and only our confirmation can try to arrive.
         assert number(db).carrier_blocked_at is not None
-        assert reply == get_content().for_language("es").text("opt_in_confirmation")
+        assert reply == discreet_content().for_language("es").text("opt_in_confirmation")
 
 
 @pytest.mark.parametrize("advanced_opt_out", [True, False], ids=["aoo", "no-aoo"])
@@ -73,7 +73,7 @@ def test_every_opt_in_word_after_a_stop_only_we_took(twilio, db, word, advanced_
     reply = text(twilio, word, "START" if advanced_opt_out else None)
     twilio_took = advanced_opt_out or word in TWILIO_DEFAULT_WORDS["START"]
     assert not number(db).opted_out and number(db).carrier_blocked_at is None
-    spanish = get_content().for_language("es").text("opt_in_confirmation")
+    spanish = discreet_content().for_language("es").text("opt_in_confirmation")
     assert reply == ("" if twilio_took else spanish)  # exactly one confirmation in all
 
 
@@ -82,7 +82,7 @@ def test_every_opt_in_word_after_a_stop_only_we_took(twilio, db, word, advanced_
 def test_every_help_word_gets_our_help_text(twilio, word, advanced_opt_out):
     language = "es" if word in SPANISH_HELP_WORDS else "en"
     reply = text(twilio, word.lower(), "HELP" if advanced_opt_out else None)
-    assert reply == get_content().for_language(language).text("help")
+    assert reply == discreet_content().for_language(language).text("help")
 
 
 def test_comenzar_without_advanced_opt_out_shows_the_clinic_why(client, twilio, db):

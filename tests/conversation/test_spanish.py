@@ -28,7 +28,7 @@ def _reply(twilio, body: str, phone: str = PHONE) -> str:
 
 @pytest.fixture
 def api(client, db):
-    clinic = make_clinic(db)
+    clinic = make_clinic(db, name="Riverside Health Clinic")
     client.headers.update(auth_headers(db, clinic))
     client.clinic = clinic
     return client
@@ -173,6 +173,7 @@ def test_the_whole_journey_in_spanish(api, twilio, db, clock, tick, fake_transpo
     # Day 1 after the infusion (2026-03-20), 10:00 in New York: the reminder.
     tick(utc(2026, 3, 21, 14, 0))
     reminder = fake_transport.sent[-1].body
+    # Discreet by default: the 24/7 advice kept (tests/privacy has the rest).
     assert reminder.startswith(f"{api.clinic.name}: Hola Maria.") and "38.0 C" in reminder
     assert "equipo de atencion medica" in reminder
 

@@ -141,6 +141,7 @@ def _portal_settings(db, world):
         "timezone": clinic.timezone,
         "send_window_start": clinic.send_window_start,
         "send_window_end": clinic.send_window_end,
+        "display_name": "Riverside Health",  # the clinic's name says lupus: one is required
     }
     return "/portal/settings", data, None
 
@@ -273,6 +274,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/portal/patients/{patient_id}/resume"): Case(
         "portal",
         lambda db, w: (f"/portal/patients/{_patient(db, w, status='paused').id}/resume", {}, None),
+    ),
+    ("POST", "/portal/patients/{patient_id}/privacy"): Case(
+        "portal", _patient_page("privacy", {"level": "detailed"})
     ),
     ("POST", "/portal/patients/{patient_id}/unenroll"): Case(
         "portal", _patient_page("unenroll", {"confirm": "yes"})

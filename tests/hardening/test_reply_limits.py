@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lupus_sms.content.discreet import DISCREET, for_privacy
 from lupus_sms.content.loader import load_content_dir
 from lupus_sms.core.config import get_settings
 from lupus_sms.messaging.models import Message, PhoneNumber
 from tests.helpers import reply_text
 
-SHIPPED = load_content_dir(get_settings().content_dir)
+# As a number at the default (discreet) privacy level reads it (content/discreet.py).
+SHIPPED = for_privacy(load_content_dir(get_settings().content_dir), DISCREET)
 LOOPER = "+12025550161"
 OTHER = "+12025550162"
 AUTO_REPLY = "I'm driving right now, I'll get back to you later. (Sent automatically)"

@@ -20,6 +20,7 @@ VALID = {
     "alert_webhook_url": "https://ehr.example.org/hooks/lupus",
     "oncall_sms_number": "+1 202 555 0144",
     "new_webhook_secret": "whsec-0123456789abcdef",
+    "display_name": "Riverside Health",
 }
 
 

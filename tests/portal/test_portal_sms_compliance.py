@@ -44,6 +44,7 @@ def test_keeping_accents_is_a_setting_with_its_cost_shown(db, portal_client):
         "send_window_start": "08:00",
         "send_window_end": "20:00",
         "keep_name_accents": "true",
+        "display_name": "Riverside Health",
     }
     saved = browser.post("/portal/settings", form, page="/portal/settings")
     assert saved.status_code == 200 and "keep name accents" in saved.text

@@ -26,6 +26,7 @@ def outbound(db, patient) -> list[Message]:
 def test_a_due_prompt_is_rendered_and_sent_with_the_question_keyword(db, tick, fake_transport):
     clinic = make_clinic(db, name="Riverside Lupus Clinic")
     patient = make_patient(db, clinic, program="evaluation", name="Maria Lopez")
+    patient.phone_number.privacy_level = "detailed"  # tests/privacy has the discreet form
     consultation(db, patient, utc(2026, 3, 20, 14, 30))  # Fri 10:30 EDT
     tick(utc(2026, 3, 13, 14, 0))
     assert len(fake_transport.sent) == 1

@@ -29,6 +29,7 @@ from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 
 DEMO_CLINIC_NAME = "Demo Lupus Clinic"
+DEMO_DISPLAY_NAME = "Demo Health"
 DEMO_OWNER_EMAIL = "demo-owner@example.org"
 
 
@@ -77,6 +78,7 @@ def fill(db: Session, *, now: datetime, content_dir: Path, seed: int = 6) -> Dem
         is_demo=True,
     )
     clinic.created_at = now
+    clinic.display_name = DEMO_DISPLAY_NAME  # its name says lupus: discreet texts need another
     _, api_key = clinics.create_api_key(db, clinic_id=clinic.id, label="demo")
     password = secrets.token_urlsafe(15)
     owner = users.create(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from lupus_sms.admin import editor
+from lupus_sms.admin import editor, lock_screen
 from lupus_sms.admin.auth import Csrf, CsrfToken, actor_for, require
 from lupus_sms.admin.pages import not_done, render
 from lupus_sms.admin.service import LANGUAGES, content_overview, pending_drafts
@@ -286,6 +286,7 @@ def _editor(
     kind = base.partition(":")[0]
     context = _context(key, settings, is_draft=is_draft, is_new=is_new, counterpart=counterpart)
     context |= {"protocol": list(protocol), "sizes": editor.document_sizes(key, body)}
+    context["lock_screen"] = lock_screen.previews(key, body)
     other = counterpart[1] if counterpart else ""
     try:
         if kind == "topic":

@@ -16,6 +16,8 @@ DOCUMENT_TITLES = {
     "document:plans": "Reminder plan",
     "document:checkins": "Check-in questions and replies",
     "document:safety": "Safety replies and red-flag terms",
+    "document:discreet": "Discreet texts (what a lock screen shows)",
+    "document:discreet_words": "Words a discreet text never holds",
 }
 LANGUAGES = (("en", "English"), ("es", "Spanish"))
 

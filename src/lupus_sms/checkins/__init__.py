@@ -7,4 +7,4 @@ tells alerts how long low-priority items wait (`expire_after_days` lives in this
 package raises alerts through the alerts service; alerts never imports it.
 """
 
-from lupus_sms.checkins import document, translation, validation  # noqa: F401
+from lupus_sms.checkins import discreet, document, translation, validation  # noqa: F401

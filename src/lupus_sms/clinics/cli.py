@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import CLI_ACTOR, record
 from lupus_sms.clinics import service
+from lupus_sms.clinics.display_name import display_name_problem
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.service import get_content
 from lupus_sms.core.clock import system_clock
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.errors import LupusSmsError
@@ -63,8 +65,19 @@ def create(
     timezone: str = typer.Option(..., "--timezone", help="IANA zone, e.g. America/New_York."),
     country: str = typer.Option("US", help="Default region for phone numbers."),
     sender: str | None = typer.Option(None, help="Own Twilio number or Messaging Service SID."),
+    display_name: str | None = typer.Option(
+        None,
+        "--display-name",
+        help="Neutral name for discreet texts and the invitation (no illness or treatment).",
+    ),
 ) -> None:
     """Create a clinic and print its first API key (shown once)."""
+    display_name = " ".join((display_name or "").split()) or None
+    if display_name and len(display_name) > 40:
+        raise typer.BadParameter("at most 40 characters", param_hint="--display-name")
+    problem = display_name_problem(name, display_name, get_content())
+    if problem and display_name:
+        raise typer.BadParameter(problem, param_hint="--display-name")
     with cli_session() as db:
         clinic = service.create_clinic(
             db,
@@ -76,9 +89,16 @@ def create(
             sender=sender,
             service_senders=service.default_senders(get_settings()),
         )
+        clinic.display_name = display_name
         _api_key, plaintext = service.create_api_key(db, clinic_id=clinic.id, label="initial")
         db.commit()
         typer.echo(f"clinic {clinic.id} created: {clinic.name}")
+        if problem:
+            typer.echo(
+                f"note: {problem}. Until a clinic admin sets one in the portal's Settings, "
+                "discreet texts and the invitation name no clinic.",
+                err=True,
+            )
         _echo_key(plaintext)
 
 

@@ -33,6 +33,9 @@ class Clinic(Base, TimestampMixin):
     # First names in clinic-initiated texts keep their accents (María) instead of being folded
     # to GSM-7 (Maria): an accent the GSM-7 alphabet lacks sends the whole text as UCS-2.
     keep_name_accents: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The name discreet texts and the invitation use ("Riverside Health"): required when
+    # `name` holds a word of the discreet word list (clinics/display_name.py).
+    display_name: Mapped[str | None] = mapped_column(String(40))
 
 
 class ApiKey(Base, TimestampMixin):

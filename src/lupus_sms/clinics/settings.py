@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from lupus_sms.clinics.display_name import display_name_problem
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.clinics.quiet_hours import DAY_START, night_problem, parse_hhmm
+from lupus_sms.content.service import get_content
 from lupus_sms.core import egress
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import normalise_phone
@@ -27,6 +29,7 @@ EDITABLE = (
     "alert_webhook_url",
     "oncall_sms_number",
     "keep_name_accents",
+    "display_name",
 )
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -52,6 +55,8 @@ class SettingsForm:
     oncall_sms_number: str = ""
     # First names keep accents in reminders (content/limits.py: they may cost UCS-2).
     keep_name_accents: bool = False
+    # The neutral name of discreet texts and the invitation (clinics/display_name.py).
+    display_name: str = ""
     new_webhook_secret: str = ""
     remove_webhook_secret: bool = False
 
@@ -85,6 +90,7 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
         "alert_webhook_url": lambda raw: _webhook_url(raw, allow_http=allow_http),
         "oncall_sms_number": lambda raw: _optional_mobile(raw, clinic.country),
         "keep_name_accents": bool,
+        "display_name": lambda raw: _display_name(clinic, raw),
     }
     for name, check in checks.items():
         try:
@@ -104,6 +110,17 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
     if errors:
         raise SettingsInvalid(errors)
     return values
+
+
+def _display_name(clinic: Clinic, raw: str) -> str | None:
+    """Required when the clinic's name holds a word of the discreet list; none in itself."""
+    display_name = " ".join(raw.split())[:41] or None
+    if display_name and len(display_name) > 40:
+        raise ValidationFailed("at most 40 characters")
+    problem = display_name_problem(clinic.name, display_name, get_content())
+    if problem:
+        raise ValidationFailed(problem)
+    return display_name
 
 
 def _daytime(raw: str, *, closes: bool) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lupus_sms.content import discreet as _discreet  # noqa: F401  (registers its checks)
 from lupus_sms.content.snapshot import ContentSnapshot
 
 # Content files besides topics/ and messages.yaml; each is owned and validated by a domain.
-DOCUMENTS = ("plans", "checkins", "safety")
+DOCUMENTS = ("plans", "checkins", "safety", "discreet", "discreet_words")
 
 
 def load_content_dir(content_dir: Path) -> ContentSnapshot:

@@ -19,7 +19,10 @@ from lupus_sms.content.store import SHIPPED_AUTHOR
 from lupus_sms.content.translation import TRANSLATED_LANGUAGES
 
 PLANS, CHECKINS = "document:plans", "document:checkins"
-DOCUMENTS = (PLANS, CHECKINS)
+# The discreet forms of protocol steps and check-ins, and the discreet word list, are
+# reviewed the same way (content/discreet.py).
+DISCREET, DISCREET_WORDS = "document:discreet", "document:discreet_words"
+DOCUMENTS = (PLANS, CHECKINS, DISCREET, DISCREET_WORDS)
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,27 @@ def protocol_texts(texts: dict[str, str]) -> dict[str, str]:
     checkin_keys = [k for k, e in entries.items() if isinstance(e, dict) and e.get("protocol")]
     found = {f"plans.{step.get('key')}": str(step.get("text") or "") for step in steps}
     found |= {f"checkins.{key}.question": str(entries[key].get("question")) for key in checkin_keys}
+    found |= _discreet_texts(texts, "", step_keys, checkin_keys)
+    words = _load(texts.get(DISCREET_WORDS)).get("words")
+    if words:
+        found["discreet_words.words"] = yaml.safe_dump(words, allow_unicode=True)
     for language in TRANSLATED_LANGUAGES:
+        found |= _discreet_texts(texts, f"{language}/", step_keys, checkin_keys)
         translated = _load(texts.get(f"{language}/{PLANS}")).get("texts") or {}
         found |= {f"{language}/plans.{k}": str(translated[k]) for k in step_keys if k in translated}
         questions = _load(texts.get(f"{language}/{CHECKINS}")).get("checkins") or {}
         for key in checkin_keys:
             if isinstance(questions.get(key), dict) and "question" in questions[key]:
                 found[f"{language}/checkins.{key}.question"] = str(questions[key]["question"])
+    return found
+
+
+def _discreet_texts(texts, prefix: str, step_keys, checkin_keys) -> dict[str, str]:
+    discreet = _load(texts.get(f"{prefix}{DISCREET}"))
+    found = {}
+    for section, keys in (("plans", step_keys), ("checkins", checkin_keys)):
+        entries = discreet.get(section) if isinstance(discreet.get(section), dict) else {}
+        found |= {f"{prefix}discreet.{section}.{k}": str(entries[k]) for k in keys if k in entries}
     return found
 
 

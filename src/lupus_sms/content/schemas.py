@@ -32,6 +32,8 @@ RESERVED_WORDS = frozenset(
         *("PARAR", "ALTO", "CANCELAR", "DETENER", "BAJA", "DESUSCRIBIR", "FIN"),
         *("COMENZAR", "INICIAR", "SI", "SÍ", "AYUDA", "MENÚ", "MAS", "MÁS"),
         *("ESPANOL", "ESPAÑOL", "ENGLISH", "INGLES", "INGLÉS"),
+        # The privacy words (inbound/privacy.py).
+        *("PRIVATE", "PRIVADO", "PRIVADA", "DETAILS", "DETALLES", "FULL", "COMPLETO"),
     }
 )
 CARE_TEAM_POINTER = re.compile(r"care team", re.IGNORECASE)

@@ -72,6 +72,10 @@ class ContentSnapshot:
     word_languages: dict[str, str] = field(default_factory=dict, repr=False)
     # MENU in pages that each fit the menu page limit (content/menu.py), built once.
     menu_pages: tuple[str, ...] = ()
+    # The discreet form of this view (content/discreet.py, `for_privacy`), and the detailed
+    # view it was made from.
+    discreet: bool = False
+    detailed_view: ContentSnapshot | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -190,6 +194,11 @@ _view_checks: list[ViewCheck] = []
 def register_view_check(check: ViewCheck) -> None:
     if check not in _view_checks:
         _view_checks.append(check)
+
+
+def view_checks() -> list[ViewCheck]:
+    """The registered checks, for a derived view that must pass them too (content/discreet.py)."""
+    return list(_view_checks)
 
 
 def view_problems(view: ContentSnapshot) -> list[str]:

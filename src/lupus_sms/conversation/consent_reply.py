@@ -13,6 +13,7 @@ import string
 
 from sqlalchemy import select
 
+from lupus_sms.clinics.display_name import invitation_name, name_in_texts
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.conversation.compliance import OPT_IN_WORDS
 from lupus_sms.conversation.pipeline import InboundContext, Reply
@@ -79,7 +80,8 @@ def _ask_for_yes(
     content = context.content.for_language(language)
     _and = JOINING_WORDS.get(language, JOINING_WORDS["en"])[2]
     invitation = content.text(
-        "consent_invitation", clinic_name=f" {_and} ".join(_clinic_names(context, pending))
+        "consent_invitation",
+        clinic_name=f" {_and} ".join(_clinic_names(context, pending, discreet=True)),
     )
     if reactivated and not _twilio_confirms(context):
         invitation = f"{content.text('opt_in_confirmation')} {invitation}"
@@ -170,17 +172,23 @@ def _confirmation(context: InboundContext, patients: list[Patient]) -> Reply:
     return Reply(body, "consent_confirmation", exempt_from_limits=True)
 
 
-def _clinic_names(context: InboundContext, patients: list[Patient]) -> list[str]:
+def _clinic_names(
+    context: InboundContext, patients: list[Patient], *, discreet: bool = False
+) -> list[str]:
+    """The clinics as the reply names them: neutrally in a discreet one and an invitation."""
     names: list[str] = []
     for patient in patients:
-        name = context.db.get(Clinic, patient.clinic_id).name
+        clinic = context.db.get(Clinic, patient.clinic_id)
+        name = invitation_name(clinic, context.content) if discreet else None
+        name = name or name_in_texts(clinic, context.content)
         if name not in names:
             names.append(name)
     return names
 
 
 def _choices(context: InboundContext, patients: list[Patient]) -> str:
-    names = [context.db.get(Clinic, patient.clinic_id).name for patient in patients]
+    clinics = [context.db.get(Clinic, patient.clinic_id) for patient in patients]
+    names = [invitation_name(clinic, context.content) for clinic in clinics]
     _for, _or, _and = _joining_words(context)
     parts = [f"{LETTERS[index]} {_for} {name}" for index, name in enumerate(names)]
     return ", ".join(parts[:-1]) + f" {_or} " + parts[-1]

@@ -89,7 +89,7 @@ def opt_out(context: InboundContext, *, source: str) -> None:
     if not phone_number.opted_out:
         phone_number.opted_out = True
         phone_number.opted_out_at = context.now
-    _record_consent(
+    record_consent(
         context,
         kind=ConsentEventKind.OPTED_OUT,
         source=source,
@@ -117,7 +117,7 @@ def opt_in(context: InboundContext, *, twilio_took: bool) -> None:
     note = carrier_block.STILL_BLOCKED.format(word=context.normalised) if still_blocked else None
     # Texting an opt-in word is itself consent to be texted again by the clinics the number
     # had consented to; an invitation it never answered goes back to waiting for its YES.
-    _record_consent(
+    record_consent(
         context,
         kind=ConsentEventKind.OPTED_IN,
         source="sms_keyword",
@@ -127,7 +127,7 @@ def opt_in(context: InboundContext, *, twilio_took: bool) -> None:
     )
 
 
-def _record_consent(
+def record_consent(
     context,
     *,
     kind: str,
@@ -234,7 +234,7 @@ def _switch_language(context: InboundContext, language: str) -> Reply:
     switch is recorded, so a clinic's later enrolment does not undo the patient's choice."""
     if context.phone_number is not None:
         context.phone_number.language = language
-        _record_consent(
+        record_consent(
             context,
             kind=ConsentEventKind.LANGUAGE,
             source="sms_keyword",

@@ -51,12 +51,14 @@ def check() -> None:
 
 
 def _print_texts() -> None:
+    from lupus_sms.content.discreet import DISCREET, for_privacy
     from lupus_sms.content.service import get_content
 
     typer.echo("\nAdvanced Opt-Out texts (Messaging Service > Opt-Out Management), live now:")
     content = get_content()
     for language in ("en", "es"):
-        view = content.for_language(language)
+        # Twilio sends them to every number alike: the discreet forms, as the default is.
+        view = for_privacy(content.for_language(language), DISCREET)
         typer.echo(f"  [{language}] keywords: {WORDS[language]}")
         for name, label, _field in OPT_OUT_TEXTS:
             typer.echo(f"    {label}: {view.text(name)}")

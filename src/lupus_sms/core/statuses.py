@@ -50,6 +50,7 @@ class ConsentEventKind(StrEnum):
     UNENROLLED = "unenrolled"
     CARRIER_BLOCKED = "carrier_blocked"
     LANGUAGE = "language"  # the number's language was chosen or changed
+    PRIVACY = "privacy"  # the number's privacy level (discreet or detailed) was chosen
 
 
 class AnchorStatus(StrEnum):

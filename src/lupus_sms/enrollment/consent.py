@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from lupus_sms.clinics.display_name import invitation_name
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.segments import analyze
 from lupus_sms.content.service import get_content
@@ -62,7 +63,7 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
     patient.status = PatientStatus.PENDING_CONSENT
     _supersede_queued_invitations(db, patient, now=now)
     content = get_content().for_language(patient.spoken_language)
-    body = content.text("consent_invitation", clinic_name=clinic.name)
+    body = content.text("consent_invitation", clinic_name=invitation_name(clinic, content))
     message = enqueue(
         db,
         phone=patient.phone_number.e164,
@@ -108,7 +109,9 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
             continue
         patient.status = PatientStatus.PENDING_CONSENT
         language_content = content.for_language(patient.spoken_language)
-        body = language_content.text("consent_invitation", clinic_name=clinic.name)
+        body = language_content.text(
+            "consent_invitation", clinic_name=invitation_name(clinic, language_content)
+        )
         info = analyze(body)
         message = Message(
             direction="outbound", phone=patient.phone_number.e164, sender=clinic.sender,
@@ -143,7 +146,9 @@ def invite_new_rows(
         return
     content = get_content()
     bodies = {
-        language: content.for_language(language).text("consent_invitation", clinic_name=clinic.name)
+        language: content.for_language(language).text(
+            "consent_invitation", clinic_name=invitation_name(clinic, content)
+        )
         for language in {*(languages or {}).values(), "en"}
     }
     texts = [

@@ -1,11 +1,12 @@
 """Bulk enrolment from CSV: one result per row, one transaction for the whole file.
 
 Columns (header row required, any order, case-insensitive): `phone`, `consent_source` and
-`program` are required; `name`, `external_id`, `language`, `timezone` and `procedure_date`
-(YYYY-MM-DD) are optional. A UTF-8 byte-order mark, blank lines and quoted fields with commas
-are fine. A row that fails is reported with its error and never blocks the others; an
-existing patient (same phone, same clinic) is updated, so uploading a file again creates
-nothing twice.
+`program` are required; `name`, `external_id`, `language`, `timezone`, `procedure_date`
+(YYYY-MM-DD) and `privacy_level` (`discreet` or `detailed`: a choice the patient made in
+person, recorded only for a number that replied YES to the clinic) are optional. A UTF-8
+byte-order mark, blank lines and quoted fields with commas are fine. A row that fails is
+reported with its error and never blocks the others; an existing patient (same phone, same
+clinic) is updated, so uploading a file again creates nothing twice.
 
 Rows are validated first; phone numbers and existing patients are then loaded in a few bulk
 queries, and new phone numbers, patients, invitations and consent events are written with
@@ -28,12 +29,13 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.discreet import PRIVACY_LEVELS
 from lupus_sms.core.errors import ConflictError, LupusSmsError, ValidationFailed
 from lupus_sms.core.phones import phone_hash
 from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.core.text_input import refuse_in_text
 from lupus_sms.core.timezones import validate_timezone
-from lupus_sms.enrollment import consent, service
+from lupus_sms.enrollment import consent, privacy, service
 from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.enrollment.schemas import ImportResultOut, ImportRowOut, PatientCreate
 from lupus_sms.messaging.models import PhoneNumber
@@ -47,6 +49,7 @@ COLUMNS = (
     "language",
     "timezone",
     "procedure_date",
+    "privacy_level",
 )
 REQUIRED = ("phone", "consent_source", "program")
 MAX_ROWS = 100_000
@@ -60,6 +63,7 @@ class _Row:
     line: int
     data: PatientCreate
     e164: str
+    privacy_level: str | None = None
 
 
 def import_csv(
@@ -125,6 +129,7 @@ def _validate_rows(raw_rows, clinic: Clinic) -> tuple[list[_Row], list[ImportRow
     try:
         for line, values in raw_rows:
             try:
+                privacy_level = _privacy_level(values.pop("privacy_level", None))
                 data = PatientCreate.model_validate(values)
                 e164 = service.normalise_patient_phone(data.phone, clinic)
                 validate_timezone(clinic.timezone if data.timezone is None else data.timezone)
@@ -138,10 +143,20 @@ def _validate_rows(raw_rows, clinic: Clinic) -> tuple[list[_Row], list[ImportRow
                 errors.append(_error(line, f"same phone as line {seen[e164]}"))
                 continue
             seen[e164] = line
-            rows.append(_Row(line, data, e164))
+            rows.append(_Row(line, data, e164, privacy_level))
     except csv.Error as exc:
         raise ValidationFailed(f"not a readable CSV file: {exc}", field="file") from None
     return rows, errors
+
+
+def _privacy_level(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.lower() not in PRIVACY_LEVELS:
+        raise ValidationFailed(
+            f"privacy_level: {' or '.join(PRIVACY_LEVELS)}", field="privacy_level"
+        )
+    return value.lower()
 
 
 def _error(line: int, message: str) -> ImportRowOut:
@@ -207,7 +222,9 @@ def _apply_chunk(db, clinic, rows: list[_Row], numbers, existing, now) -> list[I
     reenrolled: list[tuple[_Row, Patient]] = []
     for row in rows:
         patient = existing.get(numbers[row.e164].id)
-        if patient is None:
+        if row.privacy_level and (patient is None or not patient.consented):
+            results.append(_error(row.line, f"privacy_level: {privacy.NOT_CONSENTED}"))
+        elif patient is None:
             fresh.append(row)
         elif patient.status in service.REENROLLABLE:
             reenrolled.append((row, _new_patient(db, clinic, row, patient, now)))
@@ -332,6 +349,13 @@ def _update(db, row: _Row, patient: Patient, now) -> ImportRowOut:
     try:
         # apply_changes validates before it changes anything, so a refusal leaves no trace.
         changed = service.apply_changes(db, patient, changes, now=now)
+        if row.privacy_level:
+            changed = (
+                privacy.set_privacy_level(
+                    db, patient, level=row.privacy_level, source="csv_import", now=now
+                )
+                or changed
+            )
     except LupusSmsError as exc:
         return _error(row.line, exc.message)
     result = "updated" if changed else "unchanged"

@@ -77,6 +77,14 @@ class Patient(Base, TimestampMixin):
         return self.phone_number.carrier_blocked_at
 
     @property
+    def privacy_level(self) -> str | None:
+        """The number's privacy level (content/discreet.py), shown only to a clinic the
+        number consented to."""
+        if self.erased_at or not self.consented:
+            return None
+        return self.phone_number.privacy_level
+
+    @property
     def phone(self) -> str | None:
         """E.164, or None once the patient's personal data has been erased."""
         return None if self.erased_at else self.phone_number.e164

@@ -25,7 +25,7 @@ from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import ValidationFailed
 from lupus_sms.core.pagination import Page, page_of, paginate
-from lupus_sms.enrollment import appointments, consent, csv_import, service
+from lupus_sms.enrollment import appointments, consent, csv_import, privacy, service
 from lupus_sms.enrollment.dependencies import MAX_ID, ValidPatient
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
 from lupus_sms.enrollment.schemas import (
@@ -40,6 +40,7 @@ from lupus_sms.enrollment.schemas import (
     PatientOut,
     PatientStatus,
     PatientUpdate,
+    PrivacyIn,
     Program,
 )
 from lupus_sms.messaging.models import Message
@@ -156,6 +157,23 @@ def opt_out(patient: ValidPatient, body: OptOutIn, db: DbSession, clock: ClockDe
         raise ValidationFailed("occurred_at needs a UTC offset", field="occurred_at")
     consent.record_opt_out(
         db, patient, source=body.source, occurred_at=occurred_at, note=body.note, now=now
+    )
+    return PatientOut.model_validate(patient)
+
+
+@router.post(
+    "/{patient_id}/privacy",
+    summary="Record a privacy level the patient chose in person (discreet or detailed)",
+    responses={
+        **ERRORS,
+        409: {"description": "The number has not replied YES to this clinic"},
+    },
+)
+def record_privacy(
+    patient: ValidPatient, body: PrivacyIn, db: DbSession, clock: ClockDep
+) -> PatientOut:
+    privacy.record_privacy_choice(
+        db, patient, level=body.level, source="api", now=clock.now(), note=body.note
     )
     return PatientOut.model_validate(patient)
 

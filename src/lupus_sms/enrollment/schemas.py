@@ -12,6 +12,7 @@ from lupus_sms.core.dates import CalendarDate, NearDateTime
 Program = Literal["ahsct", "msc", "evaluation"]
 ConsentSource = Literal["in_person", "written", "phone", "web"]
 Language = Literal["en", "es"]
+PrivacyLevel = Literal["discreet", "detailed"]
 PatientStatus = Literal[
     "pending_consent", "active", "paused", "opted_out", "unenrolled", "undeliverable"
 ]
@@ -87,6 +88,14 @@ class PatientOut(BaseModel):
         "Null until the number consented to this clinic: a pending enrolment sees its own "
         "invitation's failure in its messages instead."
     )
+    privacy_level: PrivacyLevel | None = Field(
+        default=None,
+        description="discreet (the default: clinic-initiated texts name no illness, "
+        "treatment or drug, and use the clinic's neutral display name) or detailed. It "
+        "belongs to the phone number, like its language: the patient texts PRIVATE or "
+        "DETAILS (PRIVADO, DETALLES), or a clinic records a choice made in person "
+        "(POST .../privacy). Null until the number consented to this clinic.",
+    )
     created_at: datetime
 
 
@@ -97,7 +106,9 @@ class ConsentEventOut(BaseModel):
     kind: str = Field(
         description=(
             "invited, confirmed, opted_out, opted_in, unenrolled, language (the patient "
-            "texted ESPANOL or ENGLISH; the note says which), or carrier_blocked (Twilio "
+            "texted ESPANOL or ENGLISH; the note says which), privacy (the number's privacy "
+            "level changed, by text or recorded by the clinic; the note says which level), "
+            "or carrier_blocked (Twilio "
             "refused a text with error 21610; the note says why and what to do)"
         )
     )
@@ -105,6 +116,13 @@ class ConsentEventOut(BaseModel):
     occurred_at: datetime
     message_id: int | None
     note: str | None
+
+
+class PrivacyIn(_Input):
+    """A privacy level the patient chose in person, recorded by a clinic it consented to."""
+
+    level: PrivacyLevel
+    note: str | None = Field(default=None, max_length=500)
 
 
 class OptOutIn(_Input):

@@ -7,6 +7,7 @@ import uuid
 import typer
 from sqlalchemy import select
 
+from lupus_sms.content.discreet import DISCREET, for_privacy
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.compliance import HELP_WORDS
 from lupus_sms.conversation.text import normalise
@@ -72,7 +73,9 @@ def _send(phone: str, to: str, body: str) -> tuple[str, str | None]:
     if confirmation is None:
         return "(no reply)", note
     word, text_key = confirmation
-    text = get_content().for_language(spanish_word_language(body)).text(text_key)
+    # Twilio's Advanced Opt-Out texts are the same for every number: the discreet forms.
+    view = get_content().for_language(spanish_word_language(body))
+    text = for_privacy(view, DISCREET).text(text_key)
     explained = (
         f"(no reply from the service: in production Twilio confirms {word} itself; with "
         f'Advanced Opt-Out set up as in the README, the phone gets: "{text}")'

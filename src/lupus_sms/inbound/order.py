@@ -8,6 +8,8 @@
                      An opt-in word lifts the block and goes on (a consent YES may follow).
   2. context         an open check-in maps its option numbers to meanings   (checkins/)
   3. safety          red flags reply at once and alert the clinic            (safety)
+  3a. privacy       PRIVATE / DETAILS set the number's privacy level; FULL answers with
+                     the detailed form of the clinic's latest text       (inbound/privacy.py)
   4. pending         a check-in answer; a consent YES, asking which clinic   (enrolment)
   5. opt-in reply    an opt-in word nobody took
   6. keywords        MENU, MORE, ESPANOL / ENGLISH, numbers, keywords and aliases of both
@@ -35,6 +37,7 @@ from lupus_sms.conversation.handlers import (
     handle_unknown,
 )
 from lupus_sms.conversation.pipeline import Handler
+from lupus_sms.inbound.privacy import handle_privacy
 
 # A red flag that answers an open check-in is stored as its answer: the check-in domain's
 # `record_red_flag_answer`, handed to the alert domain's two red-flag steps here, in sight.
@@ -46,6 +49,7 @@ INBOUND_ORDER: list[tuple[str, Handler]] = [
     ("compliance", handle_compliance),
     ("checkin_context", handle_checkin_context),
     ("safety", safety),
+    ("privacy", handle_privacy),  # PRIVATE, DETAILS, FULL and their Spanish words
     ("checkin_answer", handle_checkin_answer),
     ("pending", handle_pending_consent),
     ("opt_in_reply", handle_opt_in_reply),

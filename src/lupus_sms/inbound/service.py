@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from lupus_sms.content.discreet import for_privacy
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.language import choose_language
 from lupus_sms.conversation.limits import hold_back_reply
@@ -98,7 +99,9 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
     context = InboundContext(
         db=db,
         settings=settings,
-        content=content.for_language(language),
+        # The number's privacy level picks the discreet or detailed form of every reply that
+        # has both (content/discreet.py); a new number is discreet.
+        content=for_privacy(content.for_language(language), _privacy_level(sender)),
         now=now,
         message=message,
         phone_number=sender.phone_number,
@@ -176,6 +179,10 @@ def _insert_inbound(db: Session, **values) -> Message | None:
 def _normalise_sender(raw: str, default_country: str) -> str | None:
     """`phonenumbers` parsing is a noticeable part of a text's cost, and senders repeat."""
     return try_normalise_phone(raw, default_country)
+
+
+def _privacy_level(sender: Sender) -> str | None:
+    return sender.phone_number.privacy_level if sender.phone_number is not None else None
 
 
 def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:

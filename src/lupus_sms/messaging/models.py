@@ -31,6 +31,12 @@ class PhoneNumber(Base, TimestampMixin):
     # differ from `opted_out`: COMENZAR opts in with us, but not with a Twilio that does
     # not know the word. See conversation/carrier.py.
     carrier_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "discreet" (the default) or "detailed": whether clinic-initiated texts may name the
+    # illness and its treatment on a lock screen. Belongs to the number, like its language
+    # (privacy/levels in content/discreet.py; README, "Discreet messages").
+    privacy_level: Mapped[str] = mapped_column(
+        String(12), default="discreet", server_default="discreet"
+    )
 
 
 class Message(Base, TimestampMixin):

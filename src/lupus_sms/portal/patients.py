@@ -97,6 +97,7 @@ CONSENT_TITLES = {
     "opted_in": "Opted back in",
     "unenrolled": "Unenrolled",
     "carrier_blocked": "Blocked by the carrier (Twilio error 21610)",
+    "privacy": "Privacy level chosen (discreet or detailed texts)",
 }
 
 

@@ -28,7 +28,7 @@ from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import PATIENT_STATUSES, PROGRAM_NAMES
 from lupus_sms.enrollment.schemas import PatientCreate
 from lupus_sms.portal import patients as views
-from lupus_sms.portal import routes_patient_actions
+from lupus_sms.portal import routes_patient_actions, routes_privacy
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
 from lupus_sms.portal.dependencies import PatientManager, PatientViewer, ViewedPatient
 from lupus_sms.portal.pages import render
@@ -39,6 +39,7 @@ from lupus_sms.scheduling.plans import plans_of
 
 router = APIRouter(prefix="/portal/patients", include_in_schema=False)
 router.include_router(routes_patient_actions.router)
+router.include_router(routes_privacy.router)
 
 EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
@@ -60,6 +61,8 @@ DONE = {
     "moved": "Moved; the planned messages follow.",
     "cancelled": "Cancelled; its unsent messages are cancelled.",
     "milestone": "Milestone saved; its reminders are planned.",
+    "discreet": "Texts are discreet now: no illness or treatment on the lock screen.",
+    "detailed": "Texts are detailed now, as the patient asked.",
 }
 
 

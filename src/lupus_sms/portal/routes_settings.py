@@ -45,6 +45,7 @@ def settings_save(
     new_webhook_secret: Field = "",
     remove_webhook_secret: Annotated[bool, Form()] = False,
     keep_name_accents: Annotated[bool, Form()] = False,
+    display_name: Field = "",
 ) -> object:
     form = clinic_settings.SettingsForm(
         office_phone=office_phone,
@@ -55,6 +56,7 @@ def settings_save(
         alert_webhook_url=alert_webhook_url,
         oncall_sms_number=oncall_sms_number,
         keep_name_accents=keep_name_accents,
+        display_name=display_name,
         new_webhook_secret=new_webhook_secret,
         remove_webhook_secret=remove_webhook_secret,
     )

@@ -4,6 +4,7 @@
 # texts' frequency check, so content loads check and translate content/plans.yaml and what the
 # consent texts promise about it.
 from lupus_sms.enrollment.planning import Planner, register_planner
+from lupus_sms.scheduling import discreet_plans as _discreet_plans  # noqa: F401
 from lupus_sms.scheduling import frequency as _frequency  # noqa: F401
 from lupus_sms.scheduling import plan_translation as _plan_translation  # noqa: F401
 from lupus_sms.scheduling import plans as _plans  # noqa: F401

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lupus_sms.checkins.document import checkin_question
+from lupus_sms.clinics.display_name import name_in_texts
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.discreet import for_privacy
 from lupus_sms.content.limits import first_name_for_text
 from lupus_sms.content.service import get_content
 from lupus_sms.content.snapshot import ContentSnapshot
@@ -85,11 +87,13 @@ def queue_planned(
         planned.status, planned.status_reason = outcome
         return 0
     clinic = db.get(Clinic, patient.clinic_id)
-    # The number's language (loaded with the patient); English where a text is missing.
-    content = content.for_language(patient.phone_number.language)
+    # The number's language and privacy level (loaded with the patient); English where a
+    # text is missing, the discreet form unless the number chose detailed texts.
+    number = patient.phone_number
+    content = for_privacy(content.for_language(number.language), number.privacy_level)
     step = plans_of(content).step(planned.step_key) or step
     try:
-        body = _body(step, patient=patient, clinic=clinic, anchor=anchor, content=content)
+        body = planned_body(step, patient=patient, clinic=clinic, anchor=anchor, content=content)
     except (KeyError, IndexError, ValueError):
         logger.exception("planned message %s: its text cannot be filled in", planned.id)
         planned.status, planned.status_reason = statuses.FAILED, "content_error"
@@ -134,10 +138,11 @@ def _valid_until(step: PlanStep, planned: PlannedMessage, anchor: Anchor) -> dat
     return min(stale_at, anchor.at) if step.is_pre_appointment else stale_at
 
 
-def _body(step: PlanStep, *, patient, clinic, anchor, content: ContentSnapshot) -> str:
+def planned_body(step: PlanStep, *, patient, clinic, anchor, content: ContentSnapshot) -> str:
+    """The text of a plan step for this patient, from a language and privacy view."""
     values = {
         "first_name": first_name_for_text(patient.name, keep_accents=clinic.keep_name_accents),
-        "clinic_name": clinic.name,
+        "clinic_name": name_in_texts(clinic, content),
         "clinic_phone": display_phone(clinic.office_phone),
         "urgent_phone": display_phone(clinic.urgent_phone),
         **format_appointment(anchor.at.astimezone(_zone(patient.timezone)), content.language),

@@ -121,14 +121,14 @@ def plans_of(content: ContentSnapshot) -> PlanDocument:
     if cached is not None and cached[0] is document:
         return cached[1]
     parsed = parse_plans(document)
-    if len(_parsed) >= MAX_CACHED_PLANS:  # one per language of the live snapshot
+    if len(_parsed) >= MAX_CACHED_PLANS:  # one per language and form of the live snapshot
         _parsed.clear()
     _parsed[id(document)] = (document, parsed)
     return parsed
 
 
 _parsed: dict[int, tuple[object, PlanDocument]] = {}
-MAX_CACHED_PLANS = 4
+MAX_CACHED_PLANS = 8  # each language, detailed and discreet
 
 
 def clinic_texts(content: ContentSnapshot) -> list[str]:

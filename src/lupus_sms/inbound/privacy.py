@@ -1,0 +1,61 @@
+"""The privacy words: PRIVATE / PRIVADO, DETAILS / DETALLES, and FULL / COMPLETO.
+
+PRIVATE and DETAILS set the number's privacy level (content/discreet.py): like its language,
+it belongs to the number, for every clinic, and the change is a consent event for the
+clinics the number consented to. FULL answers with the detailed form of the latest text
+the clinic sent on its own; the level stays. None of them is a number (numbers pick menu
+topics and check-in options) nor a carriers' word (STOP, HELP, INFO...), and no topic may
+take them (content/schemas.py, RESERVED_WORDS). They run after the safety step, so a red
+flag is always answered first, and before a check-in answer, so FULL reads the open
+question in full rather than being taken for an answer.
+"""
+
+from __future__ import annotations
+
+from lupus_sms.content.discreet import DETAILED, DISCREET, discreet_text, for_privacy
+from lupus_sms.conversation.handlers import ACTIVE_STATUSES, record_consent
+from lupus_sms.conversation.pipeline import InboundContext, Reply
+from lupus_sms.conversation.text import compact
+from lupus_sms.core.statuses import ConsentEventKind
+from lupus_sms.scheduling.detail import detailed_form
+
+LEVEL_WORDS = {
+    "PRIVATE": DISCREET,
+    "PRIVADO": DISCREET,
+    "PRIVADA": DISCREET,
+    "DETAILS": DETAILED,
+    "DETALLES": DETAILED,
+}
+FULL_WORDS = frozenset({"FULL", "COMPLETO"})
+PRIVACY_WORDS = frozenset(LEVEL_WORDS) | FULL_WORDS
+
+
+def handle_privacy(context: InboundContext) -> Reply | None:
+    word = compact(context.normalised)
+    if word in LEVEL_WORDS and context.phone_number is not None:
+        return _set_level(context, LEVEL_WORDS[word])
+    if word in FULL_WORDS:
+        return _full(context)
+    return None
+
+
+def _set_level(context: InboundContext, level: str) -> Reply:
+    number = context.phone_number
+    if number.privacy_level != level:
+        number.privacy_level = level
+        record_consent(
+            context,
+            kind=ConsentEventKind.PRIVACY,
+            source="sms_keyword",
+            statuses=ACTIVE_STATUSES,
+            new_status=None,
+            note=level,
+            consented_only=True,
+        )
+    context.content = for_privacy(context.content, level)
+    return Reply(discreet_text(context.content, f"privacy_{level}"), "privacy")
+
+
+def _full(context: InboundContext) -> Reply:
+    body = detailed_form(context.db, patient_id=context.message.patient_id, content=context.content)
+    return Reply(body or discreet_text(context.content, "no_detail"), "detail")
