@@ -45,7 +45,7 @@ def test_saving_a_discreet_text_with_a_listed_word_is_refused(editor):
 
 def test_a_change_to_the_word_list_waits_for_a_second_person(editor):
     response = _save(
-        editor, "document:discreet_words", WORDS.replace("  - chemo\n", "  - chemo\n  - biopsy\n")
+        editor, "document:discreet_words", WORDS.replace("  - chemo*\n", "  - chemo*\n  - biopsy\n")
     )
     assert response.status_code == 303
     assert (

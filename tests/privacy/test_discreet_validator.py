@@ -153,3 +153,33 @@ def test_a_discreet_view_knows_its_detailed_one_in_every_language():
     assert for_privacy(spanish, DETAILED) is content.for_language("es")
     assert for_privacy(quiet, DETAILED) is content
     assert for_privacy(content, DETAILED) is content
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("transplanted last year", ["transplant"]),
+        ("Lupuscare Center", ["lupus"]),
+        ("lupus2", ["lupus"]),
+        ("L.U.P.U.S. Center", ["lupus"]),
+        ("l-u-p-u-s", ["lupus"]),
+        ("sleep well", []),  # SLE is a whole word, not a stem
+        ("a b c", []),
+    ],
+)
+def test_a_stem_finds_every_form_and_spelled_out_letters_read_as_the_word(text, found):
+    assert words_in(text, ("transplant*", "lupus*", "SLE")) == found
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "stemcell", "transplanted", "engrafted", "Rheum", "BMT", "leukapheresis",
+        "immunosuppressed", "l-u-p-u-s", "lupus2", "Cytoxan", "Neupogen", "rituximab",
+        "plerixafor", "lupico", "lúpica", "trasplantado", "reumatóloga", "quimios", "Cancer",
+    ],
+)  # fmt: skip
+def test_the_shipped_list_refuses_the_forms_an_outside_reader_tried(word):
+    texts = _texts()
+    words = yaml.safe_load(texts["document:discreet_words"])["words"]
+    assert words_in(f"see you at the {word} unit", words), word

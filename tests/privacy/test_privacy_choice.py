@@ -129,13 +129,34 @@ def test_full_with_nothing_sent_says_so_without_a_listed_word(db, twilio):
 
 
 def test_a_red_flag_reply_stays_explicit_for_a_discreet_patient(db, twilio):
-    make_patient(db, make_clinic(db))
+    make_patient(db, make_clinic(db, display_name="Riverside Health"))
     discreet = reply_text(twilio.sms("I have a fever of 39"))
     assert _level(db) == "discreet"
     reply_text(twilio.sms("DETAILS"))
     detailed = reply_text(twilio.sms("I have a fever of 39.5"))
-    assert discreet == detailed
+    # Only the clinic's name differs: the neutral display name on a discreet number.
+    assert discreet == detailed.replace("Riverside Lupus Clinic", "Riverside Health")
     assert discreet.startswith("URGENT: Please call your care team now") and "911" in discreet
+    assert "(617) 555-0199" in discreet and "Lupus" not in discreet
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["please make my texts private", "quiero mi cita", "I have a fever of 39.5",
+     "me quiero morir", "my back hurts"],
+)  # fmt: skip
+def test_safety_and_safety_net_replies_name_a_discreet_patients_clinic_neutrally(db, twilio, text):
+    make_patient(db, make_clinic(db, display_name="Riverside Health"))
+    reply = reply_text(twilio.sms(text))
+    assert "Riverside Health" in reply or "988" in reply
+    assert words_in(reply, listed_words(get_content())) == []
+
+
+def test_without_a_display_name_a_discreet_safety_net_says_your_care_team(db, twilio):
+    make_patient(db, make_clinic(db, name="Hope Stem Cell Transplant Ctr"))
+    reply = reply_text(twilio.sms("quiero mi cita"))
+    assert "Stem Cell" not in reply and "(617) 555-0199" in reply
+    assert words_in(reply, listed_words(get_content())) == []
 
 
 def test_an_education_reply_is_unaffected(db, twilio):

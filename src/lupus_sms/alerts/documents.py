@@ -14,6 +14,7 @@ from typing import Any
 import phonenumbers
 
 from lupus_sms.alerts.rules import SafetyRules, compile_rules
+from lupus_sms.clinics.display_name import name_in_texts
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.snapshot import ContentSnapshot
 
@@ -93,10 +94,13 @@ def safety_text(content: ContentSnapshot, name: str, **values: object) -> str:
     return str(safety_document(content)["replies"][name]).format(**values)
 
 
-def clinic_values(clinics: list[Clinic]) -> dict[str, str]:
-    """{clinic_name}, {urgent_phone}, {office_phone} for one clinic, or several joined."""
+def clinic_values(clinics: list[Clinic], content: ContentSnapshot) -> dict[str, str]:
+    """{clinic_name}, {urgent_phone}, {office_phone} for one clinic, or several joined. The
+    name is the one texts from `content` carry: a discreet number reads the neutral display
+    name, even in a safety reply (the reply stays explicit about what to do; the clinic's
+    name adds nothing to that and may name the illness on a lock screen)."""
     return {
-        "clinic_name": " or ".join(c.name for c in clinics),
+        "clinic_name": " or ".join(dict.fromkeys(name_in_texts(c, content) for c in clinics)),
         "urgent_phone": " or ".join(display_phone(c.urgent_phone) for c in clinics),
         "office_phone": " or ".join(display_phone(c.office_phone) for c in clinics),
     }

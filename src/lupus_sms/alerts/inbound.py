@@ -140,7 +140,7 @@ def _safety_reply(context: InboundContext, reading: Reading, clinics: list[Clini
     content = _answering(context)
     if not clinics:
         return documents.safety_text(content, f"{name}_unknown")
-    values = documents.clinic_values(clinics)
+    values = documents.clinic_values(clinics, content)
     return documents.safety_text(
         content, name, clinic_name=values["clinic_name"], urgent_phone=values["urgent_phone"]
     )
@@ -170,8 +170,8 @@ def handle_review(context: InboundContext) -> Reply | None:
 
 
 def safety_net_text(context: InboundContext, clinics: list[Clinic]) -> str:
-    values = documents.clinic_values(clinics)
-    return documents.safety_text(_answering(context), "safety_net", **values)
+    content = _answering(context)
+    return documents.safety_text(content, "safety_net", **documents.clinic_values(clinics, content))
 
 
 def open_reviews(context: InboundContext, targets: list[Target], checkin_key: str | None) -> None:

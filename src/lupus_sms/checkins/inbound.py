@@ -88,7 +88,9 @@ def _acknowledge(context: InboundContext, open_checkin: OpenCheckin, answer: Ans
 
 def _checkin_text(context, name: str, open_checkins: list[OpenCheckin], **extra) -> str:
     clinics = [context.db.get(Clinic, oc.patient.clinic_id) for oc in open_checkins]
-    return reply_text(context.content, name, **alert_documents.clinic_values(clinics), **extra)
+    return reply_text(
+        context.content, name, **alert_documents.clinic_values(clinics, context.content), **extra
+    )
 
 
 def _is_reserved(context: InboundContext) -> bool:

@@ -16,6 +16,7 @@ from lupus_sms.content.discreet import (
     listed_words,
     words_in,
 )
+from lupus_sms.content.segments import is_gsm7
 from lupus_sms.content.snapshot import ContentSnapshot
 
 
@@ -42,6 +43,11 @@ def display_name_problem(
     """Why these names cannot be saved: a display name is required when the name holds a
     listed word, and must hold none itself."""
     words = listed_words(content)
+    if display_name and not is_gsm7(display_name):
+        return (
+            "the display name must use plain SMS (GSM-7) characters, e.g. no curly quotes or "
+            "emoji: one such character makes every text it is in cost twice as many segments"
+        )
     if display_name and (found := words_in(display_name, words)):
         return f"the display name must not say {', '.join(found)}: texts show it on lock screens"
     if not (display_name or "").strip() and (found := words_in(name, words)):

@@ -106,9 +106,27 @@ def listed_words(content: ContentSnapshot) -> tuple[str, ...]:
 
 
 def words_in(text: str, words: tuple[str, ...] | list[str]) -> list[str]:
-    """The listed words in `text`, whole words only, in any case, with or without accents."""
-    folded = f" {fold_words(text)} "
-    return [word for word in words if fold_words(word) and f" {fold_words(word)} " in folded]
+    """The listed words in `text`, whole words only, in any case, with or without accents.
+    A word listed with a final `*` is a stem: "transplant*" also finds "transplanted" and
+    "lupus*" finds "Lupuscare". Letters spelled out one by one ("L.U.P.U.S", "l-u-p-u-s")
+    are read as the word they spell."""
+    folded = fold_words(text)
+    readings = {f" {folded} ", f" {_spelled_out_joined(folded)} "}
+    return [word.rstrip("*") for word in words if _listed_in(word, readings)]
+
+
+def _listed_in(word: str, readings: set[str]) -> bool:
+    stem = word.rstrip().endswith("*")
+    folded = fold_words(word)
+    if not folded:
+        return False
+    pattern = f" {folded}" if stem else f" {folded} "
+    return any(pattern in reading for reading in readings)
+
+
+def _spelled_out_joined(folded: str) -> str:
+    """Runs of two or more one-letter words joined: "l u p u s center" -> "lupus center"."""
+    return re.sub(r"\b[a-z](?: [a-z]\b)+", lambda run: run.group(0).replace(" ", ""), folded)
 
 
 # --- the discreet view -------------------------------------------------------------------
