@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.display_name import invitation_name
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.segments import analyze
@@ -206,11 +207,19 @@ def record_opt_out(
     occurred_at: datetime,
     note: str | None,
     now: datetime,
+    trail: Trail | None = None,
 ) -> Patient:
     """An opt-out given by phone or at the front desk blocks the number like a texted STOP,
     for every clinic: a patient may withdraw by any reasonable means. A clinic the number has
     not consented to knows nothing of the number beyond its own enrolment, so its word ends
-    only that enrolment."""
+    only that enrolment. The use case: committed with the trail's `patient.opt_out` entry."""
+    with one_transaction(db):
+        _opt_out(db, patient, source=source, occurred_at=occurred_at, note=note, now=now)
+        record_on(db, trail, action="patient.opt_out", now=now, target=f"patient:{patient.id}")
+    return patient
+
+
+def _opt_out(db: Session, patient: Patient, *, source, occurred_at, note, now) -> Patient:
     if occurred_at > now + CLOCK_SKEW:
         raise ValidationFailed(
             "occurred_at is in the future: record an opt-out once it was given "
@@ -246,7 +255,6 @@ def record_opt_out(
     db.flush()
     for other in {patient, *affected}:
         replan(db, patient_id=other.id, now=now)
-    db.commit()
     return patient
 
 
@@ -258,7 +266,6 @@ def _end_unconsented(db: Session, patient: Patient, *, source, occurred_at, note
     )
     db.flush()
     replan(db, patient_id=patient.id, now=occurred_at)
-    db.commit()
     return patient
 
 

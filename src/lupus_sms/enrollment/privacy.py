@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.content.discreet import PRIVACY_LEVELS
 from lupus_sms.core.errors import ConflictError, ValidationFailed
 from lupus_sms.core.statuses import ConsentEventKind
@@ -33,10 +34,13 @@ def record_privacy_choice(
     source: str,
     now: datetime,
     note: str | None = None,
+    trail: Trail | None = None,
 ) -> bool:
-    """The use case (API, portal): set the level and commit; True when it changed."""
-    changed = set_privacy_level(db, patient, level=level, source=source, now=now, note=note)
-    db.commit()
+    """The use case (API, portal): set the level and commit it with the `patient.privacy`
+    entry of the trail; True when it changed."""
+    with one_transaction(db):
+        changed = set_privacy_level(db, patient, level=level, source=source, now=now, note=note)
+        record_on(db, trail, action="patient.privacy", now=now, target=f"patient:{patient.id}")
     return changed
 
 

@@ -12,7 +12,7 @@ from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.enrollment import privacy
 from lupus_sms.portal.auth import PortalCsrf
-from lupus_sms.portal.dependencies import ManagedPatient, audited, refused
+from lupus_sms.portal.dependencies import ManagedPatient, refused
 
 router = APIRouter()
 
@@ -27,10 +27,10 @@ def set_privacy(
 ) -> object:
     page = f"/portal/patients/{patient.id}"
     try:
-        privacy.record_privacy_choice(db, patient, level=level, source="portal", now=clock.now())
+        privacy.record_privacy_choice(
+            db, patient, level=level, source="portal", now=clock.now(),
+            trail=request.state.portal.trail,
+        )  # fmt: skip
     except LupusSmsError as exc:
         return refused(request, exc, back_to=page)
-    portal = request.state.portal
-    audited(db, portal, action="portal.patient.privacy", target=f"patient:{patient.id}",
-            now=clock.now())  # fmt: skip
     return redirect(f"{page}?done={level}")
