@@ -253,6 +253,19 @@ def test_appointment_move_is_previewed_then_applied(coordinator, clinic, db):
     assert _planned(db, patient) == []
 
 
+def test_an_appointment_form_sent_twice_books_it_once(coordinator, clinic, db):
+    patient = make_patient(db, clinic)
+    db.commit()
+    page = f"/portal/patients/{patient.id}"
+    form = {"starts_at": "2026-03-20T10:30", "kind": "consultation"}
+    assert coordinator.post(f"{page}/appointments", form, page=page).status_code == 303
+    again = coordinator.post(f"{page}/appointments", form, page=page)
+    assert again.status_code == 409
+    anchor = db.scalar(select(Anchor).where(Anchor.patient_id == patient.id))
+    assert f"appointment {anchor.id} is already booked" in again.text
+    assert db.scalar(select(func.count()).where(Anchor.patient_id == patient.id)) == 1
+
+
 def test_appointment_in_the_past_or_garbled_is_refused(coordinator, clinic, db):
     patient = make_patient(db, clinic)
     db.commit()
