@@ -15,7 +15,7 @@ from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message
 from lupus_sms.scheduling.models import PlannedMessage
 from tests.conftest import DEFAULT_NOW
-from tests.factories import make_clinic, make_patient
+from tests.factories import auth_headers, make_clinic, make_patient
 
 PHONE = "+12025550123"
 
@@ -141,6 +141,22 @@ def test_enrol_sends_the_invitation_and_a_repeat_sends_nothing(coordinator, clin
     assert again.headers["location"] == f"/portal/patients/{patient_id}?done=existing"
     invitations = select(func.count()).where(Message.kind == "consent_invitation")
     assert db.scalar(invitations) == 1
+
+
+def test_portal_enrolment_and_unenrolment_are_recorded_as_from_the_portal(
+    coordinator, clinic, db, client
+):
+    patient_id = _enrol(coordinator)
+    page = f"/portal/patients/{patient_id}"
+    coordinator.post(f"{page}/unenroll", {"confirm": "yes"}, page=f"{page}/unenroll")
+    timeline = coordinator.get(page).text
+    assert "source: portal" in timeline and "source: api" not in timeline
+    events = client.get(
+        f"/api/v1/patients/{patient_id}/consent-events", headers=auth_headers(db, clinic)
+    ).json()["items"]
+    assert sorted((event["kind"], event["source"]) for event in events) == [
+        ("invited", "portal"), ("unenrolled", "portal"),
+    ]  # fmt: skip
 
 
 def test_timeline_shows_consent_texts_checkins_alerts_and_the_plan(

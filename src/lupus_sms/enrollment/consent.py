@@ -27,6 +27,8 @@ from lupus_sms.messaging.outbox import enqueue, enqueue_many
 # Statuses a number-wide opt-out moves to `opted_out` (as a texted STOP does).
 OPT_OUT_FROM = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 LOOKUP_CHUNK = 500  # ids per IN (...)
+# Where a clinic's change came from, as its consent events record it (the timeline shows it).
+API, PORTAL, CSV = "api", "portal", "csv_import"
 # A clinic's system clock may run a little ahead of ours; beyond this, a time is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -55,8 +57,11 @@ def record_event(
     return event
 
 
-def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> None:
-    """Queue the invitation, or mark the patient opted out if the number is blocked."""
+def invite(
+    db: Session, *, clinic: Clinic, patient: Patient, now: datetime, source: str = API
+) -> None:
+    """Queue the invitation, or mark the patient opted out if the number is blocked; `source`
+    says where the enrolment was made (API, PORTAL)."""
     if patient.phone_number.opted_out:
         # A texted STOP outranks any clinic: nothing is sent until the number texts START.
         patient.status = PatientStatus.OPTED_OUT
@@ -76,7 +81,7 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
         sender=clinic.sender,
     )
     record_event(
-        db, patient, kind=ConsentEventKind.INVITED, source="api", now=now, message_id=message.id
+        db, patient, kind=ConsentEventKind.INVITED, source=source, now=now, message_id=message.id
     )
 
 
@@ -125,7 +130,7 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
     db.flush()
     for patient, message in invited:
         record_event(
-            db, patient, kind=ConsentEventKind.INVITED, source="api", now=now, message_id=message.id
+            db, patient, kind=ConsentEventKind.INVITED, source=CSV, now=now, message_id=message.id
         )
 
 
@@ -162,7 +167,7 @@ def invite_new_rows(
     message_of = _invitations_of(db, [patient_id for patient_id, _, _ in invitees])
     events = [
         {"phone_number_id": number_id, "patient_id": patient_id, "clinic_id": clinic.id,
-         "kind": "invited", "source": "api", "message_id": message_of[patient_id],
+         "kind": "invited", "source": CSV, "message_id": message_of[patient_id],
          "note": None, "occurred_at": now, "created_at": now, "updated_at": now}
         for patient_id, number_id, _ in invitees
     ]  # fmt: skip
