@@ -115,6 +115,17 @@ def test_owner_creates_a_clinic_and_a_key_then_revokes_it(browser_for):
     assert "api_key.create" in audit and "api_key.revoke" in audit
 
 
+def test_a_clinic_name_taken_in_any_case_is_refused(browser_for):
+    owner = browser_for("owner@example.org")
+    data = {"name": "North Clinic", "office_phone": "+16175550111",
+            "urgent_phone": "+16175550112", "timezone": "America/Chicago"}  # fmt: skip
+    assert owner.post("/admin/clinics", data, page="/admin/clinics").status_code == 303
+    again = owner.post("/admin/clinics", data | {"name": "north  CLINIC"}, page="/admin/clinics")
+    assert again.status_code == 409
+    assert "already named &#39;North Clinic&#39;" in again.text
+    assert owner.get("/admin/clinics").text.count("<h2>North Clinic") == 1
+
+
 def _user_id(admin: AdminClient, email: str) -> str:
     page = admin.get("/admin/users").text
     row = page.split(f"<tr><td>{email}</td>")[1]

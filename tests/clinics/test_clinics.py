@@ -64,6 +64,17 @@ def test_cli_refuses_bad_clinic_input_cleanly(cli_env, args, message):
     assert message in result.output
 
 
+def test_cli_refuses_a_name_another_clinic_has(cli_env):
+    _cli("db", "upgrade")
+    options = ["--phone", "6175550100", "--urgent-phone", "6175550199", "--timezone", "UTC"]
+    assert _cli("clinic", "create", "Riverside Clinic", *options).exit_code == 0
+    result = _cli("clinic", "create", "RIVERSIDE clinic", *options)
+    assert result.exit_code == 1
+    assert "clinic 1 is already named 'Riverside Clinic'" in result.output
+    with get_sessionmaker()() as db:
+        assert len(db.scalars(select(Clinic)).all()) == 1
+
+
 def test_cli_refuses_a_clinic_name_longer_than_texts_are_checked_with(cli_env):
     _cli("db", "upgrade")
     options = ["--phone", "6175550100", "--urgent-phone", "6175550199", "--timezone", "UTC"]

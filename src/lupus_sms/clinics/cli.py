@@ -79,6 +79,7 @@ def create(
     if problem and display_name:
         raise typer.BadParameter(problem, param_hint="--display-name")
     with cli_session() as db:
+        service.refuse_taken_name(db, name)
         clinic = service.create_clinic(
             db,
             name=name,
