@@ -126,6 +126,16 @@ def test_a_clinic_name_taken_in_any_case_is_refused(browser_for):
     assert owner.get("/admin/clinics").text.count("<h2>North Clinic") == 1
 
 
+def test_an_owner_cannot_deactivate_their_own_account(browser_for):
+    owner = browser_for("owner@example.org")
+    other = browser_for("second-owner@example.org")
+    user_id = _user_id(owner, "owner@example.org")
+    response = owner.post(f"/admin/users/{user_id}/deactivate", page="/admin/users")
+    assert response.status_code == 409 and "another owner must" in response.text
+    assert owner.get("/admin/dashboard").status_code == 200
+    assert other.post(f"/admin/users/{user_id}/deactivate", page="/admin/users").status_code == 303
+
+
 def _user_id(admin: AdminClient, email: str) -> str:
     page = admin.get("/admin/users").text
     row = page.split(f"<tr><td>{email}</td>")[1]
