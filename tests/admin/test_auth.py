@@ -140,3 +140,17 @@ def _user_id(admin: AdminClient, email: str) -> str:
     page = admin.get("/admin/users").text
     row = page.split(f"<tr><td>{email}</td>")[1]
     return row.split('action="/admin/users/')[1].split("/")[0]
+
+
+def test_error_pages_are_titled_for_their_status(browser_for):
+    owner = browser_for("owner@example.org")
+    data = {"name": "North\x07Clinic", "office_phone": "+16175550111",
+            "urgent_phone": "+16175550112", "timezone": "America/Chicago"}  # fmt: skip
+    crafted = owner.post("/admin/clinics", data, page="/admin/clinics")
+    assert crafted.status_code == 422
+    assert "<h1>Please check the form</h1>" in crafted.text and "Not allowed" not in crafted.text
+    missing = owner.post(
+        "/admin/content/versions/99999999999999999999/approve", page="/admin/content"
+    )
+    assert missing.status_code == 404
+    assert "<h1>Not found</h1>" in missing.text and "Not allowed" not in missing.text
