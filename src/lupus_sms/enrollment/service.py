@@ -207,14 +207,19 @@ def _check_changes(patient: Patient, changes: dict, *, now: datetime) -> None:
     if status is None and paused_until is not None:
         raise ValidationFailed("paused_until needs status=paused", field="paused_until")
     if status == PatientStatus.PAUSED and patient.status not in PAUSABLE:
-        raise ValidationFailed(f"a {patient.status} patient cannot be paused", field="status")
+        raise ValidationFailed(f"{_a(patient.status)} patient cannot be paused", field="status")
     if status == PatientStatus.PAUSED and paused_until is not None and _aware(paused_until) <= now:
         raise ValidationFailed("paused_until must be in the future", field="paused_until")
     if status == PatientStatus.ACTIVE and patient.status not in PAUSABLE:
         raise ValidationFailed(
-            f"a {patient.status} patient cannot be resumed; only their YES activates them",
+            f"{_a(patient.status)} patient cannot be resumed; only their YES activates them",
             field="status",
         )
+
+
+def _a(word: str) -> str:
+    """The word with its article: "an unenrolled", "an opted_out", "a pending_consent"."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _status_change(patient: Patient, changes: dict) -> bool:
