@@ -136,6 +136,14 @@ def test_an_owner_cannot_deactivate_their_own_account(browser_for):
     assert other.post(f"/admin/users/{user_id}/deactivate", page="/admin/users").status_code == 303
 
 
+def test_signing_out_is_audited(browser_for):
+    leaving = browser_for("owner@example.org")
+    staying = browser_for("second-owner@example.org")
+    assert leaving.post("/admin/logout", page="/admin/dashboard").status_code == 303
+    log = staying.get("/admin/audit?action=user.logout").text
+    assert "<td>owner@example.org</td><td>user.logout</td>" in log
+
+
 def _user_id(admin: AdminClient, email: str) -> str:
     page = admin.get("/admin/users").text
     row = page.split(f"<tr><td>{email}</td>")[1]
