@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from lupus_sms.audit.models import AuditEntry
 from lupus_sms.cli import app as cli_app
 from lupus_sms.clinics.models import ApiKey, Clinic
 from lupus_sms.clinics.service import create_api_key, create_clinic, revoke_api_key
@@ -35,6 +36,8 @@ def test_cli_creates_clinic_and_prints_a_working_key_once(cli_env):
     with get_sessionmaker()() as db:
         clinic = db.scalars(select(Clinic)).one()
         assert (clinic.office_phone, clinic.urgent_phone) == ("+16175550100", "+16175550199")
+        entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "clinic.create"))
+        assert (entry.actor, entry.target) == ("cli", f"clinic:{clinic.id}")
         stored = db.scalars(select(ApiKey)).one()
         assert plaintext not in stored.key_hash and stored.key_hash != plaintext
         assert plaintext.startswith(stored.prefix)
