@@ -215,7 +215,8 @@ def list_messages(
     "/{patient_id}/appointments",
     status_code=status.HTTP_201_CREATED,
     summary="Book an appointment (reminders follow)",
-    responses=ERRORS | {409: {"description": "The patient is unenrolled"}},
+    responses=ERRORS
+    | {409: {"description": "The patient is unenrolled, or has this appointment already"}},
 )
 def create_appointment(
     patient: ValidPatient, body: AppointmentCreate, db: DbSession, clock: ClockDep, trail: ApiTrail
