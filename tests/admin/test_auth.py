@@ -115,7 +115,50 @@ def test_owner_creates_a_clinic_and_a_key_then_revokes_it(browser_for):
     assert "api_key.create" in audit and "api_key.revoke" in audit
 
 
+def test_a_clinic_name_taken_in_any_case_is_refused(browser_for):
+    owner = browser_for("owner@example.org")
+    data = {"name": "North Clinic", "office_phone": "+16175550111",
+            "urgent_phone": "+16175550112", "timezone": "America/Chicago"}  # fmt: skip
+    assert owner.post("/admin/clinics", data, page="/admin/clinics").status_code == 303
+    again = owner.post("/admin/clinics", data | {"name": "north  CLINIC"}, page="/admin/clinics")
+    assert again.status_code == 409
+    assert "already named &#39;North Clinic&#39;" in again.text
+    assert owner.get("/admin/clinics").text.count("<h2>North Clinic") == 1
+
+
+def test_an_owner_cannot_deactivate_their_own_account(browser_for):
+    owner = browser_for("owner@example.org")
+    other = browser_for("second-owner@example.org")
+    user_id = _user_id(owner, "owner@example.org")
+    response = owner.post(f"/admin/users/{user_id}/deactivate", page="/admin/users")
+    assert response.status_code == 409 and "another owner must" in response.text
+    assert owner.get("/admin/dashboard").status_code == 200
+    assert other.post(f"/admin/users/{user_id}/deactivate", page="/admin/users").status_code == 303
+
+
+def test_signing_out_is_audited(browser_for):
+    leaving = browser_for("owner@example.org")
+    staying = browser_for("second-owner@example.org")
+    assert leaving.post("/admin/logout", page="/admin/dashboard").status_code == 303
+    log = staying.get("/admin/audit?action=user.logout").text
+    assert "<td>owner@example.org</td><td>user.logout</td>" in log
+
+
 def _user_id(admin: AdminClient, email: str) -> str:
     page = admin.get("/admin/users").text
     row = page.split(f"<tr><td>{email}</td>")[1]
     return row.split('action="/admin/users/')[1].split("/")[0]
+
+
+def test_error_pages_are_titled_for_their_status(browser_for):
+    owner = browser_for("owner@example.org")
+    data = {"name": "North\x07Clinic", "office_phone": "+16175550111",
+            "urgent_phone": "+16175550112", "timezone": "America/Chicago"}  # fmt: skip
+    crafted = owner.post("/admin/clinics", data, page="/admin/clinics")
+    assert crafted.status_code == 422
+    assert "<h1>Please check the form</h1>" in crafted.text and "Not allowed" not in crafted.text
+    missing = owner.post(
+        "/admin/content/versions/99999999999999999999/approve", page="/admin/content"
+    )
+    assert missing.status_code == 404
+    assert "<h1>Not found</h1>" in missing.text and "Not allowed" not in missing.text

@@ -87,6 +87,7 @@ def test_with_review_off_a_save_is_live_at_once(editor, settings):
         ({"part": ["Hello {first_name}, ask your care team."]}, "no placeholders"),
         ({"menu_number": "two"}, "whole number"),
         ({"note": ""}, "add a short note"),
+        ({"note": "x" * 201}, "keep it to 200"),
     ],
 )
 def test_saving_is_refused_with_a_clear_message(editor, overrides, message):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from lupus_sms.audit.models import AuditEntry
 from lupus_sms.cli import app as cli_app
 from lupus_sms.clinics.models import ApiKey, Clinic
 from lupus_sms.clinics.service import create_api_key, create_clinic, revoke_api_key
@@ -35,6 +36,8 @@ def test_cli_creates_clinic_and_prints_a_working_key_once(cli_env):
     with get_sessionmaker()() as db:
         clinic = db.scalars(select(Clinic)).one()
         assert (clinic.office_phone, clinic.urgent_phone) == ("+16175550100", "+16175550199")
+        entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "clinic.create"))
+        assert (entry.actor, entry.target) == ("cli", f"clinic:{clinic.id}")
         stored = db.scalars(select(ApiKey)).one()
         assert plaintext not in stored.key_hash and stored.key_hash != plaintext
         assert plaintext.startswith(stored.prefix)
@@ -62,6 +65,17 @@ def test_cli_refuses_bad_clinic_input_cleanly(cli_env, args, message):
     result = _cli("clinic", "create", "Clinic", *flat)
     assert result.exit_code == 1
     assert message in result.output
+
+
+def test_cli_refuses_a_name_another_clinic_has(cli_env):
+    _cli("db", "upgrade")
+    options = ["--phone", "6175550100", "--urgent-phone", "6175550199", "--timezone", "UTC"]
+    assert _cli("clinic", "create", "Riverside Clinic", *options).exit_code == 0
+    result = _cli("clinic", "create", "RIVERSIDE clinic", *options)
+    assert result.exit_code == 1
+    assert "clinic 1 is already named 'Riverside Clinic'" in result.output
+    with get_sessionmaker()() as db:
+        assert len(db.scalars(select(Clinic)).all()) == 1
 
 
 def test_cli_refuses_a_clinic_name_longer_than_texts_are_checked_with(cli_env):

@@ -22,10 +22,8 @@ from tests.helpers import PASSWORD
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 CHANGES_NOTHING = {
-    ("POST", "/admin/logout"),
     ("POST", "/admin/api/analyze"),
     ("POST", "/admin/simulator"),  # a sandbox that is always rolled back
-    ("POST", "/portal/logout"),
 }
 NEW_PASSWORD = "another long pass phrase"
 PASSWORD_CHANGE = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
@@ -328,6 +326,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/account/password"): Case(
         "own_admin", _own_account("admin", "/admin/account/password", PASSWORD_CHANGE)
     ),
+    ("POST", "/admin/logout"): Case("own_admin", _own_account("admin", "/admin/logout", {})),
+    ("POST", "/portal/logout"): Case("own_portal", _own_account("portal", "/portal/logout", {})),
     ("POST", "/admin/account/sign-out-everywhere"): Case(
         "own_admin", _own_account("admin", "/admin/account/sign-out-everywhere", {})
     ),

@@ -90,3 +90,17 @@ def test_milestones_are_not_appointments(api, db):
     milestone = db.scalar(select(Anchor).where(Anchor.patient_id == patient["id"]))
     assert api.get(_url(patient, f"/{milestone.id}")).status_code == 404
     assert api.get(_url(patient)).json()["items"] == []
+
+
+def test_the_same_appointment_twice_is_refused_naming_the_first(api, patient, db):
+    booking = {"starts_at": "2026-04-02T09:30", "kind": "consultation"}
+    first = api.post(_url(patient), json=booking)
+    assert first.status_code == 201, first.text
+    again = api.post(_url(patient), json=booking | {"location": "Building B"})
+    assert again.status_code == 409, again.text
+    error = again.json()["error"]
+    assert error["code"] == "conflict" and f"appointment {first.json()['id']}" in error["message"]
+    other_kind = api.post(_url(patient), json=booking | {"kind": "follow-up"})
+    assert other_kind.status_code == 201, other_kind.text
+    api.delete(_url(patient, f"/{first.json()['id']}"))
+    assert api.post(_url(patient), json=booking).status_code == 201  # the first was cancelled

@@ -99,3 +99,11 @@ def test_cli_import_with_progress(cli_env, tmp_path):
     result = runner.invoke(cli_app, ["patients", "import", str(bad), "--clinic", "1"])
     assert result.exit_code == 1
     assert "line 2" in result.output and "failed 1" in result.output
+
+
+def test_an_imported_enrolment_is_recorded_as_from_the_csv_import(api):
+    row = "+12025550161,in_person,ahsct,,,\n"
+    assert _upload(api, HEADER + row).status_code == 200
+    patient = api.get("/api/v1/patients").json()["items"][0]
+    events = api.get(f"/api/v1/patients/{patient['id']}/consent-events").json()["items"]
+    assert [(event["kind"], event["source"]) for event in events] == [("invited", "csv_import")]

@@ -298,3 +298,11 @@ def test_an_invitation_still_waiting_is_cancelled_when_a_new_one_is_queued(api, 
         ("cancelled", "superseded"),
         ("queued", None),
     ]
+
+
+def test_a_refused_resume_names_the_status_with_its_article(api):
+    patient = enrol(api)
+    assert api.delete(f"/api/v1/patients/{patient['id']}").status_code == 204
+    refused = api.patch(f"/api/v1/patients/{patient['id']}", json={"status": "active"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["message"].startswith("an unenrolled patient cannot be resumed")

@@ -117,10 +117,12 @@ def test_the_portal_session_does_not_open_the_admin_and_vice_versa(
     assert from_admin.headers["location"] == "/portal/login"
 
 
-def test_sign_out_ends_the_session(db, portal_client):
+def test_sign_out_ends_the_session_and_is_audited(db, portal_client, admin_browser):
     nurse = portal_client(make_clinic(db), "nurse")
     assert nurse.post("/portal/logout").headers["location"] == "/portal/login"
     assert nurse.get("/portal/alerts").headers["location"] == "/portal/login"
+    log = admin_browser().get("/admin/audit?action=portal.logout").text
+    assert f"<td>{nurse.user.email}</td><td>portal.logout</td><td>user:{nurse.user.id}</td>" in log
 
 
 def test_an_invitation_sets_the_password_once(db, portal_client, new_browser):

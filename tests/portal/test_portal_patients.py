@@ -15,7 +15,7 @@ from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message
 from lupus_sms.scheduling.models import PlannedMessage
 from tests.conftest import DEFAULT_NOW
-from tests.factories import make_clinic, make_patient
+from tests.factories import auth_headers, make_clinic, make_patient
 
 PHONE = "+12025550123"
 
@@ -143,6 +143,22 @@ def test_enrol_sends_the_invitation_and_a_repeat_sends_nothing(coordinator, clin
     assert db.scalar(invitations) == 1
 
 
+def test_portal_enrolment_and_unenrolment_are_recorded_as_from_the_portal(
+    coordinator, clinic, db, client
+):
+    patient_id = _enrol(coordinator)
+    page = f"/portal/patients/{patient_id}"
+    coordinator.post(f"{page}/unenroll", {"confirm": "yes"}, page=f"{page}/unenroll")
+    timeline = coordinator.get(page).text
+    assert "source: portal" in timeline and "source: api" not in timeline
+    events = client.get(
+        f"/api/v1/patients/{patient_id}/consent-events", headers=auth_headers(db, clinic)
+    ).json()["items"]
+    assert sorted((event["kind"], event["source"]) for event in events) == [
+        ("invited", "portal"), ("unenrolled", "portal"),
+    ]  # fmt: skip
+
+
 def test_timeline_shows_consent_texts_checkins_alerts_and_the_plan(
     coordinator, clinic, db, twilio, clock
 ):
@@ -251,6 +267,19 @@ def test_appointment_move_is_previewed_then_applied(coordinator, clinic, db):
     assert set(re.findall(r'<tr class="change-(\w+)">', cancel.text)) == {"cancelled"}
     assert coordinator.post(f"{page}/appointments/{anchor.id}/cancel", page=page).status_code == 303
     assert _planned(db, patient) == []
+
+
+def test_an_appointment_form_sent_twice_books_it_once(coordinator, clinic, db):
+    patient = make_patient(db, clinic)
+    db.commit()
+    page = f"/portal/patients/{patient.id}"
+    form = {"starts_at": "2026-03-20T10:30", "kind": "consultation"}
+    assert coordinator.post(f"{page}/appointments", form, page=page).status_code == 303
+    again = coordinator.post(f"{page}/appointments", form, page=page)
+    assert again.status_code == 409
+    anchor = db.scalar(select(Anchor).where(Anchor.patient_id == patient.id))
+    assert f"appointment {anchor.id} is already booked" in again.text
+    assert db.scalar(select(func.count()).where(Anchor.patient_id == patient.id)) == 1
 
 
 def test_appointment_in_the_past_or_garbled_is_refused(coordinator, clinic, db):

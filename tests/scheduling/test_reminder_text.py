@@ -44,3 +44,14 @@ def test_a_clinic_that_keeps_accents_sends_them_and_pays_for_ucs2(db, tick, fake
     message = sent_day1(db, tick, fake_transport, name="María José", keep_name_accents=True)
     assert "Hi María." in message.body
     assert message.encoding == "UCS-2" and message.segments > 2
+
+
+def test_a_time_ending_a_sentence_takes_one_full_stop(db, tick, fake_transport):
+    clinic = make_clinic(db, urgent_phone="+16175550199")
+    patient = make_patient(db, clinic, name="Ana Ruiz", language="es")
+    patient.phone_number.language = "es"
+    visit = utc(2026, 3, 13, 14, 0)  # 10:00 in New York
+    add_anchor(db, patient, kind="follow-up", category="appointment", at=visit, now=NOW)
+    tick(utc(2026, 3, 12, 14, 0))  # the day before, 10:00
+    message = db.scalar(select(Message).where(Message.patient_id == patient.id))
+    assert "a las 10:00 a.m. ¿" in message.body and ".." not in message.body

@@ -33,5 +33,4 @@ def mount(app: FastAPI) -> None:
         static=Path(__file__).parent / "static",
         static_name="admin-static",
         page=_page,
-        refused_title=lambda status: "Not allowed",
     )

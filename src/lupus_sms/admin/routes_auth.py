@@ -54,8 +54,11 @@ async def login(
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout(request: Request, user: AccountUser, db: DbSession, settings: SettingsDep) -> object:
-    console_signin.sign_out(db, token=COOKIES.session_token(request))
+def logout(
+    request: Request, user: AccountUser, db: DbSession, settings: SettingsDep, clock: ClockDep
+) -> object:
+    console_signin.sign_out(db, token=COOKIES.session_token(request), now=clock.now(),
+                            audit_action="user.logout")  # fmt: skip
     return console_signin.signed_out(settings, COOKIES, login="/admin/login")
 
 

@@ -196,7 +196,8 @@ def clinic_create(
             urgent_phone=urgent_phone, timezone=timezone,
         )  # fmt: skip
     except LupusSmsError as exc:
-        return render(request, "clinics.html", 422, clinics=list_clinics(db), error=exc.message)
+        return render(request, "clinics.html", exc.status_code, clinics=list_clinics(db),
+                      error=exc.message)  # fmt: skip
     return redirect("/admin/clinics")
 
 

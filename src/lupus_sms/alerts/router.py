@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from lupus_sms.alerts import service
 from lupus_sms.alerts.schemas import AcknowledgeIn, AlertOut
-from lupus_sms.clinics.dependencies import ClinicPage, CurrentClinic
+from lupus_sms.clinics.dependencies import ApiTrail, ClinicPage, CurrentClinic
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.db import MAX_ID, DbSession
 from lupus_sms.core.pagination import Page, page_of
@@ -58,8 +58,15 @@ def acknowledge_alert(
     clock: Annotated[Clock, Depends(get_clock)],
     alert_id: AlertId,
     body: AcknowledgeIn,
+    trail: ApiTrail,
 ) -> AlertOut:
     alert = service.acknowledge(
-        db, clinic_id=clinic.id, alert_id=alert_id, by=body.by, note=body.note, now=clock.now()
+        db,
+        clinic_id=clinic.id,
+        alert_id=alert_id,
+        by=body.by,
+        note=body.note,
+        now=clock.now(),
+        trail=trail,
     )
     return AlertOut.model_validate(alert)

@@ -28,7 +28,7 @@ CLI_ACTOR = Actor("cli")
 class Trail:
     """How a console writes the changes it makes: who acts, the console's prefix for the
     action names ("portal."), and the detail each of its entries carries (the clinic).
-    Use cases shared with the API take `trail=None` there: the API writes no entry."""
+    The API's trail names the key that acts ("api.", clinics/dependencies.py `ApiTrail`)."""
 
     actor: Actor
     prefix: str = ""
@@ -56,7 +56,7 @@ def record_on(
     target: str | None = None,
     detail: str | None = None,
 ) -> None:
-    """Add the console's entry for `action` (nothing without a trail: the API's calls)."""
+    """Add the console's or the API's entry for `action` (nothing without a trail)."""
     if trail is not None:
         record(db, actor=trail.actor, action=trail.prefix + action, now=now, target=target,
                detail=trail.detail if detail is None else detail)  # fmt: skip

@@ -28,7 +28,9 @@ def create_clinic(
     urgent_phone: str,
     timezone: str,
 ) -> Clinic:
+    """Add a clinic, audited as `clinic.create`; a name another clinic has is refused."""
     try:
+        service.refuse_taken_name(db, name)
         clinic = service.create_clinic(
             db, name=name, office_phone=office_phone, urgent_phone=urgent_phone, timezone=timezone
         )

@@ -79,6 +79,7 @@ def create(
     if problem and display_name:
         raise typer.BadParameter(problem, param_hint="--display-name")
     with cli_session() as db:
+        service.refuse_taken_name(db, name)
         clinic = service.create_clinic(
             db,
             name=name,
@@ -91,6 +92,9 @@ def create(
         )
         clinic.display_name = display_name
         _api_key, plaintext = service.create_api_key(db, clinic_id=clinic.id, label="initial")
+        # Audited like the admin's form, in the same commit as the clinic and its first key.
+        record(db, actor=CLI_ACTOR, action="clinic.create", now=system_clock.now(),
+               target=f"clinic:{clinic.id}", detail=clinic.name)  # fmt: skip
         db.commit()
         typer.echo(f"clinic {clinic.id} created: {clinic.name}")
         if problem:

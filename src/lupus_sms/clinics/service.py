@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import ApiKey, Clinic
@@ -121,6 +121,18 @@ def default_senders(settings: Settings) -> tuple[str, ...]:
     return tuple(
         s for s in (settings.twilio_from_number, settings.twilio_messaging_service_sid) if s
     )
+
+
+def refuse_taken_name(db: Session, name: str) -> None:
+    """A new clinic's name must be another's in no letter case: a form sent twice must not make
+    two clinics nobody can tell apart (ConflictError naming the one that has it)."""
+    wanted = validate_clinic_name(name).lower()
+    taken = db.scalar(select(Clinic).where(func.lower(Clinic.name) == wanted).limit(1))
+    if taken is not None:
+        raise ConflictError(
+            f"clinic {taken.id} is already named {taken.name!r}; choose another name",
+            field="name",
+        )
 
 
 def validate_clinic_name(name: str) -> str:

@@ -5,7 +5,7 @@ password slots, and the security headers on its paths only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from lupus_sms.console.access import ConsoleAccess, ConsolePageError, add_access_redirects
 from lupus_sms.console.middleware import add_console_middleware
 from lupus_sms.console.signin import answer_busy
-from lupus_sms.core.errors import ErrorPage, add_error_page
+from lupus_sms.core.errors import ErrorPage, add_error_page, page_title
 from lupus_sms.core.text_input import refusing_crafted_input
 from lupus_sms.core.work_slots import Busy
 
@@ -27,10 +27,9 @@ def mount_console(
     static: Path,
     static_name: str,
     page: ErrorPage,
-    refused_title: Callable[[int], str],
 ) -> None:
-    """`page` renders every message page of the console; `refused_title` titles the page for
-    the console's page error of a status."""
+    """`page` renders every message page of the console, titled for its status
+    (core/errors.py `page_title`)."""
     # Control characters in any field are a 422 page (core/text_input.py).
     crafted_input = Depends(refusing_crafted_input(access.page_error))
     for router in routers:
@@ -41,7 +40,7 @@ def mount_console(
 
     @app.exception_handler(access.page_error)
     async def _page_error(request: Request, exc: ConsolePageError):
-        return page(request, exc.status_code, refused_title(exc.status_code), exc.message)
+        return page(request, exc.status_code, page_title(exc.status_code), exc.message)
 
     add_error_page(app, prefix=prefix, page=page)
     app.add_exception_handler(Busy, answer_busy)

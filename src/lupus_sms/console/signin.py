@@ -150,8 +150,14 @@ def sign_out_everywhere(db: Session, *, user: User, now, audit_action: str) -> N
     db.commit()
 
 
-def sign_out(db: Session, *, token: str | None) -> None:
-    sessions.end(db, token=token)
+def sign_out(db: Session, *, token: str | None, now, audit_action: str) -> None:
+    """End this session; one that was live leaves `audit_action` under its user, as signing
+    in and signing out everywhere do."""
+    user_id = sessions.end(db, token=token)
+    user = db.get(User, user_id) if user_id is not None else None
+    if user is not None:
+        record(db, actor=Actor(user.email, user.id), action=audit_action, now=now,
+               target=f"user:{user.id}")  # fmt: skip
     db.commit()
 
 

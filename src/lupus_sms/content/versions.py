@@ -34,6 +34,7 @@ from lupus_sms.core.text_input import CONTROL_CHARACTERS
 
 ALWAYS_REVIEWED = frozenset({"document:safety", "es/document:safety"})  # in every language
 DOCUMENT_PREFIX = "document:"  # English documents; "es/document:..." hold only their words
+NOTE_MAX = 200  # the editor's note field says so too (maxlength)
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,13 @@ def save(
     review_required: bool,
 ) -> ContentVersion:
     """A new version of `key` (a new topic when the key is new): a draft or live."""
-    note = " ".join((note or "").split())[:200]
+    note = " ".join((note or "").split())
     if not note:
         raise ValidationFailed("add a short note saying what changed and why", field="note")
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed(
+            f"the note is {len(note)} characters; keep it to {NOTE_MAX}", field="note"
+        )
     item = db.scalar(select(ContentItem).where(ContentItem.key == key))
     live = _live_version(db, item.id) if item else None
     if live is not None and live.body == body and key not in draft_versions(db):

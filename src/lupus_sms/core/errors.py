@@ -71,6 +71,15 @@ def error_body(code: str, message: str, details: list | None = None) -> dict:
 ErrorPage = Callable[[Request, int, str, str], Response]
 
 
+# A console's error page is titled for its status, so the heading agrees with what happened.
+PAGE_TITLES = {403: "Not allowed", 404: "Not found", 422: "Please check the form"}
+
+
+def page_title(status: int) -> str:
+    """The title of a console's error page of `status` ("Not done" for the rest)."""
+    return PAGE_TITLES.get(status, "Not done")
+
+
 def add_error_page(app: FastAPI, *, prefix: str, page: ErrorPage) -> None:
     """Answer request and HTTP errors under `prefix` (a console) with `page`, not JSON: a person
     in a browser gets the console's page with the message, not FastAPI's JSON."""
@@ -112,11 +121,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # An address with a malformed id (/portal/patients/abc) names no page: 404, like a
         # missing id. Anything else (an over-long form field) is bad input: 422.
         in_path = any(err.get("loc", ("",))[0] == "path" for err in errors)
-        status, title = (404, "Not found") if in_path else (422, "Not done")
+        status = 404 if in_path else 422
         readable = "; ".join(_field_message(err) for err in errors) or "invalid input"
         if in_path:
             readable = "This address names nothing here (an id is a whole number)."
-        page = await _console_page(request, status, title, readable)
+        page = await _console_page(request, status, page_title(status), readable)
         if page is not None:
             return page
         return JSONResponse(error_body("validation_failed", message, details), 422)
@@ -130,7 +139,7 @@ def install_error_handlers(app: FastAPI) -> None:
             405: "method_not_allowed",
             413: "payload_too_large",
         }.get(exc.status_code, "http_error")
-        title = "Not found" if exc.status_code == 404 else "Not done"
+        title = page_title(exc.status_code)
         page = await _console_page(request, exc.status_code, title, str(exc.detail))
         if page is not None:
             page.headers.update(exc.headers or {})

@@ -51,11 +51,13 @@ def create_appointment(
     (which passes its trail: `appointment.add` is audited in the same transaction)."""
     with one_transaction(db):
         _check_patient(patient)
+        starts_at = _future_utc(data.starts_at, patient, now)
+        _refuse_duplicate(db, patient, kind=data.kind, starts_at=starts_at)
         anchor = Anchor(
             patient_id=patient.id,
             category=CATEGORY,
             kind=data.kind,
-            at=_future_utc(data.starts_at, patient, now),
+            at=starts_at,
             location=data.location or None,
             status=AnchorStatus.SCHEDULED,
             created_at=now,
@@ -65,6 +67,22 @@ def create_appointment(
         replan(db, patient_id=patient.id, now=now)
         record_on(db, trail, action="appointment.add", now=now, target=f"patient:{patient.id}")
     return anchor
+
+
+def _refuse_duplicate(db: Session, patient: Patient, *, kind: str, starts_at: datetime) -> None:
+    """A form sent twice must not book the same appointment twice: the patient would get
+    every reminder twice. The same kind at the same time as a scheduled one is refused."""
+    existing = db.scalar(
+        list_query(patient_id=patient.id).where(
+            Anchor.kind == kind, Anchor.at == starts_at, Anchor.status == AnchorStatus.SCHEDULED
+        )
+    )
+    if existing is not None:
+        raise ConflictError(
+            f"appointment {existing.id} is already booked for this patient: the same kind at "
+            "the same time; change or cancel it instead",
+            field="starts_at",
+        )
 
 
 def update_appointment(

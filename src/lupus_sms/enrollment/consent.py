@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.display_name import invitation_name
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.segments import analyze
@@ -26,6 +27,8 @@ from lupus_sms.messaging.outbox import enqueue, enqueue_many
 # Statuses a number-wide opt-out moves to `opted_out` (as a texted STOP does).
 OPT_OUT_FROM = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 LOOKUP_CHUNK = 500  # ids per IN (...)
+# Where a clinic's change came from, as its consent events record it (the timeline shows it).
+API, PORTAL, CSV = "api", "portal", "csv_import"
 # A clinic's system clock may run a little ahead of ours; beyond this, a time is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -54,8 +57,11 @@ def record_event(
     return event
 
 
-def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> None:
-    """Queue the invitation, or mark the patient opted out if the number is blocked."""
+def invite(
+    db: Session, *, clinic: Clinic, patient: Patient, now: datetime, source: str = API
+) -> None:
+    """Queue the invitation, or mark the patient opted out if the number is blocked; `source`
+    says where the enrolment was made (API, PORTAL)."""
     if patient.phone_number.opted_out:
         # A texted STOP outranks any clinic: nothing is sent until the number texts START.
         patient.status = PatientStatus.OPTED_OUT
@@ -75,7 +81,7 @@ def invite(db: Session, *, clinic: Clinic, patient: Patient, now: datetime) -> N
         sender=clinic.sender,
     )
     record_event(
-        db, patient, kind=ConsentEventKind.INVITED, source="api", now=now, message_id=message.id
+        db, patient, kind=ConsentEventKind.INVITED, source=source, now=now, message_id=message.id
     )
 
 
@@ -124,7 +130,7 @@ def invite_new(db: Session, *, clinic: Clinic, patients: list[Patient], now: dat
     db.flush()
     for patient, message in invited:
         record_event(
-            db, patient, kind=ConsentEventKind.INVITED, source="api", now=now, message_id=message.id
+            db, patient, kind=ConsentEventKind.INVITED, source=CSV, now=now, message_id=message.id
         )
 
 
@@ -161,7 +167,7 @@ def invite_new_rows(
     message_of = _invitations_of(db, [patient_id for patient_id, _, _ in invitees])
     events = [
         {"phone_number_id": number_id, "patient_id": patient_id, "clinic_id": clinic.id,
-         "kind": "invited", "source": "api", "message_id": message_of[patient_id],
+         "kind": "invited", "source": CSV, "message_id": message_of[patient_id],
          "note": None, "occurred_at": now, "created_at": now, "updated_at": now}
         for patient_id, number_id, _ in invitees
     ]  # fmt: skip
@@ -206,11 +212,19 @@ def record_opt_out(
     occurred_at: datetime,
     note: str | None,
     now: datetime,
+    trail: Trail | None = None,
 ) -> Patient:
     """An opt-out given by phone or at the front desk blocks the number like a texted STOP,
     for every clinic: a patient may withdraw by any reasonable means. A clinic the number has
     not consented to knows nothing of the number beyond its own enrolment, so its word ends
-    only that enrolment."""
+    only that enrolment. The use case: committed with the trail's `patient.opt_out` entry."""
+    with one_transaction(db):
+        _opt_out(db, patient, source=source, occurred_at=occurred_at, note=note, now=now)
+        record_on(db, trail, action="patient.opt_out", now=now, target=f"patient:{patient.id}")
+    return patient
+
+
+def _opt_out(db: Session, patient: Patient, *, source, occurred_at, note, now) -> Patient:
     if occurred_at > now + CLOCK_SKEW:
         raise ValidationFailed(
             "occurred_at is in the future: record an opt-out once it was given "
@@ -246,7 +260,6 @@ def record_opt_out(
     db.flush()
     for other in {patient, *affected}:
         replan(db, patient_id=other.id, now=now)
-    db.commit()
     return patient
 
 
@@ -258,7 +271,6 @@ def _end_unconsented(db: Session, patient: Patient, *, source, occurred_at, note
     )
     db.flush()
     replan(db, patient_id=patient.id, now=occurred_at)
-    db.commit()
     return patient
 
 

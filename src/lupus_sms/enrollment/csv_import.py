@@ -352,7 +352,7 @@ def _update(db, row: _Row, patient: Patient, now) -> ImportRowOut:
         if row.privacy_level:
             changed = (
                 privacy.set_privacy_level(
-                    db, patient, level=row.privacy_level, source="csv_import", now=now
+                    db, patient, level=row.privacy_level, source=consent.CSV, now=now
                 )
                 or changed
             )

@@ -36,8 +36,8 @@ def record_privacy_choice(
     note: str | None = None,
     trail: Trail | None = None,
 ) -> bool:
-    """The use case (API, portal): set the level and commit it, with the console's audit
-    entry (`patient.privacy`) when given a trail; True when it changed."""
+    """The use case (API, portal): set the level and commit it with the `patient.privacy`
+    entry of the trail; True when it changed."""
     with one_transaction(db):
         changed = set_privacy_level(db, patient, level=level, source=source, now=now, note=note)
         record_on(db, trail, action="patient.privacy", now=now, target=f"patient:{patient.id}")

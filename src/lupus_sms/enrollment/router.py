@@ -20,7 +20,7 @@ from fastapi import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from lupus_sms.clinics.dependencies import ClinicPage, CurrentClinic
+from lupus_sms.clinics.dependencies import ApiTrail, ClinicPage, CurrentClinic
 from lupus_sms.core.body_limit import IMPORT_MAX_BYTES
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import ValidationFailed
@@ -72,9 +72,14 @@ ValidAppointment = Annotated[Anchor, Depends(valid_appointment)]
     responses={200: {"model": PatientOut, "description": "Already enrolled: unchanged"}} | ERRORS,
 )
 def create_patient(
-    body: PatientCreate, db: DbSession, clinic: CurrentClinic, clock: ClockDep, response: Response
+    body: PatientCreate,
+    db: DbSession,
+    clinic: CurrentClinic,
+    clock: ClockDep,
+    trail: ApiTrail,
+    response: Response,
 ) -> PatientOut:
-    result = service.enroll_patient(db, clinic=clinic, data=body, now=clock.now())
+    result = service.enroll_patient(db, clinic=clinic, data=body, now=clock.now(), trail=trail)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return PatientOut.model_validate(result.patient)
@@ -102,6 +107,7 @@ async def import_patients(
     db: DbSession,
     clinic: CurrentClinic,
     clock: ClockDep,
+    trail: ApiTrail,
     file: Annotated[UploadFile, File(description="CSV; see the README for the columns.")],
 ) -> ImportResultOut:
     raw = await file.read(MAX_IMPORT_BYTES + 1)
@@ -112,7 +118,7 @@ async def import_patients(
     except UnicodeDecodeError:
         raise ValidationFailed("the file must be UTF-8 text", field="file") from None
     return await run_in_threadpool(
-        csv_import.import_csv, db, clinic=clinic, text=text, now=clock.now()
+        csv_import.import_csv, db, clinic=clinic, text=text, now=clock.now(), trail=trail
     )
 
 
@@ -123,9 +129,9 @@ def get_patient(patient: ValidPatient) -> PatientOut:
 
 @router.patch("/{patient_id}", summary="Change, pause or resume a patient", responses=ERRORS)
 def update_patient(
-    patient: ValidPatient, body: PatientUpdate, db: DbSession, clock: ClockDep
+    patient: ValidPatient, body: PatientUpdate, db: DbSession, clock: ClockDep, trail: ApiTrail
 ) -> PatientOut:
-    service.update_patient(db, patient, data=body, now=clock.now())
+    service.update_patient(db, patient, data=body, now=clock.now(), trail=trail)
     return PatientOut.model_validate(patient)
 
 
@@ -139,9 +145,10 @@ def delete_patient(
     patient: ValidPatient,
     db: DbSession,
     clock: ClockDep,
+    trail: ApiTrail,
     erase: Annotated[bool, Query(description="Remove personal data too.")] = False,
 ) -> Response:
-    service.unenroll(db, patient, erase=erase, now=clock.now())
+    service.unenroll(db, patient, erase=erase, now=clock.now(), trail=trail)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -150,13 +157,21 @@ def delete_patient(
     summary="Record an opt-out given by phone or in person",
     responses=ERRORS,
 )
-def opt_out(patient: ValidPatient, body: OptOutIn, db: DbSession, clock: ClockDep) -> PatientOut:
+def opt_out(
+    patient: ValidPatient, body: OptOutIn, db: DbSession, clock: ClockDep, trail: ApiTrail
+) -> PatientOut:
     now = clock.now()
     occurred_at = body.occurred_at or now
     if occurred_at.tzinfo is None:
         raise ValidationFailed("occurred_at needs a UTC offset", field="occurred_at")
     consent.record_opt_out(
-        db, patient, source=body.source, occurred_at=occurred_at, note=body.note, now=now
+        db,
+        patient,
+        source=body.source,
+        occurred_at=occurred_at,
+        note=body.note,
+        now=now,
+        trail=trail,
     )
     return PatientOut.model_validate(patient)
 
@@ -170,10 +185,10 @@ def opt_out(patient: ValidPatient, body: OptOutIn, db: DbSession, clock: ClockDe
     },
 )
 def record_privacy(
-    patient: ValidPatient, body: PrivacyIn, db: DbSession, clock: ClockDep
+    patient: ValidPatient, body: PrivacyIn, db: DbSession, clock: ClockDep, trail: ApiTrail
 ) -> PatientOut:
     privacy.record_privacy_choice(
-        db, patient, level=body.level, source="api", now=clock.now(), note=body.note
+        db, patient, level=body.level, source="api", now=clock.now(), note=body.note, trail=trail
     )
     return PatientOut.model_validate(patient)
 
@@ -200,12 +215,13 @@ def list_messages(
     "/{patient_id}/appointments",
     status_code=status.HTTP_201_CREATED,
     summary="Book an appointment (reminders follow)",
-    responses=ERRORS | {409: {"description": "The patient is unenrolled"}},
+    responses=ERRORS
+    | {409: {"description": "The patient is unenrolled, or has this appointment already"}},
 )
 def create_appointment(
-    patient: ValidPatient, body: AppointmentCreate, db: DbSession, clock: ClockDep
+    patient: ValidPatient, body: AppointmentCreate, db: DbSession, clock: ClockDep, trail: ApiTrail
 ) -> AppointmentOut:
-    anchor = appointments.create_appointment(db, patient, data=body, now=clock.now())
+    anchor = appointments.create_appointment(db, patient, data=body, now=clock.now(), trail=trail)
     return AppointmentOut.model_validate(anchor)
 
 
@@ -237,8 +253,11 @@ def update_appointment(
     body: AppointmentUpdate,
     db: DbSession,
     clock: ClockDep,
+    trail: ApiTrail,
 ) -> AppointmentOut:
-    appointments.update_appointment(db, patient, appointment, data=body, now=clock.now())
+    appointments.update_appointment(
+        db, patient, appointment, data=body, now=clock.now(), trail=trail
+    )
     return AppointmentOut.model_validate(appointment)
 
 
@@ -249,7 +268,11 @@ def update_appointment(
     responses=ERRORS,
 )
 def cancel_appointment(
-    patient: ValidPatient, appointment: ValidAppointment, db: DbSession, clock: ClockDep
+    patient: ValidPatient,
+    appointment: ValidAppointment,
+    db: DbSession,
+    clock: ClockDep,
+    trail: ApiTrail,
 ) -> Response:
-    appointments.cancel_appointment(db, patient, appointment, now=clock.now())
+    appointments.cancel_appointment(db, patient, appointment, now=clock.now(), trail=trail)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -70,19 +70,28 @@ def normalise_patient_phone(raw: str, clinic: Clinic) -> str:
 
 
 def enroll_patient(
-    db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime, trail: Trail | None = None
+    db: Session,
+    *,
+    clinic: Clinic,
+    data: PatientCreate,
+    now: datetime,
+    trail: Trail | None = None,
+    source: str = consent.API,
 ) -> EnrolResult:
     """Enrol (or find) the patient and send the invitation; the use case commits, with the
-    console's audit entry (`patient.enrolled` or `patient.existing`) when given a trail."""
+    console's audit entry (`patient.enrolled` or `patient.existing`) when given a trail.
+    `source` is where it was made, as the consent events record it (API, PORTAL)."""
     with one_transaction(db):
-        result = enroll_one(db, clinic=clinic, data=data, now=now)
+        result = enroll_one(db, clinic=clinic, data=data, now=now, source=source)
         done = "enrolled" if result.created else "existing"
         record_on(db, trail, action=f"patient.{done}", now=now,
                   target=f"patient:{result.patient.id}")  # fmt: skip
     return result
 
 
-def enroll_one(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime):
+def enroll_one(
+    db: Session, *, clinic: Clinic, data: PatientCreate, now: datetime, source: str = consent.API
+):
     """Enrol a phone with the clinic (or return its live enrolment) and queue the
     invitation; the caller commits (one row of an import, or `enroll_patient`)."""
     e164 = normalise_patient_phone(data.phone, clinic)
@@ -100,7 +109,7 @@ def enroll_one(db: Session, *, clinic: Clinic, data: PatientCreate, now: datetim
     db.add(patient)
     db.flush()
     set_language(db, patient, data.language if "language" in data.model_fields_set else None)
-    consent.invite(db, clinic=clinic, patient=patient, now=now)
+    consent.invite(db, clinic=clinic, patient=patient, now=now, source=source)
     sync_milestone(db, patient, now=now)
     db.flush()
     replan(db, patient_id=patient.id, now=now)
@@ -198,14 +207,19 @@ def _check_changes(patient: Patient, changes: dict, *, now: datetime) -> None:
     if status is None and paused_until is not None:
         raise ValidationFailed("paused_until needs status=paused", field="paused_until")
     if status == PatientStatus.PAUSED and patient.status not in PAUSABLE:
-        raise ValidationFailed(f"a {patient.status} patient cannot be paused", field="status")
+        raise ValidationFailed(f"{_a(patient.status)} patient cannot be paused", field="status")
     if status == PatientStatus.PAUSED and paused_until is not None and _aware(paused_until) <= now:
         raise ValidationFailed("paused_until must be in the future", field="paused_until")
     if status == PatientStatus.ACTIVE and patient.status not in PAUSABLE:
         raise ValidationFailed(
-            f"a {patient.status} patient cannot be resumed; only their YES activates them",
+            f"{_a(patient.status)} patient cannot be resumed; only their YES activates them",
             field="status",
         )
+
+
+def _a(word: str) -> str:
+    """The word with its article: "an unenrolled", "an opted_out", "a pending_consent"."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _status_change(patient: Patient, changes: dict) -> bool:
@@ -265,15 +279,22 @@ def _local_midnight(day: date | None, timezone: str) -> datetime | None:
 
 
 def unenroll(
-    db: Session, patient: Patient, *, erase: bool, now: datetime, trail: Trail | None = None
+    db: Session,
+    patient: Patient,
+    *,
+    erase: bool,
+    now: datetime,
+    trail: Trail | None = None,
+    source: str = consent.API,
 ) -> None:
-    """No further messages; with `erase`, personal data goes too (counts and STOP stay)."""
+    """No further messages; with `erase`, personal data goes too (counts and STOP stay).
+    `source` is where it was done, as the consent event records it (API, PORTAL)."""
     with one_transaction(db):
         if patient.status != PatientStatus.UNENROLLED:
             patient.status = PatientStatus.UNENROLLED
             patient.paused_until = None
             consent.record_event(
-                db, patient, kind=ConsentEventKind.UNENROLLED, source="api", now=now
+                db, patient, kind=ConsentEventKind.UNENROLLED, source=source, now=now
             )
         patient.updated_at = now
         db.flush()

@@ -34,5 +34,4 @@ def mount(app: FastAPI) -> None:
         static=Path(__file__).parent / "static",
         static_name="portal-static",
         page=_page,
-        refused_title=lambda status: "Not allowed" if status == 403 else "Not done",
     )

@@ -57,8 +57,9 @@ async def login(
 
 
 @router.post("/logout", dependencies=[PortalCsrf])
-def logout(request: Request, db: DbSession, settings: SettingsDep) -> object:
-    console_signin.sign_out(db, token=COOKIES.session_token(request))
+def logout(request: Request, db: DbSession, settings: SettingsDep, clock: ClockDep) -> object:
+    console_signin.sign_out(db, token=COOKIES.session_token(request), now=clock.now(),
+                            audit_action="portal.logout")  # fmt: skip
     return console_signin.signed_out(settings, COOKIES, login="/portal/login")
 
 

@@ -22,6 +22,7 @@ from lupus_sms.core.errors import LupusSmsError, NotFoundError, ValidationFailed
 from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment import appointments
 from lupus_sms.enrollment import service as enrollment
+from lupus_sms.enrollment.consent import PORTAL
 from lupus_sms.enrollment.models import Anchor
 from lupus_sms.enrollment.schemas import AppointmentCreate, AppointmentUpdate, PatientUpdate
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
@@ -93,7 +94,9 @@ def unenroll(
 ) -> object:
     if confirm != "yes":  # only the confirmation page's button unenrols
         return render(request, "unenroll.html", 422, patient=patient)
-    enrollment.unenroll(db, patient, erase=False, now=clock.now(), trail=_trail(request))
+    enrollment.unenroll(
+        db, patient, erase=False, now=clock.now(), trail=_trail(request), source=PORTAL
+    )
     return _done(patient, "unenrolled")
 
 

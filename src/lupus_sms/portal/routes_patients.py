@@ -25,6 +25,7 @@ from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError, ValidationFailed
 from lupus_sms.enrollment import csv_import
 from lupus_sms.enrollment import service as enrollment
+from lupus_sms.enrollment.consent import PORTAL
 from lupus_sms.enrollment.models import PATIENT_STATUSES, PROGRAM_NAMES
 from lupus_sms.enrollment.schemas import PatientCreate
 from lupus_sms.portal import patients as views
@@ -125,7 +126,7 @@ def enrol(
     try:
         body = PatientCreate.model_validate(data)
         result = enrollment.enroll_patient(
-            db, clinic=portal.clinic, data=body, now=clock.now(), trail=portal.trail
+            db, clinic=portal.clinic, data=body, now=clock.now(), trail=portal.trail, source=PORTAL
         )
     except ValidationError as exc:
         errors = _field_errors(exc) | _phone_error(phone, portal.clinic)

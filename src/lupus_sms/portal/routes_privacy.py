@@ -11,6 +11,7 @@ from lupus_sms.console.pages import redirect
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.core.errors import LupusSmsError
 from lupus_sms.enrollment import privacy
+from lupus_sms.enrollment.consent import PORTAL
 from lupus_sms.portal.auth import PortalCsrf
 from lupus_sms.portal.dependencies import ManagedPatient, refused
 
@@ -27,8 +28,10 @@ def set_privacy(
 ) -> object:
     page = f"/portal/patients/{patient.id}"
     try:
-        privacy.record_privacy_choice(db, patient, level=level, source="portal", now=clock.now(),
-                                      trail=request.state.portal.trail)  # fmt: skip
+        privacy.record_privacy_choice(
+            db, patient, level=level, source=PORTAL, now=clock.now(),
+            trail=request.state.portal.trail,
+        )  # fmt: skip
     except LupusSmsError as exc:
         return refused(request, exc, back_to=page)
     return redirect(f"{page}?done={level}")

@@ -139,9 +139,13 @@ def clinic_texts(content: ContentSnapshot) -> list[str]:
 
 
 def render(template: str, values: dict[str, str]) -> str:
-    """Fill a template. Without a first name, "Hi {first_name}," reads "Hi,"."""
+    """Fill a template. Without a first name, "Hi {first_name}," reads "Hi,"; a value that
+    ends with a full stop ("10:00 a.m.") ending a sentence takes no second one."""
     if not values.get("first_name"):
         template = _FIRST_NAME_SLOT.sub("", template)
+    for name, value in values.items():
+        if value.endswith("."):
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
     return template.format(**values)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from lupus_sms.clinics.dependencies import ClinicPage
+from lupus_sms.clinics.dependencies import ApiTrail, ClinicPage
 from lupus_sms.core.dependencies import ClockDep, DbSession
 from lupus_sms.enrollment.dependencies import MAX_ID, ValidPatient
 from lupus_sms.enrollment.models import Anchor
@@ -48,9 +48,9 @@ def list_milestones(db: DbSession, patient: ValidPatient) -> list[MilestoneOut]:
     responses={**ERRORS, 409: {"description": "The program's main milestone exists already"}},
 )
 def create_milestone(
-    db: DbSession, patient: ValidPatient, body: MilestoneCreate, clock: ClockDep
+    db: DbSession, patient: ValidPatient, body: MilestoneCreate, clock: ClockDep, trail: ApiTrail
 ) -> MilestoneOut:
-    return service.create_milestone(db, patient=patient, data=body, now=clock.now())
+    return service.create_milestone(db, patient=patient, data=body, now=clock.now(), trail=trail)
 
 
 @router.patch(
@@ -64,8 +64,11 @@ def move_milestone(
     milestone: ValidMilestone,
     body: MilestoneUpdate,
     clock: ClockDep,
+    trail: ApiTrail,
 ) -> MilestoneOut:
-    return service.move_milestone(db, patient=patient, anchor=milestone, data=body, now=clock.now())
+    return service.move_milestone(
+        db, patient=patient, anchor=milestone, data=body, now=clock.now(), trail=trail
+    )
 
 
 @router.delete(
@@ -75,7 +78,11 @@ def move_milestone(
     responses=ERRORS,
 )
 def delete_milestone(
-    db: DbSession, patient: ValidPatient, milestone: ValidMilestone, clock: ClockDep
+    db: DbSession,
+    patient: ValidPatient,
+    milestone: ValidMilestone,
+    clock: ClockDep,
+    trail: ApiTrail,
 ) -> Response:
-    service.delete_milestone(db, patient=patient, anchor=milestone, now=clock.now())
+    service.delete_milestone(db, patient=patient, anchor=milestone, now=clock.now(), trail=trail)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

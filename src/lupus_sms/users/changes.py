@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Actor, Trail, one_transaction, record, record_on
-from lupus_sms.core.errors import NotFoundError
+from lupus_sms.core.errors import ConflictError, NotFoundError
 from lupus_sms.users import clinic_users, throttle
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
@@ -43,6 +43,9 @@ def change_user(
     and for `reset` the token of their new one-time link."""
     with one_transaction(db):
         target = users.get(db, user_id=user_id)
+        if action == "deactivate" and target.id == trail.actor.user_id:
+            # Signing oneself out for good by mistake would need another owner anyway.
+            raise ConflictError("you cannot deactivate your own account: another owner must")
         token = _apply(db, target, action, role, now)
         record_on(db, trail, action=f"user.{action}", now=now, target=f"user:{target.id}",
                   detail=role or None)  # fmt: skip

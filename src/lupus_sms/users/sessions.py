@@ -101,9 +101,16 @@ def resume(
     return found, False
 
 
-def end(db: Session, *, token: str | None) -> None:
-    if token and len(token) <= MAX_TOKEN_LENGTH:
-        db.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+def end(db: Session, *, token: str | None) -> int | None:
+    """End the session of this token: the id of its user, or None when none was live."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    found = db.scalar(select(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+    if found is None:
+        return None
+    db.delete(found)
+    db.flush()
+    return found.user_id
 
 
 def end_all(db: Session, *, user_id: int) -> int:
