@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lupus_sms.messaging.models import Message
 from tests.factories import make_clinic, make_patient
+from tests.helpers import reply_text
 from tests.scheduling.support import add_anchor, by_step, move_anchor, planned, reload, utc
 
 NOW = utc(2026, 3, 10, 15, 0)  # 11:00 in New York
@@ -146,3 +147,17 @@ def test_an_opted_out_patients_rows_wait_and_what_is_still_due_goes_out_after_st
     tick(utc(2026, 3, 13, 13, 0))  # day 3
     assert reload(db, rows["ahsct_day3_temperature"][0]).status == "sent"
     assert len(fake_transport.sent) == 1
+
+
+def test_a_milestone_recorded_while_opted_out_is_planned_when_the_patient_texts_start(
+    db, twilio, tick, fake_transport
+):
+    patient = make_patient(db, make_clinic(db))
+    reply_text(twilio.sms("STOP"))
+    add_anchor(db, patient, kind="infusion", day=date(2026, 3, 20), now=NOW)
+    assert planned(db, patient) == []  # nothing is planned for an opted-out number
+    reply_text(twilio.sms("START"))
+    rows = by_step(planned(db, reload(db, patient)))
+    assert rows["ahsct_day1"][0].status == "planned"
+    tick(utc(2026, 3, 21, 14, 0))
+    assert reload(db, rows["ahsct_day1"][0]).status == "sent"

@@ -26,6 +26,7 @@ from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
 from lupus_sms.core.statuses import ConsentEventKind, PatientStatus
 from lupus_sms.enrollment import carrier_block
 from lupus_sms.enrollment.models import ConsentEvent, Patient
+from lupus_sms.enrollment.planning import replan
 
 ACTIVE_STATUSES = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 
@@ -117,6 +118,13 @@ def opt_in(context: InboundContext, *, twilio_took: bool) -> None:
     note = carrier_block.STILL_BLOCKED.format(word=context.normalised) if still_blocked else None
     # Texting an opt-in word is itself consent to be texted again by the clinics the number
     # had consented to; an invitation it never answered goes back to waiting for its YES.
+    reopened = context.db.scalars(
+        select(Patient.id).where(
+            Patient.phone_number_id == phone_number.id,
+            Patient.status == PatientStatus.OPTED_OUT,
+            Patient.consented_at.is_not(None),
+        )
+    ).all()
     record_consent(
         context,
         kind=ConsentEventKind.OPTED_IN,
@@ -125,6 +133,9 @@ def opt_in(context: InboundContext, *, twilio_took: bool) -> None:
         new_status=PatientStatus.ACTIVE,
         note=note,
     )
+    # Appointments and milestones recorded while the number was opted out were not planned.
+    for patient_id in reopened:
+        replan(context.db, patient_id=patient_id, now=context.now)
 
 
 def record_consent(
