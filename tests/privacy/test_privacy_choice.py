@@ -235,3 +235,21 @@ def test_full_during_an_open_check_in_reads_it_and_is_no_answer(db, twilio, tick
     full = reply_text(twilio.sms("FULL"))
     assert full.startswith("Riverside Lupus Clinic: Hi Ada, please take your temperature")
     assert "37.1" in reply_text(twilio.sms("37.1"))  # the check-in still takes the answer
+
+
+@pytest.mark.parametrize(
+    ("typed", "level"),
+    [("DETAIL", "detailed"), ("detales", "detailed"), ("Detials", "detailed")],
+)
+def test_a_one_letter_typo_of_a_privacy_word_is_read_as_it(db, twilio, typed, level):
+    make_patient(db, make_clinic(db))
+    reply_text(twilio.sms(typed))
+    assert _level(db) == level
+    reply_text(twilio.sms("PRIVTE"))
+    assert _level(db) == "discreet"
+
+
+def test_fell_is_not_read_as_full(db, twilio):
+    make_patient(db, make_clinic(db))
+    reply = reply_text(twilio.sms("fell"))
+    assert "no recent text" not in reply

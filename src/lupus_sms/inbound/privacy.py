@@ -15,7 +15,7 @@ from __future__ import annotations
 from lupus_sms.content.discreet import DETAILED, DISCREET, discreet_text, for_privacy
 from lupus_sms.conversation.handlers import ACTIVE_STATUSES, record_consent
 from lupus_sms.conversation.pipeline import InboundContext, Reply
-from lupus_sms.conversation.text import compact
+from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
 from lupus_sms.core.statuses import ConsentEventKind
 from lupus_sms.scheduling.detail import detailed_form
 
@@ -28,15 +28,27 @@ LEVEL_WORDS = {
 }
 FULL_WORDS = frozenset({"FULL", "COMPLETO"})
 PRIVACY_WORDS = frozenset(LEVEL_WORDS) | FULL_WORDS
+FUZZY_WORDS = sorted(word for word in PRIVACY_WORDS if len(word) >= 6)
 
 
 def handle_privacy(context: InboundContext) -> Reply | None:
-    word = compact(context.normalised)
+    word = _typed_for(compact(context.normalised), context)
     if word in LEVEL_WORDS and context.phone_number is not None:
         return _set_level(context, LEVEL_WORDS[word])
     if word in FULL_WORDS:
         return _full(context)
     return None
+
+
+def _typed_for(word: str, context: InboundContext) -> str:
+    """The privacy word a one-edit typo of a long one stands for ("PRIVTE", "DETALES"), as
+    topic keywords are read; never FULL (FELL, FALL are words of their own) nor a topic's."""
+    if word in PRIVACY_WORDS or word in context.content.by_word:
+        return word
+    match = closest_word(word, FUZZY_WORDS)
+    if match and match[1] == 1 and fuzzy_confidence(word, *match) == "sure":
+        return match[0]
+    return word
 
 
 def _set_level(context: InboundContext, level: str) -> Reply:
