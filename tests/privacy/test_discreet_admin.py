@@ -33,6 +33,9 @@ def test_the_editor_shows_each_discreet_text_as_a_lock_screen_would(editor):
     assert "Riverside Health: Hi Alex, a reminder that your visit is tomorrow." in page
     spanish = html.unescape(editor.get("/admin/content/edit/es/document:discreet").text)
     assert 'data-path="plans.ahsct_collection_eve"' in spanish and "mañana" in spanish
+    # Dates and times as a Spanish reader gets them, with one full stop after "a.m.".
+    assert "el mar 10 mar a las 9:30 a.m. " in spanish and "a.m.." not in spanish
+    assert "Tue Mar 10" not in spanish and "on Tue Mar 10 at 9:30 AM" in page
     assert 'class="lock-screen"' not in editor.get("/admin/content/edit/document:plans").text
 
 

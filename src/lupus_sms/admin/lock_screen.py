@@ -9,10 +9,12 @@ would read before saving; the validator still refuses any listed word (content/d
 from __future__ import annotations
 
 import string
+from datetime import datetime
 
 import yaml
 
 from lupus_sms.admin.editor import SAMPLE_VALUES
+from lupus_sms.scheduling.plans import format_appointment
 
 DOCUMENT = "document:discreet"
 # About what iOS and Android show of a text on a locked screen before cutting it off.
@@ -23,6 +25,9 @@ SENDER = "(617) 555-0100"
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+SAMPLE_APPOINTMENT = datetime(2026, 3, 10, 9, 30)
 
 
 def previews(key: str, body: str) -> list[dict]:
@@ -40,8 +45,8 @@ def previews(key: str, body: str) -> list[dict]:
         "clinic_name": "Riverside Health",
         "program_name": str(messages.get("program_name") or "Care Texts"),
         "topics": "1 ...",
-        "appointment_date": "Tue Mar 10",
-        "appointment_time": "9:30 AM",
+        # A sample appointment as the patient reads it, in the document's language.
+        **format_appointment(SAMPLE_APPOINTMENT, "es" if key.startswith("es/") else "en"),
     }
     found = []
     for section in ("plans", "checkins", "messages"):
@@ -56,6 +61,9 @@ def previews(key: str, body: str) -> list[dict]:
 
 
 def _preview(path: str, template: str, values: dict) -> dict:
+    for name, value in values.items():  # "a las 9:30 a.m." ends a sentence with one stop
+        if str(value).endswith("."):
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
     try:
         text = string.Formatter().vformat(template, (), _Blank(values))
     except (ValueError, IndexError, KeyError):
