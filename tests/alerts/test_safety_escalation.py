@@ -23,7 +23,7 @@ def test_red_flag_out_of_the_blue_replies_with_the_clinic_urgent_line(twilio, db
     assert "URGENT" in reply and "(617) 555-0199" in reply and "911" in reply
     # A new number is discreet: its clinic, named after the illness and with no neutral
     # display name yet, is "Your care team" even here (the line is what matters).
-    assert "Lupus" not in reply and "Your care team" in reply
+    assert "Lupus" not in reply and "call your care team now at your care team, 24/7" in reply
     [alert] = _alerts(db)
     assert (alert.kind, alert.status, alert.patient_id) == ("red_flag", "open", patient.id)
     assert (alert.categories, alert.category, alert.severity) == ("fever", "fever", "urgent")

@@ -104,3 +104,19 @@ def test_the_same_appointment_twice_is_refused_naming_the_first(api, patient, db
     assert other_kind.status_code == 201, other_kind.text
     api.delete(_url(patient, f"/{first.json()['id']}"))
     assert api.post(_url(patient), json=booking).status_code == 201  # the first was cancelled
+
+
+def test_a_booking_seconds_apart_or_a_move_onto_another_is_the_same_appointment(api, patient):
+    booking = {"starts_at": "2026-04-02T09:30", "kind": "consultation"}
+    first = api.post(_url(patient), json=booking)
+    assert first.status_code == 201, first.text
+    for seconds_later in ("2026-04-02T09:30:30", "2026-04-02T09:30:00.5"):
+        again = api.post(_url(patient), json=booking | {"starts_at": seconds_later})
+        assert again.status_code == 409, (seconds_later, again.text)
+    later = api.post(_url(patient), json=booking | {"starts_at": "2026-04-02T11:00"})
+    assert later.status_code == 201, later.text
+    onto_first = api.patch(_url(patient, f"/{later.json()['id']}"), json=booking)
+    assert onto_first.status_code == 409, onto_first.text
+    assert f"appointment {first.json()['id']}" in onto_first.json()["error"]["message"]
+    kept = api.patch(_url(patient, f"/{first.json()['id']}"), json={"location": "Building B"})
+    assert kept.status_code == 200, kept.text  # changing a booking is no duplicate of itself

@@ -177,6 +177,7 @@ def test_a_stem_finds_every_form_and_spelled_out_letters_read_as_the_word(text, 
         "stemcell", "transplanted", "engrafted", "Rheum", "BMT", "leukapheresis",
         "immunosuppressed", "l-u-p-u-s", "lupus2", "Cytoxan", "Neupogen", "rituximab",
         "plerixafor", "lupico", "lúpica", "trasplantado", "reumatóloga", "quimios", "Cancer",
+        "Autoimmune", "Immunology", "Leukemia", "Blood and Marrow", "Benlysta", "Saphnelo",
     ],
 )  # fmt: skip
 def test_the_shipped_list_refuses_the_forms_an_outside_reader_tried(word):

@@ -156,6 +156,9 @@ def test_without_a_display_name_a_discreet_safety_net_says_your_care_team(db, tw
     make_patient(db, make_clinic(db, name="Hope Stem Cell Transplant Ctr"))
     reply = reply_text(twilio.sms("quiero mi cita"))
     assert "Stem Cell" not in reply and "(617) 555-0199" in reply
+    assert reply.startswith("Gracias, su equipo de atencion medica ")
+    english = reply_text(twilio.sms("can I bring my sister to the visit"))
+    assert english.startswith("Thank you, your care team will read this.")
     assert words_in(reply, listed_words(get_content())) == []
 
 

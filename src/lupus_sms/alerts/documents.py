@@ -16,6 +16,7 @@ import phonenumbers
 from lupus_sms.alerts.rules import SafetyRules, compile_rules
 from lupus_sms.clinics.display_name import name_in_texts
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.discreet import fallback_clinic_name
 from lupus_sms.content.snapshot import ContentSnapshot
 
 DEFAULT_RENOTIFY_MINUTES = 30
@@ -100,10 +101,19 @@ def clinic_values(clinics: list[Clinic], content: ContentSnapshot) -> dict[str, 
     name, even in a safety reply (the reply stays explicit about what to do; the clinic's
     name adds nothing to that and may name the illness on a lock screen)."""
     return {
-        "clinic_name": " or ".join(dict.fromkeys(name_in_texts(c, content) for c in clinics)),
+        "clinic_name": " or ".join(dict.fromkeys(_in_sentence(c, content) for c in clinics)),
         "urgent_phone": " or ".join(display_phone(c.urgent_phone) for c in clinics),
         "office_phone": " or ".join(display_phone(c.office_phone) for c in clinics),
     }
+
+
+def _in_sentence(clinic: Clinic, content: ContentSnapshot) -> str:
+    """The clinic's name inside a sentence: "Your care team" (no neutral name yet) reads
+    "your care team" there ("Thank you, your care team will read this")."""
+    name = name_in_texts(clinic, content)
+    if content.discreet and name == fallback_clinic_name(content):
+        return name[:1].lower() + name[1:]
+    return name
 
 
 def display_phone(e164: str) -> str:

@@ -43,6 +43,8 @@ def display_name_problem(
     """Why these names cannot be saved: a display name is required when the name holds a
     listed word, and must hold none itself."""
     words = listed_words(content)
+    if display_name and ("{" in display_name or "}" in display_name):
+        return "the display name must not contain { or }: texts would show them as they are"
     if display_name and not is_gsm7(display_name):
         return (
             "the display name must use plain SMS (GSM-7) characters, e.g. no curly quotes or "

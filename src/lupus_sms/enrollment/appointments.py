@@ -69,14 +69,18 @@ def create_appointment(
     return anchor
 
 
-def _refuse_duplicate(db: Session, patient: Patient, *, kind: str, starts_at: datetime) -> None:
-    """A form sent twice must not book the same appointment twice: the patient would get
-    every reminder twice. The same kind at the same time as a scheduled one is refused."""
-    existing = db.scalar(
-        list_query(patient_id=patient.id).where(
-            Anchor.kind == kind, Anchor.at == starts_at, Anchor.status == AnchorStatus.SCHEDULED
-        )
+def _refuse_duplicate(
+    db: Session, patient: Patient, *, kind: str, starts_at: datetime, moving: Anchor | None = None
+) -> None:
+    """A form sent twice, or a move onto another booking, must not make the same appointment
+    twice: the patient would get every reminder twice. The same kind at the same minute as
+    another scheduled one is refused."""
+    stmt = list_query(patient_id=patient.id).where(
+        Anchor.kind == kind, Anchor.at == starts_at, Anchor.status == AnchorStatus.SCHEDULED
     )
+    if moving is not None:
+        stmt = stmt.where(Anchor.id != moving.id)
+    existing = db.scalar(stmt)
     if existing is not None:
         raise ConflictError(
             f"appointment {existing.id} is already booked for this patient: the same kind at "
@@ -110,6 +114,7 @@ def update_appointment(
             anchor.location = changes["location"] or None
         anchor.updated_at = now
         db.flush()
+        _refuse_duplicate(db, patient, kind=anchor.kind, starts_at=anchor.at, moving=anchor)
         replan(db, patient_id=patient.id, now=now)
         record_on(db, trail, action="appointment.move", now=now, target=f"appointment:{anchor.id}")
     return anchor
@@ -152,4 +157,5 @@ def _future_utc(starts_at: datetime, patient: Patient, now: datetime) -> datetim
         raise ValidationFailed("starts_at is out of range", field="starts_at") from None
     if at <= now:
         raise ValidationFailed("appointments in the past cannot be booked", field="starts_at")
-    return at
+    # Kept to the minute, as every text and page shows it: 10:00 and 10:00:30 are one time.
+    return at.replace(second=0, microsecond=0)
