@@ -28,7 +28,15 @@ def limit_of(path: str) -> str:
 def merge(document: object, translated: dict) -> object:
     """The English plans with the language's step texts in place."""
     texts = translated.get("texts") or {}
-    if not texts or not isinstance(document, dict):
+    if not texts:
+        return document
+    return with_step_texts(document, texts)
+
+
+def with_step_texts(document: object, texts: dict[str, str]) -> object:
+    """The plans with `texts[step key]` in place of each step's text that has one (a
+    translation's, or the discreet form's)."""
+    if not isinstance(document, dict):
         return document
     steps = [
         {**step, "text": texts[step["key"]]}
