@@ -10,6 +10,7 @@ from lupus_sms.core.db import Base
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient, PendingConsentChoice
 from lupus_sms.messaging.models import Message, PhoneNumber, SenderBudget
 from lupus_sms.scheduling.models import PlannedMessage, SchedulerHeartbeat
+from lupus_sms.threads.models import QuickReply, Thread
 from lupus_sms.users.models import ConsoleSession, LoginThrottle, User
 
 __all__ = [
@@ -33,7 +34,9 @@ __all__ = [
     "PendingConsentChoice",
     "PhoneNumber",
     "PlannedMessage",
+    "QuickReply",
     "SchedulerHeartbeat",
     "SenderBudget",
+    "Thread",
     "User",
 ]

@@ -36,6 +36,10 @@ class Clinic(Base, TimestampMixin):
     # The name discreet texts and the invitation use ("Riverside Health"): required when
     # `name` holds a word of the discreet word list (clinics/display_name.py).
     display_name: Mapped[str | None] = mapped_column(String(40))
+    # Care-team conversations (threads/): how long after a staff message the patient's texts
+    # belong to the conversation, and after how long an unanswered one is notified again.
+    conversation_hours: Mapped[int] = mapped_column(default=72, server_default="72")
+    conversation_renotify_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
 
 
 class ApiKey(Base, TimestampMixin):

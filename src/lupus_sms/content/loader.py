@@ -8,7 +8,7 @@ from lupus_sms.content import discreet as _discreet  # noqa: F401  (registers it
 from lupus_sms.content.snapshot import ContentSnapshot
 
 # Content files besides topics/ and messages.yaml; each is owned and validated by a domain.
-DOCUMENTS = ("plans", "checkins", "safety", "discreet", "discreet_words")
+DOCUMENTS = ("plans", "checkins", "safety", "discreet", "discreet_words", "care_team")
 
 
 def load_content_dir(content_dir: Path) -> ContentSnapshot:

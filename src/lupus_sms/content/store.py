@@ -273,3 +273,47 @@ class DatabaseSource:
         from lupus_sms.content.loader import load_content_dir
 
         return load_content_dir(self.content_dir())
+
+
+def add_shipped_items(bind, keys: tuple[str, ...]) -> None:
+    """For a migration that ships new content files: a database already serving content
+    gets each of `keys` as shipped (live version 1), unless it has it, so its live content
+    stays complete. A fresh install seeds every shipped file itself. Plain SQL on the
+    migration's connection: the models may be newer than the schema being migrated."""
+    from datetime import UTC
+
+    import sqlalchemy as sa
+
+    from lupus_sms.core.config import get_settings
+
+    revision = bind.execute(sa.text("SELECT revision FROM content_state WHERE id = 1")).scalar()
+    if revision is None:
+        return
+    shipped = read_dir(get_settings().content_dir)
+    now = datetime.now(UTC)
+    if bind.dialect.name == "sqlite":
+        now = now.replace(tzinfo=None)  # stored naive in UTC there (core/db.py, UTCDateTime)
+    find = sa.text("SELECT id FROM content_items WHERE key = :key")
+    for key in keys:
+        if bind.execute(find, {"key": key}).scalar() is not None or key not in shipped:
+            continue
+        bind.execute(
+            sa.text("INSERT INTO content_items (key, created_at) VALUES (:key, :now)"),
+            {"key": key, "now": now},
+        )
+        bind.execute(
+            sa.text(
+                "INSERT INTO content_versions (item_id, number, body, status, note, author, "
+                "created_at) VALUES (:item, 1, :body, 'live', 'shipped content', :author, :now)"
+            ),
+            {
+                "item": bind.execute(find, {"key": key}).scalar(),
+                "body": shipped[key],
+                "author": SHIPPED_AUTHOR,
+                "now": now,
+            },
+        )
+    bind.execute(
+        sa.text("UPDATE content_state SET revision = revision + 1, updated_at = :now WHERE id = 1"),
+        {"now": now},
+    )

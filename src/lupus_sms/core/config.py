@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     staleness_cutoff_hours: float = Field(default=6.0, gt=0)
     # Per sender, shared by every worker; a US long code sends about 1 segment a second.
     sms_segments_per_second: float = Field(default=1.0, gt=0)
+    # A staff message answering a text the patient sent this recently goes out at once, at
+    # any hour (the patient is there); any other waits for the patient's send window.
+    staff_reply_at_once_hours: float = Field(default=4.0, gt=0)
 
     @model_validator(mode="after")
     def _choose_transport(self) -> Settings:

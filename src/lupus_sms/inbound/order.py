@@ -6,6 +6,9 @@
   1. compliance      STOP / START / HELP families alone (and PARAR, SI, AYUDA...); clear
                      wishes to stop in longer texts.
                      An opt-in word lifts the block and goes on (a consent YES may follow).
+  1a. conversation  once the clinic answered by text, the patient's texts go to that
+                     conversation; a red flag there still alerts with the safety reply
+                                                                          (threads/inbound.py)
   2. context         an open check-in maps its option numbers to meanings   (checkins/)
   3. safety          red flags reply at once and alert the clinic            (safety)
   3a. privacy       PRIVATE / DETAILS set the number's privacy level; FULL answers with
@@ -38,6 +41,7 @@ from lupus_sms.conversation.handlers import (
 )
 from lupus_sms.conversation.pipeline import Handler
 from lupus_sms.inbound.privacy import handle_privacy
+from lupus_sms.threads.inbound import handle_thread
 
 # A red flag that answers an open check-in is stored as its answer: the check-in domain's
 # `record_red_flag_answer`, handed to the alert domain's two red-flag steps here, in sight.
@@ -47,6 +51,7 @@ safety = partial(handle_safety, record_answer=record_red_flag_answer)
 INBOUND_ORDER: list[tuple[str, Handler]] = [
     ("red_flag_opt_out", red_flag_opt_out),  # "stop texting me, I want to die"
     ("compliance", handle_compliance),
+    ("thread", partial(handle_thread, safety=safety)),  # the care team answers by text
     ("checkin_context", handle_checkin_context),
     ("safety", safety),
     ("privacy", handle_privacy),  # PRIVATE, DETAILS, FULL and their Spanish words

@@ -90,6 +90,9 @@ class Message(Base, TimestampMixin):
     claim_token: Mapped[str | None] = mapped_column(String(36))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A text a person at the clinic wrote (threads/service.py): who, as the audit log names them.
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str | None] = mapped_column(String(120))
 
 
 class SenderBudget(Base):

@@ -33,9 +33,10 @@ from lupus_sms.enrollment.models import Anchor, Patient
 from lupus_sms.messaging.models import Message, PhoneNumber
 from lupus_sms.scheduling.models import PlannedMessage
 
-# Safety and alert texts, and answers to a text the patient just sent, are not held for the
-# night. Every other kind is.
-QUIET_HOURS_EXEMPT_PREFIXES = ("alert", "safety", "urgent", "red_flag")
+# Safety and alert texts, and answers to a text the patient just sent (a bot's reply, a staff
+# message answering a recent text, threads/service.py), are not held for the night, nor a
+# staff message marked urgent. Every other kind is.
+QUIET_HOURS_EXEMPT_PREFIXES = ("alert", "safety", "urgent", "red_flag", "staff_reply")
 BLOCKING_PATIENT_STATUSES = (
     PatientStatus.OPTED_OUT,
     PatientStatus.UNENROLLED,

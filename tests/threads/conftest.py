@@ -1,0 +1,45 @@
+"""Conversation helpers: a clinic with its own sender, a consented patient, staff writing."""
+
+from __future__ import annotations
+
+import pytest
+
+from lupus_sms.audit.service import Actor
+from lupus_sms.threads import service as threads
+from tests.factories import make_clinic, make_patient
+
+CLINIC_NUMBER = "+16175550142"
+PATIENT_PHONE = "+12025550123"
+
+
+@pytest.fixture
+def clinic(db):
+    return make_clinic(db, sender=CLINIC_NUMBER)
+
+
+@pytest.fixture
+def patient(db, clinic):
+    patient = make_patient(db, clinic, phone=PATIENT_PHONE, name="Ana Lopez")
+    db.commit()
+    return patient
+
+
+@pytest.fixture
+def write(db, clinic, clock, settings):
+    """A factory: a staff message to `patient` (the fixture's by default)."""
+
+    def send(body: str, *, to=None, role: str = "nurse", **options):
+        author = threads.StaffAuthor(Actor("nurse@example.org", None), role != "coordinator")
+        target = to if to is not None else None
+        return threads.send_staff_message(
+            db,
+            clinic=clinic,
+            patient_id=(target or options.pop("patient")).id,
+            body=body,
+            author=author,
+            now=clock.now(),
+            settings=settings,
+            **options,
+        )
+
+    return send
