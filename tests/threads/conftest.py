@@ -7,6 +7,7 @@ import pytest
 from lupus_sms.audit.service import Actor
 from lupus_sms.threads import service as threads
 from tests.factories import make_clinic, make_patient
+from tests.scheduling.support import fake_transport, session_factory, tick  # noqa: F401
 
 CLINIC_NUMBER = "+16175550142"
 PATIENT_PHONE = "+12025550123"
