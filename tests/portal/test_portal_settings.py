@@ -267,3 +267,18 @@ def test_the_whole_day_is_still_a_valid_window(db, portal_client):
     window = {"send_window_start": "08:00", "send_window_end": "20:00"}
     saved = admin.post("/portal/settings", {**VALID, **window})
     assert saved.status_code == 200 and "Saved" in saved.text
+
+
+def test_the_clinic_admin_sets_how_long_conversations_stay_open(db, portal_client):
+    clinic = make_clinic(db)
+    admin = portal_client(clinic, "clinic_admin")
+    conversation = {"conversation_hours": "48", "conversation_renotify_minutes": "30"}
+
+    saved = admin.post("/portal/settings", VALID | conversation)
+    refused = admin.post("/portal/settings", VALID | {"conversation_hours": "0"})
+
+    assert saved.status_code == 200 and "conversation hours" in saved.text
+    stored = _clinic(db, clinic.id)
+    assert (stored.conversation_hours, stored.conversation_renotify_minutes) == (48, 30)
+    assert refused.status_code == 422 and "from 1 to 336" in refused.text
+    assert _clinic(db, clinic.id).conversation_hours == 48

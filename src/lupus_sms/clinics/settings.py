@@ -30,7 +30,13 @@ EDITABLE = (
     "oncall_sms_number",
     "keep_name_accents",
     "display_name",
+    "conversation_hours",
+    "conversation_renotify_minutes",
 )
+# Care-team conversations (threads/): how long a staff message keeps the patient's texts in
+# the conversation (up to two weeks), and when an unanswered one is notified again.
+CONVERSATION_HOURS = (1, 336)
+RENOTIFY_MINUTES = (5, 1440)
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -57,6 +63,8 @@ class SettingsForm:
     keep_name_accents: bool = False
     # The neutral name of discreet texts and the invitation (clinics/display_name.py).
     display_name: str = ""
+    conversation_hours: str = "72"
+    conversation_renotify_minutes: str = "60"
     new_webhook_secret: str = ""
     remove_webhook_secret: bool = False
 
@@ -91,6 +99,13 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
         "oncall_sms_number": lambda raw: _optional_mobile(raw, clinic.country),
         "keep_name_accents": bool,
         "display_name": lambda raw: _display_name(clinic, raw),
+        # Blank keeps the current value (a form or client that does not know the field).
+        "conversation_hours": lambda raw: _whole_number(
+            raw or clinic.conversation_hours, *CONVERSATION_HOURS, "hours"
+        ),
+        "conversation_renotify_minutes": lambda raw: _whole_number(
+            raw or clinic.conversation_renotify_minutes, *RENOTIFY_MINUTES, "minutes"
+        ),
     }
     for name, check in checks.items():
         try:
@@ -110,6 +125,13 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
     if errors:
         raise SettingsInvalid(errors)
     return values
+
+
+def _whole_number(raw: object, low: int, high: int, unit: str) -> int:
+    text = str(raw).strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValidationFailed(f"a whole number of {unit} from {low} to {high}")
+    return int(text)
 
 
 def _display_name(clinic: Clinic, raw: str) -> str | None:

@@ -46,6 +46,8 @@ def settings_save(
     remove_webhook_secret: Annotated[bool, Form()] = False,
     keep_name_accents: Annotated[bool, Form()] = False,
     display_name: Field = "",
+    conversation_hours: Field = "",
+    conversation_renotify_minutes: Field = "",
 ) -> object:
     form = clinic_settings.SettingsForm(
         office_phone=office_phone,
@@ -57,6 +59,8 @@ def settings_save(
         oncall_sms_number=oncall_sms_number,
         keep_name_accents=keep_name_accents,
         display_name=display_name,
+        conversation_hours=conversation_hours,
+        conversation_renotify_minutes=conversation_renotify_minutes,
         new_webhook_secret=new_webhook_secret,
         remove_webhook_secret=remove_webhook_secret,
     )
@@ -74,6 +78,8 @@ def settings_save(
 def _current(portal: PortalContext) -> clinic_settings.SettingsForm:
     clinic = portal.clinic
     values = {name: getattr(clinic, name) or "" for name in clinic_settings.EDITABLE}
+    for name in ("conversation_hours", "conversation_renotify_minutes"):
+        values[name] = str(getattr(clinic, name))
     values["keep_name_accents"] = clinic.keep_name_accents
     return clinic_settings.SettingsForm(**values)
 
