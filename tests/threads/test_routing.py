@@ -138,3 +138,34 @@ def test_a_number_enrolled_elsewhere_is_not_routed_to_this_clinics_thread(
     other = reply_text(twilio.sms("AHSCT", from_="+12025550188", to=CLINIC_NUMBER))
     assert other != ""
     assert thread_of(db, patient).unread == 0
+
+
+def test_on_the_shared_sender_a_text_goes_to_the_conversation_of_the_clinic_texting_from_it(
+    db, twilio, clinic, patient, settings, clock
+):
+    """The number is also enrolled with a clinic that has its own number; the text to the
+    shared number answers the clinic that wrote from it, and a text to the other clinic's
+    own number does not."""
+    from lupus_sms.audit.service import Actor
+    from lupus_sms.threads import service as threads
+    from tests.factories import make_clinic, make_patient
+
+    on_shared = make_clinic(db, name="Oak Clinic")
+    there = make_patient(db, on_shared, phone=PATIENT_PHONE)
+    db.commit()
+    threads.send_staff_message(
+        db, clinic=on_shared, patient_id=there.id, body="Hello from Oak.",
+        author=threads.StaffAuthor(Actor("nurse"), True), now=clock.now(), settings=settings,
+    )  # fmt: skip
+
+    assert (
+        reply_text(
+            twilio.sms("thursday works", from_=PATIENT_PHONE, to=settings.twilio_from_number)
+        )
+        == ""
+    )
+    assert "(1/" in text(twilio, "AHSCT")  # to the first clinic's own number: its bot
+
+    assert thread_of(db, there).unread == 1
+    stored = db.scalar(select(Message).where(Message.body == "thursday works"))
+    assert (stored.patient_id, stored.clinic_id) == (there.id, on_shared.id)
