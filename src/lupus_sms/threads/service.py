@@ -225,6 +225,7 @@ def patient_content(patient: Patient) -> ContentSnapshot:
 
 
 def placeholder_values(clinic: Clinic, patient: Patient, content: ContentSnapshot) -> dict:
+    """{first_name}, {clinic_name}, {office_phone}, {urgent_phone} as `content` fills them."""
     values = clinic_values([clinic], content)
     first = first_name_for_text(patient.name, keep_accents=clinic.keep_name_accents)
     return {**values, "first_name": first}
@@ -299,6 +300,7 @@ def get_thread(db: Session, *, clinic_id: int, thread_id: int) -> Thread:
 
 
 def thread_of_patient(db: Session, *, clinic_id: int, patient_id: int) -> Thread | None:
+    """The clinic's conversation with this patient, or None before the first staff message."""
     return db.scalar(
         select(Thread).where(Thread.patient_id == patient_id, Thread.clinic_id == clinic_id)
     )
