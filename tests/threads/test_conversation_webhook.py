@@ -166,3 +166,21 @@ def test_an_answer_or_closing_ends_the_reminders(api, twilio, tick, receiver, pa
     tick(start + timedelta(hours=6))
     assert _documents(receiver, "conversation.waiting") == []
     assert len(_documents(receiver, "conversation.message")) == 2
+
+
+def test_a_reminder_still_retried_is_dropped_once_someone_answers(
+    api, twilio, tick, receiver, patient, clock
+):
+    api.patch("/api/v1/clinic/conversation-settings", json={"conversation_renotify_minutes": 5})
+    _start_conversation(api, patient)
+    start = clock.now()
+    _patient_texts(twilio, "Do I fast before the blood test?")
+    receiver.answers = [503, 503, 503]  # the clinic's receiver is down
+    tick(start)  # conversation.message: refused
+    tick(start + timedelta(minutes=5))  # conversation.waiting: refused; the message retried
+    clock.at = start + timedelta(minutes=6)
+    _start_conversation(api, patient)  # answered
+    tick(start + timedelta(hours=1))
+    delivered = [json.loads(r.content)["event"] for r in receiver.requests]
+    assert delivered.count("conversation.waiting") == 1  # the refused one, never again
+    assert delivered[-1] == "conversation.message"  # the new text is still told

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lupus_sms.alerts.clinic_webhook import register_document
@@ -29,17 +30,31 @@ from lupus_sms.core.statuses import NotificationStatus
 from lupus_sms.messaging.models import Message
 from lupus_sms.threads.models import Thread
 from lupus_sms.threads.schemas import ConversationOut
-from lupus_sms.threads.service import OPEN
 
 FAMILY = "conversation"
 NEW_MESSAGE, WAITING = "conversation.message", "conversation.waiting"
 
 
 def patient_message(db: Session, *, thread: Thread, message: Message, now: datetime) -> None:
-    """Queue `conversation.message` for the clinic's webhook (none without one). Flushes."""
-    if thread.status != OPEN:
-        return
+    """Queue `conversation.message` for the clinic's webhook (none without one): the inbound
+    step calls it once the text has (re-)opened the conversation. Flushes."""
     queue(db, thread=thread, event=NEW_MESSAGE, now=now, message_id=message.id)
+
+
+def cancel_reminders(db: Session, *, thread_id: int) -> None:
+    """Answered or closed: a reminder still being retried would say it waits, and it no
+    longer does (as an acknowledged alert's retries stop). New-text deliveries go on: each
+    is a text the clinic has not been told of."""
+    db.execute(
+        update(AlertNotification)
+        .where(
+            AlertNotification.thread_id == thread_id,
+            AlertNotification.event == WAITING,
+            AlertNotification.status == NotificationStatus.PENDING,
+        )
+        .values(status=NotificationStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def queue(
