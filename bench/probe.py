@@ -54,9 +54,8 @@ def explain(engine, statement: str, parameters) -> list[str]:
 
 
 def run_ticks(now: datetime, repeat: int) -> dict:
-    from lupus_sms.scheduling.jobs import tick_steps
     from lupus_sms.scheduling.tick import run_tick
-    from lupus_sms.worker import senders_for
+    from lupus_sms.worker import senders_for, tick_steps
 
     engine = get_engine()
     claims = capture_claims(engine)

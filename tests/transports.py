@@ -17,8 +17,9 @@ import httpx
 
 from lupus_sms.core.config import get_settings
 from lupus_sms.messaging.transport import SmsTransport, build_transport
-from lupus_sms.scheduling.jobs import Senders, tick_steps
+from lupus_sms.scheduling.jobs import Senders
 from lupus_sms.scheduling.tick import TickStep
+from lupus_sms.worker import tick_steps
 
 
 @dataclass

@@ -9,6 +9,7 @@ from lupus_sms.core.text_input import refusing_crafted_input
 from lupus_sms.enrollment import router as enrollment_router
 from lupus_sms.inbound import router as twilio_router
 from lupus_sms.scheduling import router as scheduling_router
+from lupus_sms.threads import router as threads_router
 
 API_PREFIX = "/api/v1"  # every route under it needs a clinic API key (CurrentClinic)
 # Any operation with a body can meet one that is not JSON, UTF-8 or multipart at all, or too big.
@@ -29,6 +30,7 @@ def include_routers(app: FastAPI) -> None:
         scheduling_router.router,
         alerts_router.router,
         checkins_router.router,
+        threads_router.router,
     ):
         app.include_router(
             router,

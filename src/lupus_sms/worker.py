@@ -20,8 +20,10 @@ from lupus_sms.core.clock import Clock, system_clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.db import get_sessionmaker
 from lupus_sms.messaging.transport import build_transport
-from lupus_sms.scheduling.jobs import Senders, tick_steps
+from lupus_sms.scheduling import jobs as scheduling_jobs
+from lupus_sms.scheduling.jobs import Senders
 from lupus_sms.scheduling.tick import TickStep, run_tick
+from lupus_sms.threads.jobs import renotify_waiting
 
 logger = logging.getLogger(__name__)
 JOB_ID = "tick"
@@ -33,6 +35,13 @@ Steps = list[tuple[str, TickStep]]
 def senders_for(settings: Settings) -> Senders:
     """What a process sends through, as `settings` configure it: built once per process."""
     return Senders(sms=build_transport(settings))
+
+
+def tick_steps(senders: Senders) -> Steps:
+    """Every step of one tick: scheduling's (scheduling/jobs.py), with the steps of the
+    domains above it handed in here, where the process is wired, as the inbound order hands
+    in theirs (scheduling cannot import them)."""
+    return scheduling_jobs.tick_steps(senders, upper=[("conversations_renotify", renotify_waiting)])
 
 
 def tick_once(steps: Steps, clock: Clock = system_clock) -> dict[str, int]:

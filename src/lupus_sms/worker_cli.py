@@ -47,8 +47,7 @@ def run_due(
     """Run one scheduler tick (plan -> outbox -> transport) and exit."""
     from lupus_sms.core.cli_database import ready_database
     from lupus_sms.core.clock import FixedClock, system_clock
-    from lupus_sms.scheduling.jobs import tick_steps
-    from lupus_sms.worker import tick_once
+    from lupus_sms.worker import tick_once, tick_steps
 
     settings = get_settings()
     settings.check_startable()

@@ -61,11 +61,26 @@ def _alert(db, clinic, patient) -> int:
     return alert.id
 
 
+def _conversation(db, clinic, patient) -> int:
+    from sqlalchemy import select
+
+    from lupus_sms.threads.models import Thread
+
+    # One conversation per patient: every route asks for the same one.
+    thread = db.scalar(select(Thread).where(Thread.patient_id == patient.id))
+    if thread is None:
+        thread = Thread(clinic_id=clinic.id, patient_id=patient.id, status="open")
+        db.add(thread)
+        db.flush()
+    return thread.id
+
+
 OTHER_CLINIC_IDS: dict[str, Callable] = {
     "patient_id": lambda db, clinic, patient: patient.id,
     "appointment_id": _appointment,
     "milestone_id": _milestone,
     "alert_id": _alert,
+    "conversation_id": _conversation,
 }
 
 
@@ -73,6 +88,7 @@ OTHER_CLINIC_IDS: dict[str, Callable] = {
 # come first); every other route is sent `{}`.
 VALID_BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): {"by": "Nurse Kim"},
+    ("POST", "/api/v1/conversations/{conversation_id}/assign"): {"user_id": None},
 }
 
 

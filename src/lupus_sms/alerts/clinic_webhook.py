@@ -11,6 +11,12 @@ more than a few minutes old so a captured request cannot be replayed. `verify_si
 below is the reference implementation. `X-Lupus-Delivery` is the same on every retry of one
 delivery: receivers may use it to ignore repeats.
 
+A delivery is about an alert (`{"event": "alert.*", "sent_at", "alert": {...}}`) or about
+something a domain above this one owns (a conversation: `conversation.*`). That domain
+registers how its events read (`register_document`, at import of its package), so this
+module delivers them without reading its tables; the document is built when it is sent, so
+it says how things stand then and never outlives an erasure.
+
 Delivery is driven by the scheduler tick with an explicit `now`: a due row is leased by
 moving its `next_attempt_at` forward in its own committed transaction, then posted, then
 recorded. Only public addresses are posted to, with no redirects and https outside
@@ -24,6 +30,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
@@ -45,6 +52,17 @@ DELIVERY_HEADER = "X-Lupus-Delivery"
 LEASE = timedelta(minutes=2)
 TIMEOUT_SECONDS = 10.0
 BATCH = 50
+
+
+# (session, delivery) -> the event's fields beside "event" and "sent_at". What a delivery is
+# about is never gone when it is sent: its row goes with it (ON DELETE CASCADE).
+DocumentBuilder = Callable[[Session, AlertNotification], dict]
+_documents: dict[str, DocumentBuilder] = {}
+
+
+def register_document(family: str, build: DocumentBuilder) -> None:
+    """How the events `<family>.*` read (a domain above this one registers its own)."""
+    _documents[family] = build
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -104,12 +122,7 @@ def _deliver_one(
         return 0  # another worker has it
     with session_factory() as db:  # read, then let go of the database before the network call
         notification = db.get(AlertNotification, notification_id)
-        request = _request(
-            db.get(Clinic, notification.clinic_id),
-            db.get(Alert, notification.alert_id),
-            notification,
-            now,
-        )
+        request = _request(db.get(Clinic, notification.clinic_id), notification, now, db)
     status_code, error = _send(request, transport)
     with session_factory() as db:
         notification = db.get(AlertNotification, notification_id)
@@ -159,11 +172,11 @@ def _lease(session_factory: sessionmaker[Session], notification_id: int, now: da
 
 
 def _request(
-    clinic: Clinic, alert: Alert, notification: AlertNotification, now: datetime
+    clinic: Clinic, notification: AlertNotification, now: datetime, db: Session
 ) -> httpx.Request | None:
     if not clinic.alert_webhook_url:
         return None
-    body = payload(alert, notification.event, now)
+    body = _body(db, notification, now)
     headers = {
         "Content-Type": "application/json",
         DELIVERY_HEADER: str(notification.id),
@@ -190,10 +203,25 @@ def _send(
     return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
 
 
+def _body(db: Session, notification: AlertNotification, now: datetime) -> bytes:
+    if notification.alert_id is not None:
+        return payload(db.get(Alert, notification.alert_id), notification.event, now)
+    family = notification.event.split(".", 1)[0]
+    build = _documents.get(family)
+    if build is None:  # a package that never registered: a bug, retried once it is fixed
+        raise LookupError(f"no document registered for {notification.event} events")
+    fields = build(db, notification)
+    return _encoded({"event": notification.event, "sent_at": now.isoformat(), **fields})
+
+
 def payload(alert: Alert, event: str, now: datetime) -> bytes:
     document = {
         "event": event,
         "sent_at": now.isoformat(),
         "alert": AlertOut.model_validate(alert).model_dump(mode="json"),
     }
+    return _encoded(document)
+
+
+def _encoded(document: dict) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()

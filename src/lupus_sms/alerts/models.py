@@ -61,7 +61,13 @@ class Alert(Base, TimestampMixin):
 
 
 class AlertNotification(Base, TimestampMixin):
-    """One webhook delivery of an alert to its clinic, retried until the receiver says 2xx.
+    """One delivery to the clinic's alert webhook, retried until the receiver says 2xx.
+
+    It is about an alert (`alert_id`: alert.opened, alert.reminder) or about a conversation
+    (`thread_id`: conversation.message for a new patient text, with `message_id`, and
+    conversation.waiting for one left unanswered). One table and one delivery loop for both:
+    a clinic has one webhook, one secret and one signature to check, and a conversation event
+    is retried and leased exactly like an alert's.
 
     Retries are rows with `next_attempt_at`, driven by the scheduler tick: no sleeps. A tick
     leases a row by moving `next_attempt_at` forward before it calls the receiver, so two
@@ -72,9 +78,18 @@ class AlertNotification(Base, TimestampMixin):
     __table_args__ = (Index("ix_alert_notifications_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+    )
+    # The conversation (threads.id) a conversation.* event is about. A foreign key by name
+    # only: threads/ sits above this package, which never reads that table itself.
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
-    event: Mapped[str] = mapped_column(String(32))  # alert.opened | alert.reminder
+    # alert.opened | alert.reminder | conversation.message | conversation.waiting
+    event: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(
         String(16), default="pending"
     )  # pending|delivered|cancelled

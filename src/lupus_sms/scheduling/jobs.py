@@ -7,6 +7,7 @@ once where it is wired (main.py for `serve`, worker_cli.py for `worker` and `run
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -32,8 +33,12 @@ class Senders:
     clinic_webhooks: httpx.BaseTransport | None = None
 
 
-def tick_steps(senders: Senders) -> list[tuple[str, TickStep]]:
-    """Every step of one tick, in order, sending through `senders`."""
+def tick_steps(
+    senders: Senders, *, upper: Sequence[tuple[str, TickStep]] = ()
+) -> list[tuple[str, TickStep]]:
+    """Every step of one tick, in order, sending through `senders`. `upper`: the steps of
+    domains above this package (conversations), handed in by the process that wires the
+    tick (worker.py `tick_steps`); they queue webhook rows, so they run before that step."""
     return [
         ("resume_expired_pauses", resume_expired_pauses),
         ("plan_to_outbox", enqueue_due_planned),
@@ -43,6 +48,7 @@ def tick_steps(senders: Senders) -> list[tuple[str, TickStep]]:
         ("alerts_renotify", renotify_unacknowledged),
         ("alerts_no_response", detect_no_response),  # check-ins left unanswered (checkins/jobs.py)
         ("alerts_expire", expire_low_priority),
+        *upper,
         ("alerts_webhooks", partial(deliver_due, transport=senders.clinic_webhooks)),
         ("outbox_to_transport", partial(dispatch_outbox, transport=senders.sms)),
     ]

@@ -1,5 +1,5 @@
-"""One scheduler tick: every step of scheduling/jobs.py (`tick_steps`) in order, then the
-heartbeat.
+"""One scheduler tick: every step of scheduling/jobs.py (`tick_steps`, with those of the
+domains above handed in by worker.py) in order, then the heartbeat.
 
 Driven by APScheduler (worker.py: one in-memory interval job per process) or by
 `lupus-sms run-due`. Several processes may tick at once: the steps' database claims keep

@@ -1,4 +1,7 @@
 """Care-team conversations: staff messages, threads and their routing, the inbox, quick
-replies."""
+replies.
 
-from lupus_sms.threads import content  # noqa: F401  (registers the care-team texts)
+Importing the package registers the care-team texts (content.py) and how conversation
+events read on the clinic's alert webhook (notifications.py)."""
+
+from lupus_sms.threads import content, notifications  # noqa: F401

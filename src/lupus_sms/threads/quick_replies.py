@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.clinics.models import Clinic
-from lupus_sms.core.errors import NotFoundError
+from lupus_sms.core.errors import NotFoundError, ValidationFailed
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.threads import content as care_team
 from lupus_sms.threads.models import QuickReply
@@ -42,3 +42,21 @@ def render(db: Session, *, clinic: Clinic, patient: Patient, key: str) -> str:
         if choice.key == key:
             return choice.body
     raise NotFoundError(f"no quick reply {key!r}")
+
+
+def text_to_send(
+    db: Session, *, clinic: Clinic, patient: Patient, body: str | None, template: str | None
+) -> str:
+    """What a writer sends: their own words or a quick reply, never both (which would win?).
+    An unknown quick reply is bad input (ValidationFailed), not a missing page."""
+    if template is None:
+        return body or ""
+    if body and body.strip():
+        raise ValidationFailed("Give either a body or a template, not both.", field="template")
+    try:
+        return render(db, clinic=clinic, patient=patient, key=template)
+    except NotFoundError:
+        known = ", ".join(c.key for c in choices(db, clinic=clinic, patient=patient))
+        raise ValidationFailed(
+            f"There is no quick reply {template!r}. This clinic has: {known}.", field="template"
+        ) from None

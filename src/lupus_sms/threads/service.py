@@ -42,6 +42,7 @@ from lupus_sms.enrollment.service import get_patient
 from lupus_sms.messaging import outbox
 from lupus_sms.messaging.models import Message
 from lupus_sms.threads import content as care_team
+from lupus_sms.threads import notifications
 from lupus_sms.threads.models import Thread
 from lupus_sms.users.models import User
 
@@ -115,6 +116,7 @@ def send_staff_message(
         message.author_user_id = author.actor.user_id
         message.author = author.actor.label[:120]
         _answered(thread, clinic, author, now)
+        notifications.cancel_reminders(db, thread_id=thread.id)
         if alert is not None and alert.kind != "red_flag":
             _close_alert(db, alert, author, now)
         detail = f"message:{message.id} {kind}" + (f" alert:{alert.id}" if alert else "")
@@ -348,6 +350,7 @@ def close(
         thread.closed_at = now
         thread.closed_by = by[:120]
         thread.updated_at = now
+        notifications.cancel_reminders(db, thread_id=thread.id)
         record_on(db, trail, action="thread.close", now=now, target=f"thread:{thread.id}")
     return thread
 
