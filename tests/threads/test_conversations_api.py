@@ -225,10 +225,10 @@ def test_the_clinic_sets_how_conversations_run(api, db, clinic):
     [entry] = _audit(db, "api.settings_changed")
     assert entry.detail == "conversation_hours"
     for bad, words in (
-        ({"conversation_hours": 0}, "conversation_hours: from 1 to 336 hours"),
-        ({"conversation_hours": 337}, "conversation_hours: from 1 to 336 hours"),
-        ({"conversation_renotify_minutes": 4}, "from 5 to 1440 minutes"),
-        ({"conversation_renotify_minutes": 1441}, "from 5 to 1440 minutes"),
+        ({"conversation_hours": 0}, "conversation_hours: a whole number of hours from 1 to 336"),
+        ({"conversation_hours": 337}, "conversation_hours: a whole number of hours from 1 to 336"),
+        ({"conversation_renotify_minutes": 4}, "a whole number of minutes from 5 to 1440"),
+        ({"conversation_renotify_minutes": 1441}, "a whole number of minutes from 5 to 1440"),
     ):
         response = api.patch("/api/v1/clinic/conversation-settings", json=bad)
         assert response.status_code == 422 and words in response.json()["error"]["message"]

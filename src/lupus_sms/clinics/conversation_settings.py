@@ -12,26 +12,14 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Trail, one_transaction, record_on
 from lupus_sms.clinics.models import Clinic
-from lupus_sms.clinics.settings import SettingsInvalid
-
-# Inclusive bounds. Hours: under one a conversation would lapse before a patient answers;
-# two weeks is as long as a "we will call you" may keep the keyword bot away. Minutes: under
-# five the clinic's receiver is flooded; a day is the longest a question should wait.
-BOUNDS = {
-    "conversation_hours": (1, 336),
-    "conversation_renotify_minutes": (5, 1440),
-}
-UNITS = {"conversation_hours": "hours", "conversation_renotify_minutes": "minutes"}
+from lupus_sms.clinics.settings import SettingsInvalid, conversation_problem
 
 
 def problems(values: dict[str, int | None]) -> dict[str, str]:
-    """What is wrong with each given value (None: left as it is)."""
-    errors = {}
-    for name, value in values.items():
-        low, high = BOUNDS[name]
-        if value is not None and not low <= value <= high:
-            errors[name] = f"from {low} to {high} {UNITS[name]}"
-    return errors
+    """What is wrong with each given value (None: left as it is); the settings form's checks."""
+    found = {name: conversation_problem(name, value) for name, value in values.items()
+             if value is not None}  # fmt: skip
+    return {name: problem for name, problem in found.items() if problem}
 
 
 def update(

@@ -33,10 +33,14 @@ EDITABLE = (
     "conversation_hours",
     "conversation_renotify_minutes",
 )
-# Care-team conversations (threads/): how long a staff message keeps the patient's texts in
-# the conversation (up to two weeks), and when an unanswered one is notified again.
-CONVERSATION_HOURS = (1, 336)
-RENOTIFY_MINUTES = (5, 1440)
+# Care-team conversations (threads/), inclusive bounds. Hours: under one a conversation would
+# lapse before a patient answers; two weeks is as long as a "we will call you" may keep the
+# keyword bot away. Minutes: under five the clinic's receiver is flooded; a day is the
+# longest a question should wait. Also the API's (clinics/conversation_settings.py).
+CONVERSATION_BOUNDS = {
+    "conversation_hours": (1, 336, "hours"),
+    "conversation_renotify_minutes": (5, 1440, "minutes"),
+}
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -101,10 +105,10 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
         "display_name": lambda raw: _display_name(clinic, raw),
         # Blank keeps the current value (a form or client that does not know the field).
         "conversation_hours": lambda raw: _whole_number(
-            raw or clinic.conversation_hours, *CONVERSATION_HOURS, "hours"
+            raw or clinic.conversation_hours, "conversation_hours"
         ),
         "conversation_renotify_minutes": lambda raw: _whole_number(
-            raw or clinic.conversation_renotify_minutes, *RENOTIFY_MINUTES, "minutes"
+            raw or clinic.conversation_renotify_minutes, "conversation_renotify_minutes"
         ),
     }
     for name, check in checks.items():
@@ -127,11 +131,20 @@ def _validated(db: Session, clinic: Clinic, form: SettingsForm, *, allow_http: b
     return values
 
 
-def _whole_number(raw: object, low: int, high: int, unit: str) -> int:
+def _whole_number(raw: object, name: str) -> int:
     text = str(raw).strip()
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValidationFailed(f"a whole number of {unit} from {low} to {high}")
+    problem = conversation_problem(name, int(text) if text.isdigit() else None)
+    if problem:
+        raise ValidationFailed(problem)
     return int(text)
+
+
+def conversation_problem(name: str, value: int | None) -> str | None:
+    """What is wrong with a conversation setting's value (None: not a whole number)."""
+    low, high, unit = CONVERSATION_BOUNDS[name]
+    if value is None or not low <= value <= high:
+        return f"a whole number of {unit} from {low} to {high}"
+    return None
 
 
 def _display_name(clinic: Clinic, raw: str) -> str | None:

@@ -294,9 +294,8 @@ def add_shipped_items(bind, keys: tuple[str, ...]) -> None:
     if bind.dialect.name == "sqlite":
         now = now.replace(tzinfo=None)  # stored naive in UTC there (core/db.py, UTCDateTime)
     find = sa.text("SELECT id FROM content_items WHERE key = :key")
-    for key in keys:
-        if bind.execute(find, {"key": key}).scalar() is not None or key not in shipped:
-            continue
+    added = [k for k in keys if k in shipped and bind.execute(find, {"key": k}).scalar() is None]
+    for key in added:
         bind.execute(
             sa.text("INSERT INTO content_items (key, created_at) VALUES (:key, :now)"),
             {"key": key, "now": now},
@@ -313,7 +312,10 @@ def add_shipped_items(bind, keys: tuple[str, ...]) -> None:
                 "now": now,
             },
         )
-    bind.execute(
-        sa.text("UPDATE content_state SET revision = revision + 1, updated_at = :now WHERE id = 1"),
-        {"now": now},
-    )
+    if added:  # every process reloads the live content
+        bind.execute(
+            sa.text(
+                "UPDATE content_state SET revision = revision + 1, updated_at = :now WHERE id = 1"
+            ),
+            {"now": now},
+        )

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lupus_sms.clinics.conversation_settings import BOUNDS
+from lupus_sms.clinics.settings import CONVERSATION_BOUNDS as BOUNDS
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.messaging.models import Message
 
