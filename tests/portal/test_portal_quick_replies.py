@@ -72,7 +72,8 @@ def test_replacing_a_default_starts_from_its_texts_and_takes_its_place(db, admin
     assert "Our financial counselor can check it with you" in form
     assert "Nuestro asesor financiero" in form
     body = "Hi {first_name}, Rosa at {office_phone} checks your coverage."
-    assert _add(admin, key="insurance", title="Coverage", body_en=body, body_es="").status_code == 303
+    replaced = _add(admin, key="insurance", title="Coverage", body_en=body, body_es="")
+    assert replaced.status_code == 303
     patient = make_patient(db, clinic, name="Ana Lopez")
     db.commit()
     found = {c.key: c for c in quick_replies.choices(db, clinic=clinic, patient=patient)}

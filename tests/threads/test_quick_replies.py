@@ -107,7 +107,8 @@ def _parse(english: dict | None = None, spanish: dict | None = None) -> list[str
 
 
 def _with_reply(document: dict, key: str, **reply) -> dict:
-    replies = {**document["quick_replies"], key: {**document["quick_replies"].get(key, {}), **reply}}
+    replies = dict(document["quick_replies"])
+    replies[key] = {**replies.get(key, {}), **reply}
     return {**document, "quick_replies": replies}
 
 
