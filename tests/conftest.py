@@ -26,6 +26,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
+# Every domain registers how its content document is checked and translated when its package
+# is imported, as the entry points do through lupus_sms.models: a test that loads content/
+# at import time needs them all (content/care_team.yaml belongs to the threads domain).
+import lupus_sms.models  # noqa: F401
 from lupus_sms.content.service import (
     reset_content_cache,
     use_database_content,

@@ -13,6 +13,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.clinics.service import create_api_key
 from lupus_sms.content import versions
 from lupus_sms.enrollment.models import Anchor
+from lupus_sms.threads.models import QuickReply
 from lupus_sms.users import clinic_users
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
@@ -190,6 +191,23 @@ def _portal_invitation(db, world):
     return path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, None
 
 
+QUICK_REPLY = {"title": "Parking", "body_en": "Hi {first_name}, park in lot B."}
+
+
+def _quick_reply(action: str):
+    """A clinic quick reply to change or delete."""
+
+    def prepare(db, world):
+        key = f"parking_{world.next()}"
+        reply = QuickReply(clinic_id=world.clinic_id, key=key, title="Parking", body_en="Lot B.")
+        db.add(reply)
+        db.flush()
+        path = f"/portal/settings/quick-replies/{reply.id}" + (f"/{action}" if action else "")
+        return path, {**QUICK_REPLY, "key": key}, None
+
+    return prepare
+
+
 def _key_prefix(db, world) -> str:
     api_key, _ = create_api_key(db, clinic_id=world.clinic_id, label="spare")
     return api_key.prefix
@@ -267,6 +285,18 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/portal/keys/{prefix}/revoke"): Case(
         "portal",
         lambda db, w: (f"/portal/keys/{_key_prefix(db, w)}/revoke", {"confirm": "yes"}, None),
+    ),
+    ("POST", "/portal/settings/quick-replies"): Case(
+        "portal",
+        lambda db, w: (
+            "/portal/settings/quick-replies",
+            {**QUICK_REPLY, "key": f"lot_{w.next()}"},
+            None,
+        ),
+    ),
+    ("POST", "/portal/settings/quick-replies/{quick_reply_id}"): Case("portal", _quick_reply("")),
+    ("POST", "/portal/settings/quick-replies/{quick_reply_id}/delete"): Case(
+        "portal", _quick_reply("delete")
     ),
     ("POST", "/portal/patients/{patient_id}/pause"): Case("portal", _patient_page("pause")),
     ("POST", "/portal/patients/{patient_id}/resume"): Case(

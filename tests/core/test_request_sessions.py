@@ -33,7 +33,7 @@ from lupus_sms.content.models import ContentVersion
 from lupus_sms.core.errors import ConflictError
 from lupus_sms.enrollment.models import Anchor
 from lupus_sms.messaging.models import Message
-from lupus_sms.threads.models import Thread
+from lupus_sms.threads.models import QuickReply, Thread
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 from lupus_sms.users.passwords import hash_password
@@ -75,7 +75,9 @@ def _seed(live) -> World:
             status="open", text="fever 39",
         )  # fmt: skip
         conversation = Thread(clinic_id=clinic.id, patient_id=patient.id, status="open")
-        db.add_all([appointment, milestone, alert, conversation])
+        quick_reply = QuickReply(clinic_id=clinic.id, key="parking", title="Parking",
+                                 body_en="Park in lot B.")  # fmt: skip
+        db.add_all([appointment, milestone, alert, conversation, quick_reply])
         password_hash = hash_password(PASSWORD)
         for role in ("clinic_admin", "coordinator"):
             db.add(User(email=f"{role}@walk.example.org", password_hash=password_hash, role=role,
@@ -95,6 +97,7 @@ def _seed(live) -> World:
             "prefix": spare_key.prefix,
             "token": "not-a-token",
             "key": "messages",
+            "quick_reply_id": quick_reply.id,
         }
     return World(ids, api_key)
 
@@ -103,11 +106,12 @@ def _seed(live) -> World:
 REAL_IDS: dict[str, Callable[[World, str], int | str]] = {
     name: (lambda world, path, name=name: world.ids[name])
     for name in ("patient_id", "appointment_id", "milestone_id", "alert_id", "clinic_id",
-                 "user_id", "prefix", "token", "key", "version_id", "conversation_id")
+                 "user_id", "prefix", "token", "key", "version_id", "conversation_id",
+                 "quick_reply_id")
 }  # fmt: skip
 REAL_IDS["action"] = lambda world, path: "approve" if "/versions/" in path else "reset"
 NUMERIC = {"patient_id", "appointment_id", "milestone_id", "alert_id", "clinic_id", "user_id",
-           "version_id", "conversation_id"}  # fmt: skip
+           "version_id", "conversation_id", "quick_reply_id"}  # fmt: skip
 
 # Bodies that get past validation, so the failures strike inside the handlers.
 API_BODIES = {

@@ -155,9 +155,9 @@ def _q(value: str) -> str:
 
 
 def document_sizes(key: str, body: str) -> list[dict]:
-    """The clinic-initiated texts of a plans or check-ins document as sent: segments with the
-    longest clinic name and first names folded to GSM-7, and what a clinic that keeps
-    accents pays (an accent GSM-7 lacks sends the whole text as UCS-2)."""
+    """The texts of a plans, check-ins or care-team document as a clinic sends them: segments
+    with the longest clinic name and first names folded to GSM-7, and what a clinic that
+    keeps accents pays (an accent GSM-7 lacks sends the whole text as UCS-2)."""
     base = key.rpartition("/")[2]
     try:
         data = yaml.safe_load(body) or {}
@@ -174,9 +174,23 @@ def document_sizes(key: str, body: str) -> list[dict]:
         entries = data.get("checkins") or {}
         texts = {k: e.get("question") for k, e in entries.items() if isinstance(e, dict)}
         kind = "checkin_question"
+    elif base == "document:care_team":
+        return _care_team_sizes(data)
     else:
         return []
     return [_size_row(str(name), str(text), kind) for name, text in texts.items() if text]
+
+
+def _care_team_sizes(data: dict) -> list[dict]:
+    """The opening line, then each quick reply, under the limit of each (content/limits.py)."""
+    rows = (
+        [_size_row("intro", str(data["intro"]), "conversation_intro")] if data.get("intro") else []
+    )
+    replies = data.get("quick_replies")
+    for key, reply in (replies if isinstance(replies, dict) else {}).items():
+        if isinstance(reply, dict) and reply.get("body"):
+            rows.append(_size_row(f"quick_replies.{key}", str(reply["body"]), "quick_reply"))
+    return rows
 
 
 def _size_row(name: str, template: str, kind: str) -> dict:

@@ -18,6 +18,7 @@ DOCUMENT_TITLES = {
     "document:safety": "Safety replies and red-flag terms",
     "document:discreet": "Discreet texts (what a lock screen shows)",
     "document:discreet_words": "Words a discreet text never holds",
+    "document:care_team": "Care-team texts: a conversation's opening line, default quick replies",
 }
 LANGUAGES = (("en", "English"), ("es", "Spanish"))
 

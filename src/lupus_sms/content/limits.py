@@ -39,6 +39,9 @@ SEGMENT_LIMITS: dict[str, Limit] = {
     "safety_reply": Limit(3, "a red-flag or self-harm reply, naming up to two clinics"),
     "safety_net": Limit(2, "the answer to any other text of an enrolled patient: 24/7, 911, 988"),
     "stop_red_flag": Limit(4, "a safety reply followed by the opt-out confirmation"),
+    # One segment: with a 2-segment reply after it, a conversation's first text stays in 4.
+    "conversation_intro": Limit(1, "the line that opens a care-team conversation"),
+    "quick_reply": Limit(3, "a quick reply (service-wide or a clinic's own), for one patient"),
 }
 
 # A realistic clinic name at the longest length allowed, GSM-7 as clinic names must be.

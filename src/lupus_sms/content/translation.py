@@ -79,8 +79,9 @@ class DocumentTranslation:
     strings: Callable[[dict], dict[str, str]]
     # The same paths, from a language's file of this document.
     translated: Callable[[dict], dict[str, str]]
-    # The limit (content/limits.py) of the text at a path.
-    limit: Callable[[str], str]
+    # The limit (content/limits.py) of the text at a path; None for a text that is never
+    # sent (a title staff read), measured by no segment limit.
+    limit: Callable[[str], str | None]
     # The English document with a language's strings in place; the English document itself
     # (the same object) when there is nothing to put in place.
     merge: Callable[[object, dict], object]
@@ -164,7 +165,7 @@ def validate_translation(
     return problems
 
 
-def _kind(path: str) -> str:
+def _kind(path: str) -> str | None:
     """The limit of a document text, as its document's domain says ("checkins.x.question")."""
     name, within = path.split(".", 1)
     return _document_translations[name].limit(within)

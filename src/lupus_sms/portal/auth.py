@@ -34,7 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "coordinator": frozenset(_EVERYONE),
     "nurse": frozenset(_EVERYONE | {"alerts.acknowledge"}),
     "clinic_admin": frozenset(
-        _EVERYONE | {"alerts.acknowledge", "users.manage", "settings.manage", "keys.manage"}
+        _EVERYONE
+        | {"alerts.acknowledge", "users.manage", "settings.manage", "keys.manage"}
+        | {"quick_replies.manage"}
     ),
 }
 

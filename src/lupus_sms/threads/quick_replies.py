@@ -1,8 +1,14 @@
 """Quick replies for the compose box: the service-wide defaults (content/care_team.yaml)
-with a clinic's own in their place, filled in for one patient in their language."""
+with a clinic's own in their place, filled in for one patient in their language.
+
+A clinic's text is validated when it is saved (threads/templates.py), but a row written
+before a rule changed must not break the compose page: one that cannot be filled in is left
+out (the default of its key, if any, stays offered) and logged, never sent half-filled.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,6 +21,8 @@ from lupus_sms.threads import content as care_team
 from lupus_sms.threads.models import QuickReply
 from lupus_sms.threads.service import patient_content, placeholder_values
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class QuickReplyChoice:
@@ -24,16 +32,25 @@ class QuickReplyChoice:
 
 
 def choices(db: Session, *, clinic: Clinic, patient: Patient) -> list[QuickReplyChoice]:
+    """The defaults in the patient's language, each replaced by the clinic's own of the same
+    key; then the clinic's other ones by title. Its Spanish text for a Spanish reader when
+    it has one, else its English."""
     content = patient_content(patient)
     values = placeholder_values(clinic, patient, content)
     spanish = content.language == "es"
-    found = {key: (r["title"], r["body"]) for key, r in care_team.quick_replies(content).items()}
-    own = db.scalars(select(QuickReply).where(QuickReply.clinic_id == clinic.id))
-    for reply in own:
-        found[reply.key] = (reply.title, (reply.body_es if spanish else None) or reply.body_en)
-    return [
-        QuickReplyChoice(key, title, body.format(**values)) for key, (title, body) in found.items()
-    ]
+    found = {
+        key: QuickReplyChoice(key, reply["title"], filled)
+        for key, reply in care_team.quick_replies(content).items()
+        if (filled := care_team.fill(reply["body"], values)) is not None
+    }
+    for reply in _own(db, clinic.id):
+        body = (reply.body_es if spanish else None) or reply.body_en
+        filled = care_team.fill(body, values)
+        if filled is None:
+            logger.warning("quick reply %s of clinic %s cannot be filled in", reply.id, clinic.id)
+            continue
+        found[reply.key] = QuickReplyChoice(reply.key, reply.title, filled)
+    return list(found.values())
 
 
 def render(db: Session, *, clinic: Clinic, patient: Patient, key: str) -> str:
@@ -60,3 +77,8 @@ def text_to_send(
         raise ValidationFailed(
             f"There is no quick reply {template!r}. This clinic has: {known}.", field="template"
         ) from None
+
+
+def _own(db: Session, clinic_id: int) -> list[QuickReply]:
+    query = select(QuickReply).where(QuickReply.clinic_id == clinic_id)
+    return list(db.scalars(query.order_by(QuickReply.title, QuickReply.id)))
