@@ -33,6 +33,7 @@ from lupus_sms.content.models import ContentVersion
 from lupus_sms.core.errors import ConflictError
 from lupus_sms.enrollment.models import Anchor
 from lupus_sms.messaging.models import Message
+from lupus_sms.threads.models import Thread
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
 from lupus_sms.users.passwords import hash_password
@@ -73,7 +74,8 @@ def _seed(live) -> World:
             clinic_id=clinic.id, patient_id=patient.id, kind="red_flag", priority="high",
             status="open", text="fever 39",
         )  # fmt: skip
-        db.add_all([appointment, milestone, alert])
+        thread = Thread(clinic_id=clinic.id, patient_id=patient.id, status="open")
+        db.add_all([appointment, milestone, alert, thread])
         password_hash = hash_password(PASSWORD)
         for role in ("clinic_admin", "coordinator"):
             db.add(User(email=f"{role}@walk.example.org", password_hash=password_hash, role=role,
@@ -87,6 +89,7 @@ def _seed(live) -> World:
             "appointment_id": appointment.id,
             "milestone_id": milestone.id,
             "alert_id": alert.id,
+            "thread_id": thread.id,
             "clinic_id": clinic.id,
             "user_id": coordinator.id,
             "prefix": spare_key.prefix,
@@ -100,11 +103,11 @@ def _seed(live) -> World:
 REAL_IDS: dict[str, Callable[[World, str], int | str]] = {
     name: (lambda world, path, name=name: world.ids[name])
     for name in ("patient_id", "appointment_id", "milestone_id", "alert_id", "clinic_id",
-                 "user_id", "prefix", "token", "key", "version_id")
+                 "user_id", "prefix", "token", "key", "version_id", "thread_id")
 }  # fmt: skip
 REAL_IDS["action"] = lambda world, path: "approve" if "/versions/" in path else "reset"
 NUMERIC = {"patient_id", "appointment_id", "milestone_id", "alert_id", "clinic_id", "user_id",
-           "version_id"}  # fmt: skip
+           "version_id", "thread_id"}  # fmt: skip
 
 # Bodies that get past validation, so the failures strike inside the handlers.
 API_BODIES = {
