@@ -112,7 +112,7 @@ def test_enrol_consent_red_flag_and_acknowledge(live_server, chromium):
     expect(page.locator("#upcoming li").first).to_be_visible()
 
     page.goto(f"{live_server}/portal/alerts")
-    expect(page.locator("#open-alerts")).to_contain_text("No open alerts.")
+    expect(page.locator("#open-alerts")).to_contain_text("Nothing open")
     expect(page.locator("#open-alert-count")).to_have_text("0")
     patient_texts(live_server, "I have a fever of 39.2 and chills")
     # No reload here: the inbox notices the new alert by itself within 30 seconds.
@@ -132,7 +132,7 @@ def test_enrol_consent_red_flag_and_acknowledge(live_server, chromium):
     page.locator("#open-alerts input[name=note]").fill("Called Ada; she is on her way to the ER.")
     page.locator("#open-alerts button[type=submit]").click()
     page.wait_for_url("**/portal/alerts?done=acknowledged")
-    expect(page.locator("#open-alerts")).to_contain_text("No open alerts.")
+    expect(page.locator("#open-alerts")).to_contain_text("Nothing open")
     expect(page.locator("#closed-alerts")).to_contain_text("Called Ada; she is on her way")
     expect(page.locator("#open-alert-count")).to_have_text("0")
 

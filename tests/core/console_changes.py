@@ -13,7 +13,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.clinics.service import create_api_key
 from lupus_sms.content import versions
 from lupus_sms.enrollment.models import Anchor
-from lupus_sms.threads.models import QuickReply
+from lupus_sms.threads.models import QuickReply, Thread
 from lupus_sms.users import clinic_users
 from lupus_sms.users import service as users
 from lupus_sms.users.models import User
@@ -164,6 +164,20 @@ def _acknowledge(db, world):
     db.add(alert)
     db.flush()
     return f"/portal/alerts/{alert.id}/acknowledge", {"note": "called back"}, None
+
+
+def _thread(db, world) -> Thread:
+    patient = _patient(db, world)
+    thread = Thread(clinic_id=world.clinic_id, patient_id=patient.id, status="open",
+                    waiting_since=NOW, created_at=NOW)  # fmt: skip
+    db.add(thread)
+    db.flush()
+    return thread
+
+
+def _thread_assign(db, world):
+    thread, colleague = _thread(db, world), _clinic_user(db, world, "nurse")
+    return f"/portal/alerts/threads/{thread.id}/assign", {"user_id": str(colleague.id)}, None
 
 
 def _login(email: str):
@@ -353,6 +367,10 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/portal/patients/import"): Case("portal", _import),
     ("POST", "/portal/alerts/{alert_id}/acknowledge"): Case("portal", _acknowledge),
+    ("POST", "/portal/alerts/threads/{thread_id}/done"): Case(
+        "portal", lambda db, w: (f"/portal/alerts/threads/{_thread(db, w).id}/done", {}, None)
+    ),
+    ("POST", "/portal/alerts/threads/{thread_id}/assign"): Case("portal", _thread_assign),
     ("POST", "/admin/account/password"): Case(
         "own_admin", _own_account("admin", "/admin/account/password", PASSWORD_CHANGE)
     ),

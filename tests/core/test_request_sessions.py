@@ -92,6 +92,7 @@ def _seed(live) -> World:
             "milestone_id": milestone.id,
             "alert_id": alert.id,
             "conversation_id": conversation.id,
+            "thread_id": conversation.id,
             "clinic_id": clinic.id,
             "user_id": coordinator.id,
             "prefix": spare_key.prefix,
@@ -107,11 +108,11 @@ REAL_IDS: dict[str, Callable[[World, str], int | str]] = {
     name: (lambda world, path, name=name: world.ids[name])
     for name in ("patient_id", "appointment_id", "milestone_id", "alert_id", "clinic_id",
                  "user_id", "prefix", "token", "key", "version_id", "conversation_id",
-                 "quick_reply_id")
+                 "quick_reply_id", "thread_id")
 }  # fmt: skip
 REAL_IDS["action"] = lambda world, path: "approve" if "/versions/" in path else "reset"
 NUMERIC = {"patient_id", "appointment_id", "milestone_id", "alert_id", "clinic_id", "user_id",
-           "version_id", "conversation_id", "quick_reply_id"}  # fmt: skip
+           "version_id", "conversation_id", "quick_reply_id", "thread_id"}  # fmt: skip
 
 # Bodies that get past validation, so the failures strike inside the handlers.
 API_BODIES = {

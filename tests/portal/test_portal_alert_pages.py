@@ -10,7 +10,8 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from lupus_sms.alerts.models import Alert
-from lupus_sms.portal.alerts import CLOSED_LIMIT, OPEN_LIMIT
+from lupus_sms.portal.alerts import CLOSED_LIMIT
+from lupus_sms.portal.inbox import OPEN_LIMIT
 from tests.conftest import DEFAULT_NOW
 from tests.factories import make_clinic
 

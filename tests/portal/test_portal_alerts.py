@@ -73,7 +73,7 @@ def test_a_nurse_acknowledges_with_a_note(portal_client, clinic, db):
     )  # fmt: skip
     assert alert.acknowledged_at == DEFAULT_NOW
     page = nurse.get("/portal/alerts?done=acknowledged").text
-    assert "No open alerts." in page and "Called her; going to the ER." in page
+    assert "Nothing open" in page and "Called her; going to the ER." in page
     again = nurse.post(f"/portal/alerts/{alert.id}/acknowledge", {}, page="/portal/alerts")
     assert again.status_code == 409 and "already acknowledged" in again.text
 
@@ -116,12 +116,14 @@ def test_another_clinics_alert_is_not_found(portal_client, clinic, db):
 
 def test_open_count_json_for_polling(portal_client, new_browser, clinic, db):
     nurse = portal_client(clinic, "nurse")
-    assert nurse.get("/portal/alerts/open-count").json() == {"open": 0, "newest_open_id": None}
+    assert nurse.get("/portal/alerts/open-count").json() == {
+        "open": 0, "newest_open_id": None, "newest_text_at": None,
+    }  # fmt: skip
     _alert(db, clinic)
     newest = _alert(db, clinic, kind="needs_review")
     _alert(db, clinic, status="acknowledged")
     response = nurse.get("/portal/alerts/open-count")
-    assert response.json() == {"open": 2, "newest_open_id": newest.id}
+    assert response.json() == {"open": 2, "newest_open_id": newest.id, "newest_text_at": None}
     assert response.headers["cache-control"] == "no-store"
     assert new_browser().get("/portal/alerts/open-count").status_code == 303
 

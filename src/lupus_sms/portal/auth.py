@@ -29,7 +29,7 @@ COOKIES = PORTAL_COOKIES
 ACCOUNT_PAGE = "/portal/account"
 
 # What each clinic role may do: the one table every portal check reads.
-_EVERYONE = {"patients.view", "patients.manage", "alerts.view"}
+_EVERYONE = {"patients.view", "patients.manage", "alerts.view", "threads.manage"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "coordinator": frozenset(_EVERYONE),
     "nurse": frozenset(_EVERYONE | {"alerts.acknowledge"}),

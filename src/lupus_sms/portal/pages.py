@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from lupus_sms.alerts.service import count_open
 from lupus_sms.console.pages import Console, console_templates
 from lupus_sms.portal.auth import COOKIES, PortalContext
+from lupus_sms.portal.inbox import count_waiting
 
 CONSOLE = Console(
     "/portal",
@@ -27,13 +27,14 @@ def render(
     portal: PortalContext | None = None,
     **context,
 ) -> HTMLResponse:
-    """A portal page; for a signed-in person the layout shows their clinic's open alerts."""
+    """A portal page; for a signed-in person the layout shows what waits in their clinic's
+    inbox (open alerts, conversations waiting for an answer)."""
     portal = portal or getattr(request.state, "portal", None)
     context["portal"] = portal
     context.setdefault("csrf_token", getattr(request.state, COOKIES.state_key, ""))
     if portal is not None and "open_alert_count" not in context:
         db = getattr(request.state, "portal_db", None)
-        context["open_alert_count"] = count_open(db, clinic_id=portal.clinic.id) if db else 0
+        context["open_alert_count"] = count_waiting(db, clinic_id=portal.clinic.id) if db else 0
     return templates.TemplateResponse(request, template_name, context, status_code=status_code)
 
 
