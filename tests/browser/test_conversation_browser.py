@@ -38,6 +38,12 @@ CALL_TODAY = (
     "Hi Ada, thank you for your message. Someone from your care team will call you today. "
     "If it gets worse before then, call (617) 555-0199, or 911 in an emergency."
 )
+# Where a count goes wrong: the last character of one segment, an escape pair or an emoji
+# across a segment's end, one non-GSM character turning everything UCS-2.
+AWKWARD = [
+    "a" * 160, "a" * 161, "€" * 80, "€" * 81, "a" * 152 + "€" + "a" * 10, "😀" * 35,
+    "😀" * 36, "x" * 66 + "😀" + "y" * 10, "ç" + "a" * 69, "ç" + "a" * 70, "é" * 160, "",
+]  # fmt: skip
 LONG = "Please bring your insurance card and a list of your medicines to the visit. " * 5
 
 
@@ -105,6 +111,11 @@ def test_a_nurse_answers_a_review_item_and_the_patient_answers_back(live_server,
     expect(segments).to_have_text(str(expected.segments))
     expect(encoding).to_have_text("GSM-7")
     expect(page.locator("#compose-long")).to_be_hidden()
+
+    for text in AWKWARD:  # the box counts as the service does (content/segments.py)
+        counted = page.evaluate("text => window.composeSegments(text)", text)
+        info = analyze(text)
+        assert (counted["encoding"], counted["segments"]) == (info.encoding, info.segments), text
 
     page.click("#compose-send")
     page.wait_for_url("**/portal/patients/*?sent=*")
