@@ -18,12 +18,14 @@ def mount(app: FastAPI) -> None:
         routes_patients,
         routes_quick_replies,
         routes_settings,
+        routes_threads,
         routes_users,
     )
     from lupus_sms.portal.auth import ACCESS
     from lupus_sms.portal.pages import message_page
 
-    modules = (routes_auth, routes_users, routes_settings, routes_keys, routes_quick_replies)
+    modules = (routes_auth, routes_users, routes_settings, routes_keys, routes_quick_replies,
+               routes_threads)  # fmt: skip
 
     def _page(request: Request, status: int, title: str, message: str):
         return message_page(request, title, message, status, link="/portal")

@@ -29,14 +29,17 @@ COOKIES = PORTAL_COOKIES
 ACCOUNT_PAGE = "/portal/account"
 
 # What each clinic role may do: the one table every portal check reads.
-_EVERYONE = {"patients.view", "patients.manage", "alerts.view", "threads.manage"}
+# Every role writes to patients; marking a text urgent (it then goes out even outside the
+# patient's send window) is a clinical call, left to nurses and clinic admins.
+_EVERYONE = {"patients.view", "patients.manage", "alerts.view", "messages.send", "threads.manage"}
+_CLINICAL = {"alerts.acknowledge", "messages.urgent"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "coordinator": frozenset(_EVERYONE),
-    "nurse": frozenset(_EVERYONE | {"alerts.acknowledge"}),
+    "nurse": frozenset(_EVERYONE | _CLINICAL),
     "clinic_admin": frozenset(
         _EVERYONE
-        | {"alerts.acknowledge", "users.manage", "settings.manage", "keys.manage"}
-        | {"quick_replies.manage"}
+        | _CLINICAL
+        | {"users.manage", "settings.manage", "keys.manage", "quick_replies.manage"}
     ),
 }
 

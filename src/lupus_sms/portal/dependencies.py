@@ -22,6 +22,7 @@ from lupus_sms.portal.pages import message_page
 
 PatientViewer = Annotated[PortalContext, require_portal("patients.view")]
 PatientManager = Annotated[PortalContext, require_portal("patients.manage")]
+MessageWriter = Annotated[PortalContext, require_portal("messages.send")]
 
 
 def check_id(value: int, what: str) -> int:
@@ -38,6 +39,10 @@ def managed_patient(db: DbSession, portal: PatientManager, patient_id: int) -> P
     return _load(db, portal, patient_id)
 
 
+def written_to_patient(db: DbSession, portal: MessageWriter, patient_id: int) -> Patient:
+    return _load(db, portal, patient_id)
+
+
 def _load(db, portal: PortalContext, patient_id: int) -> Patient:
     check_id(patient_id, "patient")
     try:
@@ -48,8 +53,13 @@ def _load(db, portal: PortalContext, patient_id: int) -> Patient:
 
 ViewedPatient = Annotated[Patient, Depends(viewed_patient)]
 ManagedPatient = Annotated[Patient, Depends(managed_patient)]
+WrittenToPatient = Annotated[Patient, Depends(written_to_patient)]
 
 
-def refused(request: Request, error: LupusSmsError, *, back_to: str) -> HTMLResponse:
+def refused(
+    request: Request, error: LupusSmsError, *, back_to: str, link_label: str | None = None
+) -> HTMLResponse:
     """The page for a change the services refused: their reason, and the way back."""
-    return message_page(request, "Not done", error.message, error.status_code, link=back_to)
+    return message_page(
+        request, "Not done", error.message, error.status_code, link=back_to, link_label=link_label
+    )

@@ -23,8 +23,10 @@ from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
 from lupus_sms.messaging import statuses
 from lupus_sms.messaging.models import Message
+from lupus_sms.portal.timefmt import local_time
 from lupus_sms.scheduling.holds import hold_reason
 from lupus_sms.scheduling.models import PlannedMessage
+from lupus_sms.threads.service import URGENT_STAFF
 
 TIMELINE_PAGE = 50
 UPCOMING = 12
@@ -33,7 +35,7 @@ UPCOMING = 12
 @dataclass(frozen=True)
 class TimelineItem:
     at: datetime
-    kind: str  # consent | inbound | outbound | checkin | alert
+    kind: str  # consent | inbound | outbound | staff | checkin | alert
     title: str
     body: str | None = None
     status: str | None = None
@@ -104,15 +106,28 @@ CONSENT_TITLES = {
 def _message_items(db, patient, clinic, before, limit) -> list[TimelineItem]:
     stmt = enrollment.messages_query(patient, clinic)
     messages = db.scalars(_newest(stmt, Message.created_at, before, limit))
-    return [_message_item(message) for message in messages]
+    return [_message_item(message, patient) for message in messages]
 
 
-def _message_item(message: Message) -> TimelineItem:
+def _message_item(message: Message, patient: Patient) -> TimelineItem:
     if message.direction == "inbound":
         return TimelineItem(message.created_at, "inbound", "Patient texted", message.body)
+    if message.author is not None:
+        return _staff_item(message, patient)
     detail = f"error {message.error_code}" if message.error_code else message.status_reason
     title = f"Sent: {message.kind.replace('_', ' ')}"
     return TimelineItem(message.created_at, "outbound", title, message.body, message.status, detail)
+
+
+def _staff_item(message: Message, patient: Patient) -> TimelineItem:
+    """A text someone at the clinic wrote: who wrote it, and where it is on its way."""
+    title = f"{message.author} wrote" + (" (urgent)" if message.kind == URGENT_STAFF else "")
+    detail = f"error {message.error_code}" if message.error_code else message.status_reason
+    waiting = message.next_attempt_at is not None and message.next_attempt_at > message.created_at
+    if message.status == statuses.QUEUED and waiting:
+        at = local_time(message.next_attempt_at, patient.timezone)
+        detail = f"waits for the patient's send window: goes out {at}"
+    return TimelineItem(message.created_at, "staff", title, message.body, message.status, detail)
 
 
 def _checkin_items(db, patient, clinic, before, limit) -> list[TimelineItem]:

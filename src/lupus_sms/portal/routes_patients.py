@@ -28,6 +28,7 @@ from lupus_sms.enrollment import service as enrollment
 from lupus_sms.enrollment.consent import PORTAL
 from lupus_sms.enrollment.models import PATIENT_STATUSES, PROGRAM_NAMES
 from lupus_sms.enrollment.schemas import PatientCreate
+from lupus_sms.portal import conversation as conversations
 from lupus_sms.portal import patients as views
 from lupus_sms.portal import routes_patient_actions, routes_privacy
 from lupus_sms.portal.auth import PortalCsrf, PortalPageError
@@ -37,6 +38,7 @@ from lupus_sms.portal.routes_patient_actions import APPOINTMENT_KINDS
 from lupus_sms.portal.timefmt import COMMON_ZONES, datetime_local_value, local_day, local_time
 from lupus_sms.scheduling.holds import hold_label, hold_reason
 from lupus_sms.scheduling.plans import plans_of
+from lupus_sms.threads import service as threads
 
 router = APIRouter(prefix="/portal/patients", include_in_schema=False)
 router.include_router(routes_patient_actions.router)
@@ -232,16 +234,32 @@ def patient_page(
     before: Annotated[str, Query(max_length=40)] = "",
     done: Annotated[str, Query(max_length=20)] = "",
     show: Annotated[str, Query(max_length=10)] = "",
+    alert: Annotated[str, Query(max_length=20)] = "",
+    sent: Annotated[str, Query(max_length=20)] = "",
 ) -> object:
     older_than = _instant(before)
+    clinic = portal.clinic
+    answering = (
+        conversations.answered_alert(db, clinic=clinic, patient=patient, alert=alert)
+        if alert
+        else None
+    )
+    conversation = conversations.conversation(
+        db, clinic=clinic, patient=patient, now=clock.now(), answering=answering
+    )
     if portal.is_service_admin:  # a clinic's own staff are not audited per page view
         _audit_view(db, portal, patient, clock, "portal.patient.view")
+    else:  # the clinic's own staff read the texts; a service admin looking in leaves them
+        threads.read_conversation(db, clinic_id=clinic.id, patient_id=patient.id, now=clock.now())
     full_phone = _shown_phone(db, portal, patient, clock) if show == "phone" else None
     milestone_kinds = plans_of(get_content()).milestone_kinds(patient.program)
     return render(
         request,
         "patient.html",
         patient=patient,
+        conversation=conversation,
+        now=clock.now(),
+        sent=conversations.sent_notice(db, patient=patient, sent=sent),
         timeline=views.timeline(db, patient=patient, clinic=portal.clinic, before=older_than),
         upcoming=views.upcoming(db, patient=patient),
         anchors=views.anchors(db, patient=patient),

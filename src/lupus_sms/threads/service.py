@@ -234,15 +234,23 @@ def placeholder_values(clinic: Clinic, patient: Patient, content: ContentSnapsho
     return {**values, "first_name": first}
 
 
+def opening_line(
+    clinic: Clinic, patient: Patient, thread: Thread | None, now: datetime
+) -> str | None:
+    """The line a staff text starts with when it opens a conversation (a new one, or one
+    that lapsed): who is answering. None while a conversation runs."""
+    if thread is not None and thread.routes_until is not None and thread.routes_until > now:
+        return None
+    content = patient_content(patient)
+    line = care_team.intro(content).format(**placeholder_values(clinic, patient, content))
+    return f"{line[:1].upper()}{line[1:]}"  # "your care team: ..." starts a text
+
+
 def _with_intro(
     db: Session, clinic: Clinic, patient: Patient, thread: Thread, body: str, now: datetime
 ) -> str:
-    """A conversation that is new, or that lapsed, opens with who is answering."""
-    if thread.routes_until is not None and thread.routes_until > now:
-        return body
-    content = patient_content(patient)
-    line = care_team.intro(content).format(**placeholder_values(clinic, patient, content))
-    return f"{line[:1].upper()}{line[1:]}\n\n{body}"  # "your care team: ..." starts a text
+    line = opening_line(clinic, patient, thread, now)
+    return body if line is None else f"{line}\n\n{body}"
 
 
 def _timing(
@@ -355,9 +363,16 @@ def close(
     return thread
 
 
+def read_conversation(db: Session, *, clinic_id: int, patient_id: int, now: datetime) -> None:
+    """Someone of the clinic's own staff opened the patient's page: `mark_read` as a use case
+    of its own (their page views leave no audit entry to commit it with)."""
+    with one_transaction(db):
+        mark_read(db, clinic_id=clinic_id, patient_id=patient_id, now=now)
+
+
 def mark_read(db: Session, *, clinic_id: int, patient_id: int, now: datetime) -> None:
-    """Someone at the clinic opened the patient's conversation. Flushes; the page's view
-    entry commits it."""
+    """Someone at the clinic opened the patient's conversation. Flushes; the caller commits
+    (`read_conversation`, or with an entry of its own)."""
     db.execute(
         update(Thread)
         .where(Thread.patient_id == patient_id, Thread.clinic_id == clinic_id, Thread.unread > 0)
