@@ -27,15 +27,14 @@ def patient(db, clinic):
 
 @pytest.fixture
 def write(db, clinic, clock, settings):
-    """A factory: a staff message to `patient` (the fixture's by default)."""
+    """A factory: a staff message from a nurse (or `role`) of `clinic` to the patient `to`."""
 
-    def send(body: str, *, to=None, role: str = "nurse", **options):
+    def send(body: str, *, to, role: str = "nurse", **options):
         author = threads.StaffAuthor(Actor("nurse@example.org", None), role != "coordinator")
-        target = to if to is not None else None
         return threads.send_staff_message(
             db,
             clinic=clinic,
-            patient_id=(target or options.pop("patient")).id,
+            patient_id=to.id,
             body=body,
             author=author,
             now=clock.now(),

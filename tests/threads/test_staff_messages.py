@@ -200,3 +200,11 @@ class TestWhenItGoes:
 
 def _bodies(transport) -> list[str]:
     return [sent.body for sent in transport.sent]
+
+
+def test_urgent_is_recorded_even_when_the_text_would_go_at_once(db, twilio, patient, write):
+    reply_text(twilio.sms("can I take a shower tonight?", from_=PATIENT_PHONE, to=CLINIC_NUMBER))
+    trail = Trail(Actor("nurse@example.org", None), "portal.", "clinic:1")
+    message = write("Call us now please.", to=patient, urgent=True, trail=trail)
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "portal.thread.message"))
+    assert message.kind == "urgent_staff" and "urgent_staff" in entry.detail

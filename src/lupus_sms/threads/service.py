@@ -256,6 +256,11 @@ def _with_intro(
 def _timing(
     db: Session, clinic: Clinic, patient: Patient, urgent: bool, now: datetime, settings: Settings
 ) -> tuple[str, datetime | None]:
+    """The text's kind and when it may go. Urgent first: it is what the writer decided, and
+    the kind (in the audit entry too) keeps that record even where the text would have gone
+    at once anyway."""
+    if urgent:
+        return URGENT_STAFF, None
     since = now - timedelta(hours=settings.staff_reply_at_once_hours)
     recent = db.scalar(
         select(Message.id)
@@ -265,8 +270,6 @@ def _timing(
     )  # fmt: skip
     if recent is not None:
         return STAFF_REPLY, None
-    if urgent:
-        return URGENT_STAFF, None
     window = SendWindow.of(patient.timezone, clinic.send_window_start, clinic.send_window_end)
     return STAFF, window.next_open(now)
 
