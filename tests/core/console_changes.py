@@ -371,6 +371,9 @@ CASES: dict[tuple[str, str], Case] = {
         "portal", lambda db, w: (f"/portal/alerts/threads/{_thread(db, w).id}/done", {}, None)
     ),
     ("POST", "/portal/alerts/threads/{thread_id}/assign"): Case("portal", _thread_assign),
+    ("POST", "/portal/patients/{patient_id}/messages"): Case(
+        "portal", _patient_page("messages", {"body": "Hello from the clinic.", "seen_version": "0"})
+    ),
     ("POST", "/admin/account/password"): Case(
         "own_admin", _own_account("admin", "/admin/account/password", PASSWORD_CHANGE)
     ),
