@@ -160,3 +160,25 @@ def test_a_red_flag_to_the_number_that_sent_the_invitation_is_given_its_urgent_l
     reply = reply_text(twilio.sms(RED_FLAG, from_=PHONE, to="+16175550142"))
     # The patient wrote to the number that invited them: its 24/7 line is no news to them.
     assert "911" in reply and "555-0177" in reply
+
+
+def test_words_to_another_clinics_own_number_are_not_read_by_the_consented_clinic(
+    client, db, twilio
+):
+    """The number consented to B; A, with its own number, only invited it. A question texted
+    to A's number is A's: B gets no review item and the answer does not name B."""
+    b = make_clinic(db, name="Bayside Health Clinic", sender="+16175550142")
+    a = make_clinic(db, name="Harbor Clinic", sender="+16175550143")
+    b_headers, a_headers = auth_headers(db, b), auth_headers(db, a)
+    assert client.post("/api/v1/patients", json=ENROLMENT, headers=b_headers).status_code == 201
+    reply_text(twilio.sms("YES", from_=PHONE, to=b.sender))
+    assert client.post("/api/v1/patients", json=ENROLMENT, headers=a_headers).status_code == 201
+
+    answer = reply_text(twilio.sms("Hi Harbor, what time is my visit with you?", from_=PHONE,
+                                   to=a.sender))  # fmt: skip
+
+    assert b.name not in answer
+    assert _alerts(client, b_headers) == [] and _alerts(client, a_headers) == []
+    # A red flag to the same number still reaches the clinic that knows the patient.
+    reply_text(twilio.sms(RED_FLAG, from_=PHONE, to=a.sender))
+    assert [alert["kind"] for alert in _alerts(client, b_headers)] == ["red_flag"]

@@ -44,7 +44,8 @@ class Target:
 def alert_targets(
     db: Session, *, phone_number: PhoneNumber | None, clinic_id: int | None, red_flag: bool = False
 ) -> list[Target]:
-    """Every clinic the number consented to, or only the one its `To` named.
+    """Every clinic the number consented to, or only the one its `To` named (for a red flag,
+    every one it consented to when the named clinic has not heard its YES).
 
     A clinic whose invitation the number has not answered hears nothing from it (tenancy by
     consent), with one exception, safety first: a red flag from a number that consented to
@@ -56,7 +57,10 @@ def alert_targets(
     if not consented and red_flag:
         consented = _answering(db, patients, clinic_id)
     named = [p for p in consented if p.clinic_id == clinic_id] if clinic_id else []
-    chosen = named or consented
+    # Words sent to one clinic's own number are that clinic's alone: another clinic the number
+    # consented to does not read them (and the reply does not name it), unless they are a red
+    # flag, which reaches a clinic that knows the patient rather than nobody.
+    chosen = named if clinic_id and not red_flag else named or consented
     clinic_ids = {p.clinic_id for p in chosen} or ({clinic_id} if clinic_id else set())
     if not clinic_ids:
         return []
