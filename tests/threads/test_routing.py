@@ -169,3 +169,17 @@ def test_on_the_shared_sender_a_text_goes_to_the_conversation_of_the_clinic_text
     assert thread_of(db, there).unread == 1
     stored = db.scalar(select(Message).where(Message.body == "thursday works"))
     assert (stored.patient_id, stored.clinic_id) == (there.id, on_shared.id)
+
+
+@pytest.mark.parametrize(("word", "level"), [("DETAILS", "detailed"), ("privado", "discreet")])
+def test_the_privacy_words_are_answered_inside_a_conversation(db, twilio, patient, write, word,
+                                                             level):  # fmt: skip
+    patient.phone_number.privacy_level = "detailed" if level == "discreet" else "discreet"
+    db.commit()
+    write("How are you feeling today?", to=patient)
+
+    assert text(twilio, word) != ""
+
+    db.expire_all()
+    assert patient.phone_number.privacy_level == level
+    assert thread_of(db, patient).unread == 0

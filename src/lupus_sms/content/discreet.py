@@ -47,6 +47,17 @@ from lupus_sms.content.wording import REQUIRED_WORDING, consent_wording_problems
 
 DISCREET, DETAILED = "discreet", "detailed"
 PRIVACY_LEVELS = (DISCREET, DETAILED)
+# The patient's words for them (inbound/privacy.py answers them; a care-team conversation lets
+# them through, threads/inbound.py): the privacy level is the patient's own control.
+LEVEL_WORDS = {
+    "PRIVATE": DISCREET,
+    "PRIVADO": DISCREET,
+    "PRIVADA": DISCREET,
+    "DETAILS": DETAILED,
+    "DETALLES": DETAILED,
+}
+FULL_WORDS = frozenset({"FULL", "COMPLETO"})
+PRIVACY_WORDS = frozenset(LEVEL_WORDS) | FULL_WORDS
 NAME, WORDS = "discreet", "discreet_words"
 # Messages every discreet document has, with the placeholders each may use.
 DISCREET_MESSAGES = {

@@ -12,22 +12,19 @@ question in full rather than being taken for an answer.
 
 from __future__ import annotations
 
-from lupus_sms.content.discreet import DETAILED, DISCREET, discreet_text, for_privacy
+from lupus_sms.content.discreet import (
+    FULL_WORDS,
+    LEVEL_WORDS,
+    PRIVACY_WORDS,
+    discreet_text,
+    for_privacy,
+)
 from lupus_sms.conversation.handlers import ACTIVE_STATUSES, record_consent
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
 from lupus_sms.core.statuses import ConsentEventKind
 from lupus_sms.scheduling.detail import detailed_form
 
-LEVEL_WORDS = {
-    "PRIVATE": DISCREET,
-    "PRIVADO": DISCREET,
-    "PRIVADA": DISCREET,
-    "DETAILS": DETAILED,
-    "DETALLES": DETAILED,
-}
-FULL_WORDS = frozenset({"FULL", "COMPLETO"})
-PRIVACY_WORDS = frozenset(LEVEL_WORDS) | FULL_WORDS
 FUZZY_WORDS = sorted(word for word in PRIVACY_WORDS if len(word) >= 6)
 
 

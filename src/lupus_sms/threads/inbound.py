@@ -3,9 +3,11 @@ has answered a patient, the patient's texts belong to that conversation until it
 `routes_until`, not to the keyword bot.
 
 Only compliance (the step before: STOP, START, HELP and their Spanish words alone, and clear
-wishes to stop) and red flags are still intercepted: a red flag raises its alert and gets
-the safety reply at once, and is in the conversation too. Numbers, YES and keywords are the
-patient's words to the nurse: no bot reply, no safety-net boilerplate.
+wishes to stop), the privacy words alone (PRIVATE, DETAILS, FULL and their Spanish words: the
+patient's control over what a lock screen shows) and red flags are still intercepted: a red
+flag raises its alert and gets the safety reply at once, and is in the conversation too.
+Numbers, YES and keywords are the patient's words to the nurse: no bot reply, no safety-net
+boilerplate.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import select
 
 from lupus_sms.alerts.inbound import is_red_flag
 from lupus_sms.clinics.models import Clinic
+from lupus_sms.content.discreet import PRIVACY_WORDS
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment.models import Patient
@@ -33,6 +36,8 @@ ROUTED_STATUSES = (PatientStatus.ACTIVE, PatientStatus.PAUSED, PatientStatus.OPT
 def handle_thread(context: InboundContext, *, safety: Callable) -> Reply | None:
     if context.opted_in_now or context.phone_number is None:
         return None  # START lifted an opt-out: its confirmation comes first
+    if context.normalised in PRIVACY_WORDS:
+        return None  # PRIVATE, DETAILS, FULL alone: the patient's own control, answered
     found = _live_thread(context)
     if found is None:
         return None
