@@ -188,14 +188,18 @@ class TestWhenItGoes:
         tick(NIGHT)
         assert any("keep the line covered" in body for body in _bodies(fake_transport))
 
-    def test_after_stop_a_queued_staff_message_is_not_sent(
-        self, db, twilio, patient, write, clock, tick, fake_transport
+    @pytest.mark.parametrize("then_start", [False, True])
+    def test_after_stop_a_queued_staff_message_is_never_sent(
+        self, db, twilio, patient, write, clock, tick, fake_transport, then_start
     ):
         clock.at = NIGHT
-        write("Your results are in; call us.", to=patient)
+        queued = write("Your results are in; call us.", to=patient)
         reply_text(twilio.sms("STOP", from_=PATIENT_PHONE, to=CLINIC_NUMBER))
+        if then_start:  # before the text would have gone: it stays cancelled
+            reply_text(twilio.sms("START", from_=PATIENT_PHONE, to=CLINIC_NUMBER))
         tick(NEXT_MORNING)
         assert fake_transport.sent == []
+        assert (queued.status, queued.status_reason) == ("cancelled", "opted_out")
 
 
 def _bodies(transport) -> list[str]:

@@ -23,10 +23,11 @@ from lupus_sms.conversation.models import Conversation
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.conversation.sender import remember_topic
 from lupus_sms.conversation.text import closest_word, compact, fuzzy_confidence
-from lupus_sms.core.statuses import ConsentEventKind, PatientStatus
+from lupus_sms.core.statuses import ConsentEventKind, MessageStatus, PatientStatus
 from lupus_sms.enrollment import carrier_block
 from lupus_sms.enrollment.models import ConsentEvent, Patient
 from lupus_sms.enrollment.planning import replan
+from lupus_sms.messaging.models import Message
 
 ACTIVE_STATUSES = (PatientStatus.PENDING_CONSENT, PatientStatus.ACTIVE, PatientStatus.PAUSED)
 
@@ -90,12 +91,32 @@ def opt_out(context: InboundContext, *, source: str) -> None:
     if not phone_number.opted_out:
         phone_number.opted_out = True
         phone_number.opted_out_at = context.now
+    _cancel_staff_texts(context, phone_number)
     record_consent(
         context,
         kind=ConsentEventKind.OPTED_OUT,
         source=source,
         statuses=ACTIVE_STATUSES,
         new_status=PatientStatus.OPTED_OUT,
+    )
+
+
+# Texts people at the clinic wrote (threads/service.py). Written for that moment of the
+# conversation: a STOP ends them for good, even if START follows before they would have gone.
+STAFF_TEXT_KINDS = ("staff", "staff_reply", "urgent_staff")
+
+
+def _cancel_staff_texts(context: InboundContext, phone_number) -> None:
+    context.db.execute(
+        update(Message)
+        .where(
+            Message.phone == phone_number.e164,
+            Message.direction == "outbound",
+            Message.status == MessageStatus.QUEUED,
+            Message.kind.in_(STAFF_TEXT_KINDS),
+        )
+        .values(status=MessageStatus.CANCELLED, status_reason="opted_out", updated_at=context.now)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -34,6 +34,7 @@ from lupus_sms.content.discreet import for_privacy
 from lupus_sms.content.limits import first_name_for_text
 from lupus_sms.content.service import get_content
 from lupus_sms.content.snapshot import ContentSnapshot
+from lupus_sms.conversation.handlers import STAFF_TEXT_KINDS
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationFailed
 from lupus_sms.core.statuses import AlertStatus, NotificationStatus, PatientStatus
@@ -49,10 +50,10 @@ from lupus_sms.users.models import User
 MAX_BODY = 1600  # Twilio's limit for one message
 OPEN, DONE = "open", "done"
 THREAD_STATUSES = (OPEN, DONE)
-# Kinds of staff texts. `staff` waits for the send window; the two others are exempt from it
-# (scheduling/precheck.py): one answers a text the patient just sent, one was marked urgent.
-STAFF, STAFF_REPLY, URGENT_STAFF = "staff", "staff_reply", "urgent_staff"
-STAFF_KINDS = (STAFF, STAFF_REPLY, URGENT_STAFF)
+# Kinds of staff texts (a STOP cancels them while queued, conversation/handlers.py). `staff`
+# waits for the send window; the two others are exempt from it (scheduling/precheck.py): one
+# answers a text the patient just sent, one was marked urgent.
+STAFF, STAFF_REPLY, URGENT_STAFF = STAFF_TEXT_KINDS
 SHARED_SENDER_REFUSAL = (
     "This clinic texts from the service's shared number, which other clinics use too: a "
     "patient's answer could not be told apart between them, so conversations need this "
