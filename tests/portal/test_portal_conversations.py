@@ -110,7 +110,10 @@ def test_each_staff_message_is_in_the_audit_log_with_who_wrote_it(nurse, db, pat
     assert (entry.actor, entry.user_id, entry.target) == (
         nurse.user.email, nurse.user.id, f"patient:{patient.id}",
     )  # fmt: skip
-    assert entry.detail == f"message:{message.id} staff"
+    assert (
+        entry.detail
+        == f"clinic:{patient.clinic_id} message:{message.id} staff assigned to the writer"
+    )
 
 
 LATE_EVENING = datetime(2026, 3, 11, 2, 0, tzinfo=UTC)  # 22:00 in New York
@@ -261,7 +264,10 @@ def test_answering_a_review_item_acknowledges_it(nurse, db, patient, twilio):
     [message] = _staff_messages(db, patient)
     assert message.kind == "staff_reply"  # it answers a text the patient just sent
     [entry] = _entries(db, "portal.thread.message")
-    assert entry.detail == f"message:{message.id} staff_reply alert:{review.id}"
+    assert entry.detail == (
+        f"clinic:{patient.clinic_id} message:{message.id} staff_reply closed alert:{review.id} "
+        "assigned to the writer"
+    )
     assert QUEUED_NOW in nurse.get(sent.headers["location"]).text
 
 

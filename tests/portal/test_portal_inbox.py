@@ -171,7 +171,10 @@ def test_assigning_to_a_colleague_and_to_nobody(portal_client, portal_user, clin
     assert thread.assigned_user_id == nurse.id
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "portal.thread.assign"))
     assert (entry.actor, entry.user_id) == (coordinator.user.email, coordinator.user.id)
-    assert entry.target == f"thread:{thread.id}" and entry.detail == f"user:{nurse.id}"
+    assert (
+        entry.target == f"thread:{thread.id}"
+        and entry.detail == f"clinic:{clinic.id} user:{nurse.id}"
+    )
     page = coordinator.get("/portal/alerts?done=assigned")
     assert "Conversation assigned." in page.text
     assert f"Assigned to <strong>{nurse.email}</strong>" in page.text

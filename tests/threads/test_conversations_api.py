@@ -186,7 +186,10 @@ def test_assigning_and_closing_are_audited_under_the_key(api, db, clinic, patien
     assert closed["status"] == "done" and closed["closed_by"].startswith("api key lsk_")
     again = api.post(f"{base}/close")
     assert again.status_code == 409 and "already closed" in again.json()["error"]["message"]
-    assert [e.detail for e in _audit(db, "api.thread.assign")] == [f"user:{nurse.id}", "nobody"]
+    assert [e.detail for e in _audit(db, "api.thread.assign")] == [
+        f"clinic:{clinic.id} user:{nurse.id}",
+        f"clinic:{clinic.id} nobody",
+    ]
     assert [e.target for e in _audit(db, "api.thread.close")] == [f"thread:{conversation}"]
 
 

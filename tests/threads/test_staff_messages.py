@@ -77,8 +77,9 @@ def test_another_clinics_patient_is_unknown(db, write):
 
 
 def test_empty_and_overlong_texts_are_refused(patient, write):
-    with pytest.raises(ValidationFailed, match="Write a message"):
-        write("   ", to=patient)
+    for nothing in ("   ", "\u200b", "\u200b \u2060\n"):
+        with pytest.raises(ValidationFailed, match="Write a message"):
+            write(nothing, to=patient)
     with pytest.raises(ValidationFailed, match="too long"):
         write("x" * 1601, to=patient)
 
@@ -212,3 +213,15 @@ def test_urgent_is_recorded_even_when_the_text_would_go_at_once(db, twilio, pati
     message = write("Call us now please.", to=patient, urgent=True, trail=trail)
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "portal.thread.message"))
     assert message.kind == "urgent_staff" and "urgent_staff" in entry.detail
+
+
+def test_any_text_to_the_patient_answers_their_open_review_items(db, twilio, patient, write):
+    """Written from the patient's page or the API without naming the item: it is answered."""
+    reply_text(twilio.sms("is this covered by insurance?", from_=PATIENT_PHONE, to=CLINIC_NUMBER))
+    reply_text(twilio.sms("fever 39.4 and chills", from_=PATIENT_PHONE, to=CLINIC_NUMBER))
+
+    write("Our counselor will call you today; please call the 24/7 line now.", to=patient)
+
+    db.expire_all()
+    statuses = dict(db.execute(select(Alert.kind, Alert.status)).all())
+    assert statuses == {"needs_review": "acknowledged", "red_flag": "open"}

@@ -17,6 +17,7 @@ Rules (README, "Care-team conversations"):
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,7 +91,7 @@ def send_staff_message(
     `alert_id`: the review or red-flag item answered; a review item is closed by the answer.
     """
     body = (body or "").strip()
-    if not body:
+    if not _visible(body):  # nothing, or only spaces and invisible marks (U+200B)
         raise ValidationFailed("Write a message first.")
     if len(body) > MAX_BODY:
         raise ValidationFailed(f"The message is too long (at most {MAX_BODY} characters).")
@@ -116,14 +117,27 @@ def send_staff_message(
         )
         message.author_user_id = author.actor.user_id
         message.author = author.actor.label[:120]
+        took_it = thread.assigned_user_id is None and author.actor.user_id is not None
         _answered(thread, clinic, author, now)
         notifications.cancel_reminders(db, thread_id=thread.id)
-        if alert is not None and alert.kind != "red_flag":
-            _close_alert(db, alert, author, now)
-        detail = f"message:{message.id} {kind}" + (f" alert:{alert.id}" if alert else "")
+        closed = _close_answered_items(db, patient, alert, author, now)
+        detail = " ".join(
+            [f"message:{message.id} {kind}"]
+            + [f"closed alert:{item.id}" for item in closed]
+            + (["assigned to the writer"] if took_it else [])
+        )
         record_on(db, trail, action="thread.message", now=now, target=f"patient:{patient.id}",
-                  detail=detail)  # fmt: skip
+                  detail=with_clinic(trail, detail))  # fmt: skip
     return message
+
+
+def with_clinic(trail: Trail | None, detail: str) -> str:
+    """An entry's own detail after the trail's (the clinic), which it would otherwise replace."""
+    return f"{trail.detail} {detail}" if trail is not None and trail.detail else detail
+
+
+def _visible(text: str) -> bool:
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
 
 
 def refusal(db: Session, clinic: Clinic, patient: Patient) -> str | None:
@@ -288,6 +302,29 @@ def _answered(thread: Thread, clinic: Clinic, author: StaffAuthor, now: datetime
     thread.updated_at = now
 
 
+def _close_answered_items(
+    db: Session, patient: Patient, alert: Alert | None, author: StaffAuthor, now: datetime
+) -> list[Alert]:
+    """A text to the patient answers their open review items (whichever page or client it
+    came from), and the item it was written on unless that is a red flag, which a person
+    acknowledges as such. The conversation carries them on."""
+    items = list(
+        db.scalars(
+            select(Alert).where(
+                Alert.patient_id == patient.id,
+                Alert.clinic_id == patient.clinic_id,
+                Alert.kind == "needs_review",
+                Alert.status == AlertStatus.OPEN,
+            )
+        )
+    )
+    if alert is not None and alert.kind != "red_flag" and alert not in items:
+        items.append(alert)
+    for item in items:
+        _close_alert(db, item, author, now)
+    return [item for item in items if item.acknowledged_at == now]
+
+
 def _close_alert(db: Session, alert: Alert, author: StaffAuthor, now: datetime) -> None:
     """A review item answered by SMS is done: the conversation carries it on."""
     if alert.status == AlertStatus.ACKNOWLEDGED:
@@ -339,8 +376,9 @@ def assign(
                 raise ValidationFailed("Assign the conversation to an active user of this clinic.")
         thread.assigned_user_id = user_id
         thread.updated_at = now
+        to = f"user:{user_id}" if user_id else "nobody"
         record_on(db, trail, action="thread.assign", now=now, target=f"thread:{thread.id}",
-                  detail=f"user:{user_id}" if user_id else "nobody")  # fmt: skip
+                  detail=with_clinic(trail, to))  # fmt: skip
     return thread
 
 
