@@ -240,6 +240,7 @@ def test_two_nurses_answering_at_once_send_one_text(portal_client, clinic, db, p
 
     assert won.status_code == 303 and lost.status_code == 409
     assert f"{first.user.email} answered this patient while you were writing" in lost.text
+    assert '<textarea id="draft" readonly rows="4">Call us back.</textarea>' in lost.text
     assert f'href="{_page(patient)}#conversation"' in lost.text  # where their answer shows
     [message] = _staff_messages(db, patient)
     assert message.body.endswith("We will call you.")

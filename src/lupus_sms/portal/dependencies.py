@@ -57,9 +57,14 @@ WrittenToPatient = Annotated[Patient, Depends(written_to_patient)]
 
 
 def refused(
-    request: Request, error: LupusSmsError, *, back_to: str, link_label: str | None = None
+    request: Request,
+    error: LupusSmsError,
+    *,
+    back_to: str,
+    link_label: str | None = None,
+    draft: str | None = None,
 ) -> HTMLResponse:
-    """The page for a change the services refused: their reason, and the way back."""
-    return message_page(
-        request, "Not done", error.message, error.status_code, link=back_to, link_label=link_label
-    )
+    """The page for a change the services refused: their reason, the way back, and what the
+    person wrote (`draft`), so a refused text is not lost."""
+    return message_page(request, "Not done", error.message, error.status_code, link=back_to,
+                        link_label=link_label, draft=draft)  # fmt: skip

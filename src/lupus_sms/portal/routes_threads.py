@@ -58,7 +58,8 @@ def send_message(
         )
     except LupusSmsError as exc:
         label = "Back to the conversation"
-        return refused(request, exc, back_to=f"{back}#conversation", link_label=label)
+        return refused(request, exc, back_to=f"{back}#conversation", link_label=label,
+                       draft=_typed(body) or None)  # fmt: skip
     return redirect(f"{page}?sent={message.id}#conversation")
 
 
