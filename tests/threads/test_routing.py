@@ -123,6 +123,12 @@ def test_a_new_patient_text_reopens_a_closed_conversation(
     assert reopened.status == "open" and reopened.unread == 1
 
 
+def test_start_when_subscribed_is_not_a_question_for_the_nurse(db, twilio, patient, write):
+    write("How are you feeling today?", to=patient)
+    text(twilio, "START")
+    assert thread_of(db, patient).unread == 0
+
+
 def test_start_after_stop_inside_a_thread_gets_its_confirmation(db, twilio, patient, write):
     write("How are you feeling today?", to=patient)
     text(twilio, "PARAR")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from lupus_sms.alerts.inbound import is_red_flag
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.discreet import PRIVACY_WORDS
+from lupus_sms.conversation.compliance import OPT_IN_WORDS
 from lupus_sms.conversation.pipeline import InboundContext, Reply
 from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment.models import Patient
@@ -28,6 +29,9 @@ from lupus_sms.threads.models import Thread
 from lupus_sms.threads.service import OPEN
 
 THREAD = "thread"
+# START, UNSTOP, COMENZAR alone: a compliance word, not a question for the nurse. YES and SI
+# are ordinary answers inside a conversation ("can you come Tuesday?" "yes").
+RESUBSCRIBE_WORDS = OPT_IN_WORDS - {"YES", "SI", "SÍ"}
 # A conversation goes on while the enrolment lives; an opted-out one still reaches it (the
 # nurse sees what the patient wrote after STOP, and cannot answer by text).
 ROUTED_STATUSES = (PatientStatus.ACTIVE, PatientStatus.PAUSED, PatientStatus.OPTED_OUT)
@@ -36,8 +40,8 @@ ROUTED_STATUSES = (PatientStatus.ACTIVE, PatientStatus.PAUSED, PatientStatus.OPT
 def handle_thread(context: InboundContext, *, safety: Callable) -> Reply | None:
     if context.opted_in_now or context.phone_number is None:
         return None  # START lifted an opt-out: its confirmation comes first
-    if context.normalised in PRIVACY_WORDS:
-        return None  # PRIVATE, DETAILS, FULL alone: the patient's own control, answered
+    if context.normalised in PRIVACY_WORDS | RESUBSCRIBE_WORDS:
+        return None  # the patient's own controls, answered as outside a conversation
     found = _live_thread(context)
     if found is None:
         return None
