@@ -20,7 +20,7 @@ from lupus_sms.audit.models import AuditEntry
 from lupus_sms.audit.service import Actor
 from lupus_sms.threads import service as threads
 from lupus_sms.threads.models import Thread
-from tests.factories import make_clinic, make_patient
+from tests.factories import auth_headers, make_clinic, make_patient
 
 CLINIC_NUMBER = "+16175550142"
 OTHER_NUMBER = "+16175550143"
@@ -185,6 +185,61 @@ def test_assigning_to_a_colleague_and_to_nobody(portal_client, portal_user, clin
     assert back.status_code == 303 and back.headers["location"] == "/portal/alerts?done=assigned"
     db.refresh(thread)
     assert thread.assigned_user_id is None
+
+
+def test_a_conversation_of_a_deactivated_assignee_is_nobodys(
+    portal_client, portal_user, clinic, patient_of, converse, client, db
+):
+    admin = portal_client(clinic, "clinic_admin")
+    nurse = portal_user(clinic, "nurse")
+    thread = converse(clinic, patient_of(clinic, "+12025550123", "Ana Lopez"), "hi", by=nurse)
+    assert open_rows(admin.get("/portal/alerts?show=unassigned")) == []
+
+    off = admin.post(f"/portal/users/{nurse.id}/active", {"active": "false"},
+                     page="/portal/users")  # fmt: skip
+    assert off.status_code == 303
+
+    page = admin.get("/portal/alerts?show=unassigned")
+    assert open_rows(page) == [f"thread-{thread.id}"]
+    shown = row(page, f"thread-{thread.id}")
+    assert f"Unassigned ({nurse.email} is deactivated)" in shown
+    assert "Assigned to" not in shown
+    assert '<option value="" selected>nobody</option>' in shown
+    assert f'value="{nurse.id}"' not in shown  # not someone it can be given to
+    patient_page = admin.get(f"/portal/patients/{thread.patient_id}").text
+    state = re.search(r'<p class="thread-state" id="thread-state">(.*?)</p>', patient_page, re.S)
+    assert "not assigned" in state[1] and nurse.email not in state[1]
+    listed = client.get("/api/v1/conversations", params={"assignee": "none"},
+                        headers=auth_headers(db, clinic))  # fmt: skip
+    assert [item["id"] for item in listed.json()["items"]] == [thread.id]
+
+
+def test_an_unenrolled_or_erased_patients_conversation_leaves_the_open_list(
+    portal_client, clinic, patient_of, converse, client, db
+):
+    coordinator = portal_client(clinic, "coordinator")
+    ana = patient_of(clinic, "+12025550123", "Ana Lopez")
+    ben = patient_of(clinic, "+12025550124", "Ben Ortiz")
+    unenrolled = converse(clinic, ana, "a question")
+    erased = converse(clinic, ben, "another question")
+    stays = converse(clinic, patient_of(clinic, "+12025550125", "Cara Diaz"), "hi")
+    api = auth_headers(db, clinic)
+    assert coordinator.get("/portal/alerts/open-count").json()["open"] == 3
+
+    page = f"/portal/patients/{ana.id}/unenroll"
+    assert coordinator.post(page, {"confirm": "yes"}, page=page).status_code == 303
+    assert client.delete(f"/api/v1/patients/{ben.id}?erase=true", headers=api).status_code == 204
+
+    for show in ("all", "unassigned"):
+        assert open_rows(coordinator.get(f"/portal/alerts?show={show}")) == [f"thread-{stays.id}"]
+    assert coordinator.get("/portal/alerts/open-count").json()["open"] == 1
+    listed = client.get("/api/v1/conversations", params={"status": "open"}, headers=api)
+    assert [item["id"] for item in listed.json()["items"]] == [stays.id]
+    everything = client.get("/api/v1/conversations", headers=api).json()["items"]
+    assert {item["id"] for item in everything} == {unenrolled.id, erased.id, stays.id}
+    state = re.search(r'<p class="thread-state" id="thread-state">(.*?)</p>',
+                      coordinator.get(f"/portal/patients/{ana.id}").text, re.S)[1]  # fmt: skip
+    assert "Ended: the patient is unenrolled" in state and "texts come here" not in state
 
 
 def test_a_user_of_another_clinic_or_no_user_is_refused_with_a_clear_page(

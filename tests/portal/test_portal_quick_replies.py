@@ -107,6 +107,14 @@ def test_a_clinic_admin_edits_and_deletes_a_quick_reply(db, admin, clinic):
     ("changes", "said"),
     [
         ({"key": "Parking Lot"}, "A key is 1 to 40 small letters, digits or _"),
+        # The form's pattern refuses capitals: so does the server, never lowercasing silently.
+        ({"key": "INSURANCE"}, "A key is 1 to 40 small letters, digits or _"),
+        (
+            {"body_en": "Hi {first_name}, your lupus nurse will call."},
+            "Do not say lupus: quick replies go to patients who chose discreet texts: their "
+            "lock screen may show it",
+        ),
+        ({"body_es": "Hola {first_name}, su cita de quimio es el lunes."}, "Do not say quimio"),
         ({"title": "  "}, "Give it a title"),
         ({"body_en": ""}, "Write the English text"),
         ({"body_en": "Hi {firstname}, lot B."}, "Use only these placeholders: {clinic_name}"),
@@ -122,6 +130,22 @@ def test_a_refused_quick_reply_says_why_and_saves_nothing(db, admin, clinic, cha
     page = html.unescape(refused.text)
     assert said in page and "Nothing was saved" in page
     assert _rows(db, clinic) == [] and _audit(db, "portal.quick_reply.create") == []
+
+
+def test_a_title_may_name_the_illness_it_is_never_sent(db, admin, clinic):
+    assert _add(admin, title="Lupus clinic parking").status_code == 303
+    assert [r.title for r in _rows(db, clinic)] == ["Lupus clinic parking"]
+
+
+def test_an_edit_that_names_the_illness_is_refused(db, admin, clinic):
+    _add(admin)
+    [reply] = _rows(db, clinic)
+    body = "Hi {first_name}, the transplant team parks in lot B."
+    refused = admin.post(f"{PAGE}/{reply.id}", {**PARKING, "body_en": body},
+                         page=f"{PAGE}/{reply.id}")  # fmt: skip
+    assert refused.status_code == 422
+    assert "Do not say transplant" in html.unescape(refused.text)
+    assert _rows(db, clinic)[0].body_en == PARKING["body_en"]
 
 
 def test_a_second_text_with_the_same_key_is_refused(db, admin, clinic):

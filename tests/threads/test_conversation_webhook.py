@@ -168,6 +168,18 @@ def test_an_answer_or_closing_ends_the_reminders(api, twilio, tick, receiver, pa
     assert len(_documents(receiver, "conversation.message")) == 2
 
 
+def test_an_unenrolled_patients_conversation_is_not_reminded_of(
+    api, twilio, tick, receiver, patient, clock
+):
+    _start_conversation(api, patient)
+    start = clock.now()
+    _patient_texts(twilio, "Question about my labs")
+    assert api.delete(f"/api/v1/patients/{patient.id}").status_code == 204
+    tick(start + timedelta(hours=3))
+    tick(start + timedelta(hours=6))
+    assert _documents(receiver, "conversation.waiting") == []
+
+
 def test_a_reminder_still_retried_is_dropped_once_someone_answers(
     api, twilio, tick, receiver, patient, clock
 ):

@@ -193,6 +193,43 @@ def test_assigning_and_closing_are_audited_under_the_key(api, db, clinic, patien
     assert [e.target for e in _audit(db, "api.thread.close")] == [f"thread:{conversation}"]
 
 
+@pytest.mark.parametrize("user_id", [True, "1", 1.0])
+def test_an_assignee_is_a_whole_number_or_null_never_read_into_one(api, db, clinic, patient,
+                                                                   user_id):  # fmt: skip
+    _user(db, clinic)  # user 1 may exist: `true` must not become it
+    conversation = _send(api, patient, body="Hello").json()["conversation_id"]
+    response = api.post(f"/api/v1/conversations/{conversation}/assign",
+                        json={"user_id": user_id})  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"][0]["field"] == "body.user_id"
+    assert api.get(f"/api/v1/conversations/{conversation}").json()["assigned_user_id"] is None
+    assert _audit(db, "api.thread.assign") == []
+
+
+def test_closing_refuses_a_field_it_does_not_take(api, db, patient):
+    conversation = _send(api, patient, body="Hello").json()["conversation_id"]
+    response = api.post(f"/api/v1/conversations/{conversation}/close", json={"reason": "x"})
+    assert response.status_code == 422 and "reason" in response.json()["error"]["message"]
+    assert api.get(f"/api/v1/conversations/{conversation}").json()["status"] == "open"
+    closed = api.post(f"/api/v1/conversations/{conversation}/close", json={})
+    assert closed.status_code == 200 and closed.json()["status"] == "done"
+
+
+def test_a_cursor_of_one_filter_is_refused_with_another(api, db, clinic, patient):
+    second = make_patient(db, clinic, phone="+12025550146", name="Bea")
+    for someone in (patient, second):
+        _send(api, someone, body="Hello")
+    page = api.get("/api/v1/conversations", params={"status": "open", "limit": 1}).json()
+    assert page["next_cursor"]
+    following = {"status": "open", "limit": 1, "cursor": page["next_cursor"]}
+    same = api.get("/api/v1/conversations", params=following)
+    assert same.status_code == 200 and len(same.json()["items"]) == 1
+    for other in ({"status": "done"}, {}, {"status": "open", "assignee": "none"}):
+        refused = api.get("/api/v1/conversations", params={**other, "cursor": page["next_cursor"]})
+        assert refused.status_code == 422, other
+        assert "cursor belongs to another list" in refused.json()["error"]["message"]
+
+
 def test_a_conversation_is_assigned_only_to_an_active_user_of_its_clinic(api, db, patient):
     stranger = _user(db, make_clinic(db, name="Harbor Clinic"), email="x@harbor.example.org")
     conversation = _send(api, patient, body="Hello").json()["conversation_id"]
@@ -235,6 +272,8 @@ def test_the_clinic_sets_how_conversations_run(api, db, clinic):
     ):
         response = api.patch("/api/v1/clinic/conversation-settings", json=bad)
         assert response.status_code == 422 and words in response.json()["error"]["message"]
+        [detail] = response.json()["error"]["details"]  # each field named, like other 422s
+        assert detail["field"] == next(iter(bad)) and detail["message"] in words
     assert api.get("/api/v1/clinic/conversation-settings").json()["conversation_hours"] == 24
 
 
@@ -252,7 +291,7 @@ def test_every_operation_is_in_the_openapi_schema_with_its_errors(api):
         ("/api/v1/conversations", "get"): {"200", "401", "422"},
         ("/api/v1/conversations/{conversation_id}", "get"): {"200", "401", "404"},
         ("/api/v1/conversations/{conversation_id}/assign", "post"): {"200", "404", "422"},
-        ("/api/v1/conversations/{conversation_id}/close", "post"): {"200", "404", "409"},
+        ("/api/v1/conversations/{conversation_id}/close", "post"): {"200", "404", "409", "422"},
         ("/api/v1/clinic/conversation-settings", "patch"): {"200", "401", "422"},
     }
     for (path, method), statuses in expected.items():

@@ -176,6 +176,32 @@ def test_a_spanish_file_only_translates_the_english_texts(spanish, said):
 
 
 @pytest.mark.parametrize(
+    ("english", "spanish", "where", "word"),
+    [
+        ({"body": "Hi {first_name}, your lupus nurse: {office_phone}."}, None, "", "lupus"),
+        (None, {"body": "Hola {first_name}, enfermera de lupus: {office_phone}."}, "es/", "lupus"),
+        ({"body": "Hi {first_name}, chemo dates: call {office_phone}."}, None, "", "chemo"),
+    ],
+)
+def test_a_default_quick_reply_never_names_the_illness(english, spanish, where, word):
+    """Quick replies go to discreet patients too: their bodies never hold a listed word."""
+    document = _with_reply(CARE_TEAM, "insurance", **english) if english else None
+    translated = _with_reply(SPANISH, "insurance", **spanish) if spanish else None
+    problems = _parse(document, spanish=translated)
+    assert any(
+        p.startswith(f"{where}care_team.quick_replies.insurance.body")
+        and f"no {word}" in p
+        and "patients who chose discreet texts" in p
+        for p in problems
+    ), problems
+
+
+def test_a_default_title_may_name_the_illness():
+    """Titles are read by staff in the compose box, never sent."""
+    assert _parse(_with_reply(CARE_TEAM, "insurance", title="Lupus insurance questions")) == []
+
+
+@pytest.mark.parametrize(
     ("kind", "where"),
     [("quick_reply", "quick reply 'insurance'"), ("conversation_intro", "intro")],
 )

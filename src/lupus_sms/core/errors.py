@@ -105,6 +105,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LupusSmsError)
     async def _domain_error(request: Request, exc: LupusSmsError) -> JSONResponse:
         details = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        # An error of several fields (SettingsInvalid, ...) names each, like a pydantic 422.
+        if isinstance(fields := getattr(exc, "errors", None), dict):
+            details = [{"field": name, "message": text} for name, text in fields.items()]
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(
             error_body(exc.code, exc.message, details), exc.status_code, headers=headers

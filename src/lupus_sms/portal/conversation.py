@@ -19,6 +19,7 @@ from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.discreet import DISCREET
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.errors import NotFoundError
+from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import Message
 from lupus_sms.portal.auth import PortalPageError
@@ -40,6 +41,7 @@ class Conversation:
     seen_version: int
     discreet: bool
     answering: Alert | None  # the review or red-flag item the reply answers (?alert=)
+    ended: bool = False  # the patient is unenrolled or erased: off the inbox, nothing goes out
     max_body: int = threads.MAX_BODY
 
 
@@ -58,6 +60,7 @@ def conversation(
         seen_version=thread.staff_version if thread is not None else 0,
         discreet=patient.privacy_level == DISCREET,
         answering=answering,
+        ended=patient.status == PatientStatus.UNENROLLED or patient.erased_at is not None,
     )
 
 
@@ -65,7 +68,9 @@ def _assignee(db: Session, thread: Thread | None) -> str | None:
     if thread is None or thread.assigned_user_id is None:
         return None
     user = db.get(User, thread.assigned_user_id)
-    return user.email if user is not None else None
+    if user is None or not user.is_active or user.clinic_id != thread.clinic_id:
+        return None  # deactivated since: nobody's, as in the inbox (threads/listing.py)
+    return user.email
 
 
 def answered_alert(db: Session, *, clinic: Clinic, patient: Patient, alert: str) -> Alert:

@@ -6,6 +6,9 @@ newest text raised a red flag, that red flag is an alert of its own, above it. I
 time is its oldest unanswered text (`waiting_since`); an open conversation nobody has to
 answer (staff wrote last) comes after everything that waits.
 
+A conversation of an unenrolled or erased patient is left out (nothing can be sent to them),
+and one assigned to a deactivated user is nobody's (threads/listing.py has both rules).
+
 One UNION ALL of the clinic's open alerts (ix_alerts_clinic_status_created) and open threads
 (ix_threads_clinic_status) gives each row (rank, since, source, id); the list pages on those
 four values (keyset), so a page is one bounded query however many items are open.
@@ -25,6 +28,7 @@ from lupus_sms.core.statuses import AlertStatus
 from lupus_sms.messaging.models import Message
 from lupus_sms.portal import alerts as alert_views
 from lupus_sms.portal import keyset
+from lupus_sms.threads import listing
 from lupus_sms.threads.models import Thread
 from lupus_sms.threads.service import DONE, OPEN
 from lupus_sms.users.models import User
@@ -45,7 +49,8 @@ class ConversationItem:
     thread: Thread
     patient_label: str
     newest_text: str | None  # the patient's newest text, shortened
-    assignee: str | None  # the email of whom it is assigned to
+    assignee: str | None  # the email of whom it is assigned to, an active user of the clinic
+    former_assignee: str | None = None  # assigned to someone deactivated since: nobody's
     kind = "conversation"
 
     @property
@@ -86,11 +91,11 @@ def _open_rows(clinic_id: int, user_id: int, show: str):
         Thread.id.label("item_id"),
         _thread_rank().label("rank"),
         _thread_since().label("since"),
-    ).where(Thread.clinic_id == clinic_id, Thread.status == OPEN)
+    ).where(Thread.clinic_id == clinic_id, Thread.status == OPEN, listing.answerable())
     if show == MINE:
         return threads.where(Thread.assigned_user_id == user_id)
     if show == UNASSIGNED:
-        threads = threads.where(Thread.assigned_user_id.is_(None))
+        threads = threads.where(listing.unassigned(clinic_id))
     alerts = select(
         literal_column("0", Integer).label("source"),
         Alert.id.label("item_id"),
@@ -150,22 +155,25 @@ def conversations(db: Session, thread_ids: list[int]) -> list[ConversationItem]:
     )  # one index probe per thread on ix_messages_patient_created
     rows = db.execute(select(Thread, newest_text).where(Thread.id.in_(thread_ids))).all()
     patients = alert_views.patients_by_id(db, {thread.patient_id for thread, _ in rows})
-    assignees = _emails(db, {t.assigned_user_id for t, _ in rows if t.assigned_user_id})
-    return [
-        ConversationItem(
-            thread,
-            alert_views.patient_label(patients.get(thread.patient_id)),
-            _shortened(text),
-            assignees.get(thread.assigned_user_id),
-        )
-        for thread, text in rows
-    ]
+    assignees = _assignees(db, {t.assigned_user_id for t, _ in rows if t.assigned_user_id})
+    items = []
+    for thread, text in rows:
+        email, active, clinic_id = assignees.get(thread.assigned_user_id, (None, False, None))
+        present = active and clinic_id == thread.clinic_id  # else: nobody's (listing.py)
+        patient = alert_views.patient_label(patients.get(thread.patient_id))
+        items.append(ConversationItem(thread, patient, _shortened(text),
+                                      email if present else None,
+                                      None if present else email))  # fmt: skip
+    return items
 
 
-def _emails(db: Session, user_ids: set[int]) -> dict[int, str]:
+def _assignees(db: Session, user_ids: set[int]) -> dict[int, tuple[str, bool, int | None]]:
+    """By user id: email, whether the account is active, and its clinic."""
     if not user_ids:
         return {}
-    return dict(db.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
+    query = select(User.id, User.email, User.is_active, User.clinic_id)
+    rows = db.execute(query.where(User.id.in_(user_ids)))
+    return {user_id: (email, active, clinic_id) for user_id, email, active, clinic_id in rows}
 
 
 def _shortened(text: str | None) -> str | None:
@@ -215,7 +223,7 @@ def waiting(db: Session, *, clinic_id: int) -> Waiting:
     ).one()
     threads = db.execute(
         select(func.count(Thread.waiting_since), func.max(Thread.last_patient_at)).where(
-            Thread.clinic_id == clinic_id, Thread.status == OPEN
+            Thread.clinic_id == clinic_id, Thread.status == OPEN, listing.answerable()
         )
     ).one()
     return Waiting(alerts[0] + threads[0], alerts[1], threads[1])

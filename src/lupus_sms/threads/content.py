@@ -6,7 +6,8 @@ Checked on every load and save, like the other documents: the keys a clinic's ow
 reply may use to replace a default, the placeholders each text may hold, and sizes as sent
 (content/limits.py). The opening line goes before the first staff message of a conversation,
 so it has a limit of its own: one segment, which keeps it and a 2-segment reply within 4. It
-goes to discreet patients too, so it never holds a word of the discreet list.
+goes to discreet patients too, so it never holds a word of the discreet list; nor does a
+quick reply's body, for the same reason (a title is only read by staff).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ SECTIONS = frozenset({"intro", "quick_replies"})
 KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 TITLE_MAX = 80  # quick_replies.title holds as much
 INTRO_LIMIT, REPLY_LIMIT = "conversation_intro", "quick_reply"  # content/limits.py
+DISCREET_REASON = (
+    "quick replies go to patients who chose discreet texts: their lock screen may show it"
+)
 
 
 def intro(content: ContentSnapshot) -> str:
@@ -122,8 +126,9 @@ def _reply_problems(key: object, reply: object) -> list[str]:
 
 
 def care_team_view_problems(view: ContentSnapshot) -> list[str]:
-    """What the English file cannot show alone: a language's titles and opening line as
-    merged, and the discreet word list (another document) against the opening line."""
+    """What the English file cannot show alone: a language's titles and texts as merged, and
+    the discreet word list (another document) against the opening line and each quick
+    reply's body."""
     document = view.documents.get(NAME)
     if not isinstance(document, dict) or view.discreet:
         return []  # a missing or malformed document is reported by its validator
@@ -134,8 +139,14 @@ def care_team_view_problems(view: ContentSnapshot) -> list[str]:
     if found := words_in(text, listed_words(view)):
         problems.append(f"{NAME}.intro: it reaches discreet patients too: no {', '.join(found)}")
     for key, reply in (document.get("quick_replies") or {}).items():
-        if isinstance(reply, dict) and len(str(reply.get("title", ""))) > TITLE_MAX:
+        if not isinstance(reply, dict):
+            continue
+        if len(str(reply.get("title", ""))) > TITLE_MAX:
             problems.append(f"{NAME}.quick_replies.{key}.title: at most {TITLE_MAX} characters")
+        if found := words_in(str(reply.get("body", "")), listed_words(view)):
+            problems.append(
+                f"{NAME}.quick_replies.{key}.body: no {', '.join(found)}: {DISCREET_REASON}"
+            )
     return problems
 
 

@@ -27,6 +27,7 @@ from lupus_sms.threads import listing, quick_replies, service
 from lupus_sms.threads.models import Thread
 from lupus_sms.threads.schemas import (
     AssignIn,
+    CloseIn,
     ConversationOut,
     ConversationSettingsIn,
     ConversationSettingsOut,
@@ -56,7 +57,8 @@ def assignee_filter(
         str | None,
         Query(
             pattern=r"^(none|[1-9][0-9]{0,9})$",
-            description="A user id, or `none` for conversations nobody is assigned.",
+            description="A user id, or `none` for conversations nobody is assigned (also "
+            "those assigned to a user deactivated since).",
         ),
     ] = None,
 ) -> int | str | None:
@@ -104,6 +106,10 @@ def send_message(
 @router.get(
     "/conversations",
     summary="This clinic's conversations, newest first",
+    description="`status=open` lists the conversations that can still be answered: an open "
+    "conversation of an unenrolled or erased patient is left out, as in the portal inbox "
+    "(it is still listed without `status`). A cursor is bound to the filters it was made "
+    "with.",
     responses=INVALID,
 )
 def list_conversations(
@@ -114,6 +120,7 @@ def list_conversations(
     status: Annotated[Literal["open", "done"] | None, Query()] = None,
 ) -> Page[ConversationOut]:
     stmt = listing.conversations_query(clinic_id=clinic.id, status=status, assignee=assignee)
+    page = page.bound_to(f"status {status} assignee {assignee}")
     rows, cursor = paginate(db, stmt, params=page, key=Thread.id)
     return page_of(ConversationOut, rows, cursor)
 
@@ -153,7 +160,7 @@ def assign_conversation(
 @router.post(
     "/conversations/{conversation_id}/close",
     summary="Done: off the open list until the patient texts again",
-    responses=NOT_FOUND | {409: {"description": "Someone closed it already"}},
+    responses=NOT_FOUND | INVALID | {409: {"description": "Someone closed it already"}},
 )
 def close_conversation(
     db: DbSession,
@@ -161,6 +168,7 @@ def close_conversation(
     clock: ClockDep,
     trail: ApiTrail,
     conversation_id: ConversationId,
+    body: CloseIn | None = None,
 ) -> ConversationOut:
     thread = service.close(
         db,

@@ -102,9 +102,14 @@ class ConversationOut(BaseModel):
 
 
 class AssignIn(_Input):
+    # Strict: `true`, "1" and 1.0 are refused, not read as user 1.
     user_id: int | None = Field(
-        ge=1, le=MAX_ID, description="An active user of the clinic; null: nobody."
+        strict=True, ge=1, le=MAX_ID, description="An active user of the clinic; null: nobody."
     )
+
+
+class CloseIn(_Input):
+    """Closing takes no fields: the body may be left out, and one with a field is a 422."""
 
 
 class ConversationSettingsIn(_Input):

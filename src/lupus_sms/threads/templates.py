@@ -2,8 +2,9 @@
 
 One with the key of a service-wide default (content/care_team.yaml) replaces that default for
 the clinic. Each change is one use case: the row and its audit entry commit together. The
-texts are checked as the defaults are (threads/content.py): known placeholders only, and at
-most the `quick_reply` limit once filled in with the longest values.
+texts are checked as the defaults are (threads/content.py): known placeholders only, at
+most the `quick_reply` limit once filled in with the longest values, and no word of the
+discreet word list (the title is only read by staff: it may say anything).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lupus_sms.audit.service import Trail, one_transaction, record_on
+from lupus_sms.content.discreet import listed_words, words_in
+from lupus_sms.content.service import get_content
 from lupus_sms.core.errors import NotFoundError, ValidationFailed
 from lupus_sms.core.text_input import CONTROL_CHARACTERS
 from lupus_sms.threads import content as care_team
@@ -34,7 +37,8 @@ class QuickReplyInvalid(ValidationFailed):
 
 @dataclass
 class QuickReplyForm:
-    """What the form sends; stripped, and an empty Spanish text means "use the English"."""
+    """What the form sends; stripped, and an empty Spanish text means "use the English". The
+    key is taken as typed: the form's pattern refuses capitals, and so does `validate`."""
 
     key: str = ""
     title: str = ""
@@ -43,7 +47,6 @@ class QuickReplyForm:
 
     def cleaned(self) -> QuickReplyForm:
         values = {f.name: (getattr(self, f.name) or "").strip() for f in fields(self)}
-        values["key"] = values["key"].lower()
         values = {name: text.replace("\r\n", "\n") for name, text in values.items()}
         return QuickReplyForm(**values)
 
@@ -109,8 +112,8 @@ def validate(form: QuickReplyForm) -> QuickReplyForm:
     errors: dict[str, str] = {}
     if not care_team.KEY.match(form.key):
         errors["key"] = (
-            "A key is 1 to 40 small letters, digits or _ (for example: parking). Use a "
-            "default's key to replace that default."
+            "A key is 1 to 40 small letters, digits or _, no capitals or spaces (for example: "
+            "parking). Use a default's key to replace that default."
         )
     if not form.title:
         errors["title"] = "Give it a title (what staff pick in the compose box)."
@@ -120,16 +123,17 @@ def validate(form: QuickReplyForm) -> QuickReplyForm:
         errors["body_en"] = (
             "Write the English text: it is sent to every patient without a Spanish one."
         )
+    words = listed_words(get_content())
     for field in ("body_en", "body_es"):
         text = getattr(form, field)
-        if text and field not in errors and (problem := _body_problem(text)):
+        if text and field not in errors and (problem := _body_problem(text, words)):
             errors[field] = problem
     if errors:
         raise QuickReplyInvalid(errors)
     return form
 
 
-def _body_problem(text: str) -> str | None:
+def _body_problem(text: str, words: tuple[str, ...]) -> str | None:
     if len(text) > BODY_MAX:
         return f"The text is longer than {BODY_MAX} characters."
     if CONTROL_CHARACTERS.search(text):
@@ -139,6 +143,8 @@ def _body_problem(text: str) -> str | None:
         return f"Use only these placeholders: {allowed} (check the spelling and the braces)."
     if problem := care_team.size_problem(text, care_team.REPLY_LIMIT):
         return f"Too long: {problem}. Shorten it."
+    if found := words_in(text, words):
+        return f"Do not say {', '.join(found)}: {care_team.DISCREET_REASON}."
     return None
 
 
