@@ -300,3 +300,26 @@ def test_every_operation_is_in_the_openapi_schema_with_its_errors(api):
         assert operation["tags"] == ["conversations"]
     created = paths["/api/v1/patients/{patient_id}/messages"]["post"]["responses"]["201"]
     assert created["content"]["application/json"]["schema"]["$ref"].endswith("StaffMessageOut")
+
+
+def test_a_text_names_the_alert_it_answers_and_never_another_clinics(
+    api, other_api, db, twilio, patient
+):
+    from lupus_sms.alerts.models import Alert
+
+    twilio.sms("I missed the check-in, sorry", from_=patient.phone_number.e164, to=CLINIC_NUMBER)
+    twilio.sms("fever 39.4 and chills", from_=patient.phone_number.e164, to=CLINIC_NUMBER)
+    flag = db.scalar(select(Alert).where(Alert.kind == "red_flag"))
+
+    foreign = other_api.post(
+        f"/api/v1/patients/{patient.id}/messages", json={"body": "Hi", "alert_id": flag.id}
+    )
+    answered = _send(api, patient, body="Please call the 24/7 line now.", alert_id=flag.id)
+    unknown = _send(api, patient, body="Hello", alert_id=999_999)
+
+    assert foreign.status_code == 404 and unknown.status_code == 404
+    assert answered.status_code == 201, answered.text
+    db.expire_all()
+    assert flag.status == "open"  # a red flag is acknowledged as such, by a person
+    [entry] = _audit(db, "api.thread.message")
+    assert "closed alert:" in entry.detail  # the review item of the first text

@@ -97,6 +97,7 @@ def send_message(
         settings=settings,
         urgent=body.urgent,
         seen_version=body.seen_version,
+        alert_id=body.alert_id,
         trail=trail,
     )
     thread = service.thread_of_patient(db, clinic_id=clinic.id, patient_id=patient.id)

@@ -43,6 +43,14 @@ class StaffMessageIn(_Input):
         description="The conversation's `staff_version` the writer saw (0 before any): if "
         "someone answered since, 409 and nothing is sent. Leave it out not to check.",
     )
+    alert_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="The patient's alert this text answers: a review or no-response item is "
+        "closed by it (open review items are closed by any text to the patient); a red flag "
+        "stays open until acknowledged. Another patient's alert: 404.",
+    )
 
 
 class StaffMessageOut(BaseModel):
