@@ -115,7 +115,12 @@ def _cancel_staff_texts(context: InboundContext, phone_number) -> None:
             Message.status == MessageStatus.QUEUED,
             Message.kind.in_(STAFF_TEXT_KINDS),
         )
-        .values(status=MessageStatus.CANCELLED, status_reason="opted_out", updated_at=context.now)
+        # The reason a skipped text gets too (scheduling/precheck.py): the number opted out.
+        .values(
+            status=MessageStatus.CANCELLED,
+            status_reason=PatientStatus.OPTED_OUT,
+            updated_at=context.now,
+        )
         .execution_options(synchronize_session=False)
     )
 
