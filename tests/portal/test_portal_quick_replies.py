@@ -115,6 +115,8 @@ def test_a_clinic_admin_edits_and_deletes_a_quick_reply(db, admin, clinic):
             "lock screen may show it",
         ),
         ({"body_es": "Hola {first_name}, su cita de quimio es el lunes."}, "Do not say quimio"),
+        # A zero-width space pasted inside the word: a phone shows "lupus" whole.
+        ({"body_en": "Hi {first_name}, your l\u200bupus visit."}, "Do not say lupus"),
         ({"title": "  "}, "Give it a title"),
         ({"body_en": ""}, "Write the English text"),
         ({"body_en": "Hi {firstname}, lot B."}, "Use only these placeholders: {clinic_name}"),

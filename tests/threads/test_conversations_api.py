@@ -323,3 +323,28 @@ def test_a_text_names_the_alert_it_answers_and_never_another_clinics(
     assert flag.status == "open"  # a red flag is acknowledged as such, by a person
     [entry] = _audit(db, "api.thread.message")
     assert "closed alert:" in entry.detail  # the review item of the first text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("messages", {"body": "Hi", "alert_id": True}),
+        ("messages", {"body": "Hi", "alert_id": "18"}),
+        ("messages", {"body": "Hi", "urgent": "yes"}),
+        ("messages", {"body": "Hi", "seen_version": 1.0}),
+        ("settings", {"conversation_hours": True}),
+        ("settings", {"conversation_hours": "72"}),
+        ("settings", {"conversation_renotify_minutes": 60.0}),
+    ],
+)
+def test_values_are_taken_as_typed_never_read_into_another_type(
+    api, db, clinic, patient, path, body
+):
+    if path == "messages":
+        response = _send(api, patient, **body)
+    else:
+        response = api.patch("/api/v1/clinic/conversation-settings", json=body)
+    assert response.status_code == 422, response.text
+    db.expire_all()
+    assert clinic.conversation_hours == 72
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action.like("api.%"))) is None

@@ -77,7 +77,7 @@ def test_another_clinics_patient_is_unknown(db, write):
 
 
 def test_empty_and_overlong_texts_are_refused(patient, write):
-    for nothing in ("   ", "\u200b", "\u200b \u2060\n"):
+    for nothing in ("   ", "\u200b", "\u200b \u2060\n", "\u2800", "\u034f", "\u3164\u115f"):
         with pytest.raises(ValidationFailed, match="Write a message"):
             write(nothing, to=patient)
     with pytest.raises(ValidationFailed, match="too long"):

@@ -104,9 +104,14 @@ def register_discreet_overlay(name: str, overlay: DiscreetOverlay) -> None:
 
 
 def fold_words(text: str) -> str:
-    """Lower case, no accents, words separated by one space: "Células-madre" -> "celulas madre"."""
+    """Lower case, no accents, words separated by one space: "Células-madre" -> "celulas madre".
+    Invisible characters (a zero-width space pasted inside "l\u200bupus") are dropped: a phone
+    shows the word whole."""
     decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = "".join(
+        ch for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    ).lower()  # fmt: skip
     return " ".join(re.split(r"[^0-9a-z]+", plain)).strip()
 
 

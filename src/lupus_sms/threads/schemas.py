@@ -16,8 +16,9 @@ RENOTIFY_MINUTES = BOUNDS["conversation_renotify_minutes"]
 
 
 class _Input(BaseModel):
-    # Unknown fields are a 422, so a typo ("urgnet") is not silently dropped.
-    model_config = ConfigDict(extra="forbid")
+    # Unknown fields are a 422, so a typo ("urgnet") is not silently dropped; and values are
+    # taken as typed: `true` is not alert 1 nor one hour, "yes" is not urgent.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class StaffMessageIn(_Input):

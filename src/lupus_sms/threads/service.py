@@ -136,8 +136,14 @@ def with_clinic(trail: Trail | None, detail: str) -> str:
     return f"{trail.detail} {detail}" if trail is not None and trail.detail else detail
 
 
+# Letters that show nothing: the Braille blank, the combining grapheme joiner, Hangul fillers.
+_BLANK_LETTERS = frozenset("\u2800\u034f\u115f\u1160\u3164\uffa0")
+
+
 def _visible(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
+    """Whether the text shows anything: not only spaces, controls, format marks (U+200B),
+    combining marks on nothing, or blank letters."""
+    return any(unicodedata.category(ch)[0] not in "ZCM" and ch not in _BLANK_LETTERS for ch in text)
 
 
 def refusal(db: Session, clinic: Clinic, patient: Patient) -> str | None:
