@@ -2,8 +2,10 @@
 
 For each database and worker count: closed-loop max throughput and open-loop latency at a
 fixed offered rate, for the baseline and for the real app (signed requests, a topic
-keyword, distinct MessageSids), then the ratio. The floor (bench/floor_app.py: signature,
-form and TwiML, no storage) is measured too: the ceiling any handler reaches here. After
+keyword, distinct MessageSids), then the ratio. Two floors are measured too: the SDK floor
+(bench/floor_app.py: signature, form and TwiML with the SDK, no storage), the ceiling any
+handler reaches here, and the lean floor (bench/lean_floor_app.py: the app's own hot path,
+inbound/fast_path.py, storing nothing), the ceiling of this app's handler. After
 each real-app run the inbound rows are counted: every 200 answer must have its message
 stored.
 """
@@ -31,6 +33,7 @@ from lupus_sms.messaging.models import Message
 REAL_APP = "lupus_sms.main:app"
 BASELINE_APP = "bench.baseline_app:app"
 FLOOR_APP = "bench.floor_app:app"
+LEAN_FLOOR_APP = "bench.lean_floor_app:app"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +82,8 @@ def run_one(kind: str, workers: int, args: argparse.Namespace) -> dict:
                 result["baseline"] = measure(server, args)
             with uvicorn_server(FLOOR_APP, workers=workers, env=env) as server:
                 result["floor"] = measure(server, args)
+            with uvicorn_server(LEAN_FLOOR_APP, workers=workers, env=env) as server:
+                result["lean_floor"] = measure(server, args)
         with uvicorn_server(REAL_APP, workers=workers, env=env) as server:
             result["app"] = measure(server, args)
         answered = sum(run["ok"] for run in result["app"].values()) + args.phones
@@ -92,12 +97,25 @@ def run_one(kind: str, workers: int, args: argparse.Namespace) -> dict:
             base["server_cpu_ms_per_request"], app["server_cpu_ms_per_request"]
         )
         result["floor_ratio"] = ratio(result["floor"]["closed"]["rps"], base["rps"])
+        result["lean_floor_ratio"] = ratio(result["lean_floor"]["closed"]["rps"], base["rps"])
+        # The app against each floor: the share of a floor's throughput it keeps.
+        result["app_to_floor"] = ratio(app["rps"], result["floor"]["closed"]["rps"])
+        result["app_to_lean_floor"] = ratio(app["rps"], result["lean_floor"]["closed"]["rps"])
     return result
 
 
 def summary_line(result: dict) -> str:
     app = result["app"]
     base = result.get("baseline", {"closed": {}, "open": {}})
+    floors = ""
+    if "floor" in result:
+        sdk, lean = result["floor"]["closed"], result["lean_floor"]["closed"]
+        floors = (
+            f" | SDK floor {sdk['rps']:.1f} req/s, {sdk['server_cpu_ms_per_request']} ms CPU,"
+            f" app/floor {result['app_to_floor']}"
+            f" | lean floor {lean['rps']:.1f} req/s, {lean['server_cpu_ms_per_request']} ms CPU,"
+            f" ratio {result['lean_floor_ratio']}, app/lean floor {result['app_to_lean_floor']}"
+        )
     return (
         f"{result['db']:<10} workers={result['workers']} "
         f"app={app['closed']['rps']:>7.1f} req/s "
@@ -109,7 +127,7 @@ def summary_line(result: dict) -> str:
         f"ratio {result.get('cpu_per_request_ratio')}) | at {app['open']['mode']}: "
         f"app p50={app['open']['p50_ms']} p99={app['open']['p99_ms']} ms, "
         f"baseline p50={base['open'].get('p50_ms')} p99={base['open'].get('p99_ms')}"
-        f" | stored {result['stored_inbound']}/{result['answered_200']}"
+        f" | stored {result['stored_inbound']}/{result['answered_200']}{floors}"
     )
 
 

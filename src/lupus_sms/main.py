@@ -22,6 +22,7 @@ from lupus_sms.core.errors import install_error_handlers
 from lupus_sms.core.logging import install_phone_masking
 from lupus_sms.core.request_scope import DatabaseRequestScope, roll_back_handled_errors
 from lupus_sms.core.work_slots import TurnAwayWhenFull, WorkSlots
+from lupus_sms.inbound.fast_path import InboundFastPath
 from lupus_sms.scheduling.jobs import Senders
 from lupus_sms.worker import senders_for, start_background
 
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None, *, senders: Senders | None = No
     # answered before anything else runs when even the queue is full (the outermost layer).
     slots = app.state.password_slots = WorkSlots(settings.login_max_concurrent_hashes)
     app.add_middleware(TurnAwayWhenFull, slots=slots, paths=PASSWORD_PATHS, body=BUSY)
+    # Inbound texts skip the layers above, which have nothing to do for them, and the
+    # routing: the same answers, less work per text (inbound/fast_path.py).
+    app.add_middleware(InboundFastPath, owner=app)
     if not settings.signatures_required:
         logger.warning(
             "UNSIGNED WEBHOOKS ACCEPTED: no TWILIO_AUTH_TOKEN and the console transport. "
