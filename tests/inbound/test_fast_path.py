@@ -56,6 +56,15 @@ CASES = {
     "unsigned": [{"data": text()}],
     "wrongly signed": [{"data": text(), "headers": {"X-Twilio-Signature": "A" * 28}}],
     "signed for another address": [{**signed(text()), "params": "x=1"}],
+    "a host with a port": [
+        {**signed(text()), "headers": {**signed(text())["headers"], "host": "h.test:8443"}}
+    ],
+    "an IPv6 host": [
+        {**signed(text()), "headers": {**signed(text())["headers"], "host": "[::1]:80"}}
+    ],
+    "a host Starlette refuses": [
+        {**signed(text()), "headers": {**signed(text())["headers"], "host": "a?b"}}
+    ],
     "oversized": [{"content": BIG, "headers": FORM}],
     "oversized chunked": [{"headers": FORM}],
     "small chunked": [{"headers": {**FORM, **signed(text())["headers"]}}],
@@ -75,6 +84,9 @@ STATUSES = {
     "unsigned": [403],
     "wrongly signed": [403],
     "signed for another address": [403],
+    "a host with a port": [200],
+    "an IPv6 host": [200],
+    "a host Starlette refuses": [200],
     "oversized": [413],
     "oversized chunked": [413],
     "small chunked": [200],
