@@ -37,7 +37,7 @@ from lupus_sms.core.body_limit import WEBHOOK_MAX_BYTES
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import error_body
 from lupus_sms.inbound.group_commit import inbound_writer
-from lupus_sms.inbound.router import _inbound_from_form
+from lupus_sms.inbound.router import inbound_from_form
 from lupus_sms.inbound.service import InboundResult
 from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE, accept_while_database_down
 from lupus_sms.messaging.signatures import MAX_WEBHOOK_BYTES, WebhookSignature, verified_form
@@ -109,7 +109,7 @@ class InboundFastPath:
             address=lambda: self._address(scope, headers, settings),
             signature=headers.get(b"x-twilio-signature", b"").decode("latin-1"),
         )
-        sms = _inbound_from_form(form)
+        sms = inbound_from_form(form)
         try:
             result = await writer.submit(sms)
         except DATABASE_UNAVAILABLE:
