@@ -16,15 +16,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
 from lupus_sms.content.service import reset_content_cache, use_database_content, use_yaml_content
 from lupus_sms.core.clock import get_clock
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.db import get_db, get_sign_in_db, make_engine
 from lupus_sms.inbound import degraded
-from lupus_sms.inbound.fast_path import InboundFastPath, twiml_reply
-from lupus_sms.inbound.router import twiml_reply as sdk_twiml_reply
+from lupus_sms.inbound.fast_path import InboundFastPath
 from lupus_sms.inbound.service import InboundResult
+from lupus_sms.inbound.twiml import twiml_reply
 from lupus_sms.metrics import INBOUND, WEBHOOK_SECONDS
 from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN
 
@@ -221,6 +222,17 @@ def test_fast_path_spools_as_the_route(
     expected = answers(route, requests, db, settings, caplog)
     assert expected[0][0] == 200
     assert answers(fast, requests, db, settings, caplog) == expected
+
+
+def sdk_twiml_reply(result: InboundResult, settings) -> str:
+    """The same answer built with the SDK's MessagingResponse, as the route once did."""
+    response = MessagingResponse()
+    if result.reply_body and result.reply_message_id is None:
+        response.message(result.reply_body)
+    elif result.reply_body:
+        action = settings.link(f"/twilio/status?message_id={result.reply_message_id}")
+        response.message(result.reply_body, action=action, method="POST")
+    return str(response)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 import time
-from xml.sax.saxutils import escape
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -38,16 +37,12 @@ from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import error_body
 from lupus_sms.inbound.group_commit import inbound_writer
 from lupus_sms.inbound.router import inbound_from_form
-from lupus_sms.inbound.service import InboundResult
 from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE, accept_while_database_down
+from lupus_sms.inbound.twiml import twiml_reply
 from lupus_sms.messaging.signatures import MAX_WEBHOOK_BYTES, WebhookSignature, verified_form
 from lupus_sms.metrics import count_inbound, observe_webhook
 
 PATH = "/twilio/sms"
-_XML = '<?xml version="1.0" encoding="UTF-8"?>'
-_EMPTY = _XML + "<Response />"
-# As ElementTree writes attribute values (the SDK renders TwiML with it).
-_ATTRIBUTE = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 _TOO_LARGE = JSONResponse(error_body("payload_too_large", "request body too large")).body
 # A Host header and a query string that Starlette's URL parsing gives back as they are.
 _PLAIN_HOST = re.compile(rb"[A-Za-z0-9.-]+(:[1-9][0-9]{0,3})?")
@@ -146,20 +141,6 @@ class InboundFastPath:
             if cls is not Exception and cls in handlers:
                 return handlers[cls]
         return None
-
-
-def twiml_reply(result: InboundResult, settings: Settings) -> str:
-    """The TwiML the SDK's MessagingResponse renders for the same reply, as a string."""
-    if not result.reply_body:
-        return _EMPTY
-    text = escape(result.reply_body)
-    if result.reply_message_id is None:
-        return f"{_XML}<Response><Message>{text}</Message></Response>"
-    action = settings.link(f"/twilio/status?message_id={result.reply_message_id}")
-    return (
-        f'{_XML}<Response><Message action="{escape(action, _ATTRIBUTE)}" method="POST">'
-        f"{text}</Message></Response>"
-    )
 
 
 async def _read_body(receive: Receive) -> bytes | None:

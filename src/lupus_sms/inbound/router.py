@@ -17,14 +17,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
-from twilio.twiml.messaging_response import MessagingResponse
 
-from lupus_sms.core.config import Settings
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
 from lupus_sms.inbound.group_commit import inbound_writer
-from lupus_sms.inbound.service import InboundResult, InboundSms
+from lupus_sms.inbound.service import InboundSms
 from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE, accept_while_database_down
+from lupus_sms.inbound.twiml import twiml_reply
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.signatures import read_signed_form
 from lupus_sms.scheduling.delivery import StatusCallback, record_status_callback
@@ -78,17 +77,6 @@ def inbound_from_form(form: dict[str, str]) -> InboundSms:
         opt_out_type=form.get("OptOutType", "")[:32] or None,
         messaging_service_sid=form.get("MessagingServiceSid", "")[:64] or None,
     )
-
-
-def twiml_reply(result: InboundResult, settings: Settings) -> str:
-    response = MessagingResponse()
-    if result.reply_body and result.reply_message_id is None:
-        response.message(result.reply_body)  # a degraded answer: there is no row to update
-    elif result.reply_body:
-        # The status callback tells us whether the reply was delivered, like any other message.
-        action = settings.link(f"/twilio/status?message_id={result.reply_message_id}")
-        response.message(result.reply_body, action=action, method="POST")
-    return str(response)
 
 
 @router.post("/status", status_code=204, summary="Message status callback (Twilio)")
