@@ -175,17 +175,16 @@ def _check_may_write(db: Session, clinic: Clinic, patient: Patient) -> None:
         )
     if patient.status == PatientStatus.UNDELIVERABLE:
         raise ConflictError("Texts to this number cannot be delivered. Call the patient.")
-    if clinic.sender is None and _clinics_on_shared_sender(db) > 1:
+    if on_shared_sender(db, clinic):
         raise ConflictError(SHARED_SENDER_REFUSAL)
 
 
 def on_shared_sender(db: Session, clinic: Clinic) -> bool:
     """Whether this clinic's conversations are refused for want of its own sender."""
-    return clinic.sender is None and _clinics_on_shared_sender(db) > 1
-
-
-def _clinics_on_shared_sender(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(Clinic).where(Clinic.sender.is_(None)))
+    if clinic.sender is not None:
+        return False
+    on_shared = select(func.count()).select_from(Clinic).where(Clinic.sender.is_(None))
+    return db.scalar(on_shared) > 1
 
 
 def _answered_alert(db: Session, clinic: Clinic, patient: Patient, alert_id: int | None):
