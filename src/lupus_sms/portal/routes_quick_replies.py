@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 
 from lupus_sms.console.pages import redirect
 from lupus_sms.content.limits import limit
@@ -27,6 +27,14 @@ QuickRepliesManager = Annotated[PortalContext, require_portal("quick_replies.man
 Key = Annotated[str, Form(max_length=40)]
 Title = Annotated[str, Form(max_length=care_team.TITLE_MAX)]
 Body = Annotated[str, Form(max_length=templates.BODY_MAX)]
+
+
+def _posted(key: Key = "", title: Title = "", body_en: Body = "", body_es: Body = ""):
+    """The add and edit forms' fields, as the use cases take them."""
+    return templates.QuickReplyForm(key, title, body_en, body_es)
+
+
+PostedForm = Annotated[templates.QuickReplyForm, Depends(_posted)]
 DONE = {"added": "Quick reply added.", "saved": "Quick reply saved.",
         "deleted": "Quick reply deleted."}  # fmt: skip
 
@@ -46,12 +54,8 @@ def quick_reply_create(
     portal: QuickRepliesManager,
     db: DbSession,
     clock: ClockDep,
-    key: Key = "",
-    title: Title = "",
-    body_en: Body = "",
-    body_es: Body = "",
+    form: PostedForm,
 ) -> object:
-    form = templates.QuickReplyForm(key, title, body_en, body_es)
     try:
         templates.create(db, clinic_id=portal.clinic.id, form=form, now=clock.now(),
                          trail=portal.trail)  # fmt: skip
@@ -76,13 +80,9 @@ def quick_reply_update(
     portal: QuickRepliesManager,
     db: DbSession,
     clock: ClockDep,
-    key: Key = "",
-    title: Title = "",
-    body_en: Body = "",
-    body_es: Body = "",
+    form: PostedForm,
 ) -> object:
     reply = _owned(db, portal, quick_reply_id)
-    form = templates.QuickReplyForm(key, title, body_en, body_es)
     try:
         templates.update(db, clinic_id=portal.clinic.id, quick_reply_id=reply.id, form=form,
                          now=clock.now(), trail=portal.trail)  # fmt: skip
