@@ -110,6 +110,10 @@ def test_a_failing_webhook_logs_neither_the_text_nor_the_number(captured_logs, t
         row = {"direction": None, "phone": sms.from_number, "body": sms.body, "status": "x"}
         db.execute(insert(Message).values(**row))
 
+    def broken_batch(db, *, texts, settings, clock):
+        return [broken_storage(db, sms=sms, settings=settings, clock=clock) for sms in texts]
+
+    monkeypatch.setattr(group_commit, "process_inbound_batch", broken_batch)
     monkeypatch.setattr(group_commit, "handle_inbound", broken_storage)
     response = twilio.sms(SECRET_WORDS, from_=PATIENT)
     assert response.status_code == 500

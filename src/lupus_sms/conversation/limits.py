@@ -25,6 +25,7 @@ the pipeline itself still ran, so an answer to a check-in or an opt-out is never
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, func, select
@@ -48,9 +49,14 @@ def hold_back_reply(
     reason = held_back_reason(db, inbound=inbound, reply=reply, settings=settings, now=now)
     if reason is None:
         return False
+    record_held_back(inbound, reason)
+    return True
+
+
+def record_held_back(inbound: Message, reason: str) -> None:
+    """The inbound text's status says why its reply was not sent."""
     inbound.status = reason
     logger.info("reply to %s held back: %s", mask_phone(inbound.phone), reason)
-    return True
 
 
 def held_back_reason(
@@ -61,6 +67,44 @@ def held_back_reason(
         return None
     since = now - timedelta(seconds=settings.reply_limit_window_seconds)
     replies, same_replies = _recent_replies(db, inbound=inbound, body=reply.body, since=since)
+    return _reason(replies, same_replies, settings)
+
+
+@dataclass
+class RecentReply:
+    created_at: datetime
+    body: str | None
+    asked_body: str | None
+
+
+def recent_replies_by_phone(
+    db: Session, *, phones: list[str], settings: Settings, now: datetime
+) -> dict[str, list[RecentReply]]:
+    """For the batched writer (inbound/batch.py): every reply to these numbers in the window
+    before `now` (the batch's earliest text), in one query, so that `held_back_reason_of`
+    decides each text's reply in memory."""
+    since = now - timedelta(seconds=settings.reply_limit_window_seconds)
+    found: dict[str, list[RecentReply]] = {phone: [] for phone in phones}
+    rows = db.connection().execute(_REPLIES_OF_PHONES, {"phones": phones, "since": since})
+    for phone, created_at, body, asked_body in rows:
+        found[phone].append(RecentReply(created_at, body, asked_body))
+    return found
+
+
+def held_back_reason_of(
+    recent: list[RecentReply], *, inbound: Message, reply: Reply, settings: Settings, now: datetime
+) -> str | None:
+    """`held_back_reason`, counted in `recent` (the number's replies, kept up to date by the
+    caller) instead of by a query."""
+    if reply.exempt_from_limits or not inbound.phone or not reply.body:
+        return None
+    since = now - timedelta(seconds=settings.reply_limit_window_seconds)
+    in_window = [r for r in recent if r.created_at >= since]
+    same = sum(1 for r in in_window if r.body == reply.body and r.asked_body == inbound.body)
+    return _reason(len(in_window), same, settings)
+
+
+def _reason(replies: int, same_replies: int, settings: Settings) -> str | None:
     if replies >= settings.reply_limit_per_window:
         return REPLY_LIMITED
     if same_replies >= settings.repeat_reply_limit:
@@ -95,4 +139,18 @@ def _recent_replies_statement():
     )
 
 
+def _replies_of_phones_statement():
+    asked = aliased(Message, name="asked")
+    return (
+        select(Message.phone, Message.created_at, Message.body, asked.body)
+        .join(asked, Message.in_reply_to_id == asked.id)
+        .where(
+            Message.phone.in_(bindparam("phones", expanding=True)),
+            Message.created_at >= bindparam("since"),
+            Message.direction == "outbound",
+        )
+    )
+
+
 _RECENT_REPLIES = _recent_replies_statement()
+_REPLIES_OF_PHONES = _replies_of_phones_statement()

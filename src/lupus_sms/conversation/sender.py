@@ -40,6 +40,9 @@ class Sender:
     # pipeline, the rows on the number do not).
     enrolments: list[Enrolment] = field(default_factory=list)
     clinic_id: int | None = None  # the clinic the inbound `To` names, if any
+    # Set by the batched writer (inbound/batch.py): `remember_topic` puts its upsert here,
+    # by phone number id, and the writer sends them all in one statement.
+    topic_writes: dict[int, dict] | None = None
 
 
 def load_sender(db: Session, *, e164: str, senders: list[str]) -> Sender | None:
@@ -56,11 +59,42 @@ def load_sender(db: Session, *, e164: str, senders: list[str]) -> Sender | None:
     return Sender(phone_number, conversation, choice, enrolments, rows[0][8])
 
 
+def load_senders(db: Session, *, e164s: list[str]) -> dict[str, Sender]:
+    """`load_sender` for many numbers in one query (without the clinic, which depends on each
+    text's `To`: `clinics_by_sender`); the numbers that are new are missing."""
+    found: dict[str, Sender] = {}
+    for row in db.execute(_SENDERS, {"e164s": e164s}):
+        sender = found.get(row[0].e164)
+        if sender is None:
+            sender = found[row[0].e164] = Sender(row[0], row[1], row[2])
+        if row[3] is not None:
+            sender.enrolments.append(Enrolment(row[3], row[4], row[5], row[6] is not None, row[7]))
+    return found
+
+
+def clinics_by_sender(db: Session, senders: set[str]) -> dict[str, int]:
+    """The clinic each of our numbers (or Messaging Services) belongs to; the lowest id where
+    two share one, as `clinic_for_senders` picks."""
+    if not senders:
+        return {}
+    found: dict[str, int] = {}
+    for clinic_id, sender in db.execute(_CLINICS, {"senders": list(senders)}):
+        found.setdefault(sender, clinic_id)
+    return found
+
+
 def remember_topic(db: Session, sender: Sender, *, topic_key: str | None, next_part: int, now):
     """Store where the number is in a topic (MORE sends the next part): one upsert through
     Core, far cheaper than the unit of work's flush of the ORM row. The loaded row, if any,
     gets the same values without being marked changed, so it stays in step for this session."""
     values = {"topic_key": topic_key, "next_part": next_part, "updated_at": now}
+    if sender.topic_writes is not None:
+        sender.topic_writes[sender.phone_number.id] = values
+        if sender.conversation is None:  # the number's next text in the batch pages on
+            sender.conversation = Conversation(phone_number_id=sender.phone_number.id)
+        for name, value in values.items():
+            set_committed_value(sender.conversation, name, value)
+        return
     stmt = _UPSERT_CONVERSATION[db.get_bind().dialect.name]
     db.connection().execute(stmt, {"phone_number_id": sender.phone_number.id, **values})
     if sender.conversation is not None:
@@ -68,22 +102,36 @@ def remember_topic(db: Session, sender: Sender, *, topic_key: str | None, next_p
             set_committed_value(sender.conversation, name, value)
 
 
+def write_topics(db: Session, topic_writes: dict[int, dict]) -> None:
+    """The upserts `remember_topic` held back for a batch, in one statement."""
+    if not topic_writes:
+        return
+    stmt = _UPSERT_CONVERSATION[db.get_bind().dialect.name]
+    rows = [{"phone_number_id": key, **values} for key, values in topic_writes.items()]
+    db.connection().execute(stmt, rows)
+    topic_writes.clear()
+
+
 def clinic_for_senders(db: Session, senders: list[str]) -> int | None:
     """A clinic with its own number (or Messaging Service) is named by the inbound `To`."""
     return db.scalar(_CLINIC, {"senders": senders}) if senders else None
 
 
-def _sender_statement(clinic):
+def _sender_statement(clinic, *, many: bool = False):
     """Built once with bound parameters: building it per text cost more than running it."""
     columns = [PhoneNumber, Conversation, PendingConsentChoice]
+    if many:
+        numbers = PhoneNumber.e164.in_(bindparam("e164s", expanding=True))
+    else:
+        numbers = PhoneNumber.e164 == bindparam("e164")
     return (
         select(*columns, Patient.id, Patient.clinic_id, Patient.status)
         .add_columns(Patient.consented_at, Patient.language, clinic)
         .outerjoin(Conversation, Conversation.phone_number_id == PhoneNumber.id)
         .outerjoin(PendingConsentChoice, PendingConsentChoice.phone_number_id == PhoneNumber.id)
         .outerjoin(Patient, Patient.phone_number_id == PhoneNumber.id)
-        .where(PhoneNumber.e164 == bindparam("e164"))
-        .order_by(Patient.id)
+        .where(numbers)
+        .order_by(PhoneNumber.id, Patient.id)
     )
 
 
@@ -108,5 +156,11 @@ _CLINIC = (
     .order_by(Clinic.id)
     .limit(1)
 )
+_CLINICS = (
+    select(Clinic.id, Clinic.sender)
+    .where(Clinic.sender.in_(bindparam("senders", expanding=True)))
+    .order_by(Clinic.id)
+)
 _SENDER = _sender_statement(null())
+_SENDERS = _sender_statement(null(), many=True)
 _SENDER_AND_CLINIC = _sender_statement(_CLINIC.scalar_subquery())

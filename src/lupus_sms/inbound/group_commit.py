@@ -27,12 +27,8 @@ from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_db, get_sessionmaker
 from lupus_sms.core.errors import LupusSmsError
-from lupus_sms.inbound.service import (
-    InboundResult,
-    InboundSms,
-    handle_inbound,
-    process_inbound,
-)
+from lupus_sms.inbound.batch import process_inbound_batch
+from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
 from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE
 from lupus_sms.metrics import observe_inbound_batch
 
@@ -105,22 +101,21 @@ class InboundWriter:
 def handle_inbound_batch(
     session_scope: Callable, *, texts: list[InboundSms], settings: Settings, clock: Clock
 ) -> list[InboundResult | BaseException]:
-    """Every text of the batch in one transaction; on any failure, each text alone."""
-    if len(texts) > 1:
-        with session_scope() as db:
-            try:
-                results = [
-                    process_inbound(db, sms=sms, settings=settings, clock=clock) for sms in texts
-                ]
-                db.commit()
-                return results
-            except DATABASE_UNAVAILABLE:
-                raise
-            except Exception:
-                _roll_back(db)
-                logger.warning(
-                    "a batch of %d inbound texts failed; retrying each alone", len(texts)
-                )
+    """Every text of the batch in one transaction (inbound/batch.py); on any failure, each
+    text alone."""
+    with session_scope() as db:
+        try:
+            results = process_inbound_batch(db, texts=texts, settings=settings, clock=clock)
+            db.commit()
+            return results
+        except DATABASE_UNAVAILABLE:
+            raise
+        except Exception as exc:
+            _roll_back(db)
+            if len(texts) == 1 and isinstance(exc, LupusSmsError):
+                logger.warning("an inbound text was refused: %s", exc.message)
+                return [exc]
+            logger.warning("a batch of %d inbound texts failed; retrying each alone", len(texts))
     results: list[InboundResult | BaseException] = []
     for sms in texts:
         with session_scope() as db:

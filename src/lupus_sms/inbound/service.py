@@ -60,36 +60,77 @@ def handle_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: C
 
 
 def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: Clock):
-    """`handle_inbound` without the commit: the webhook commits a batch of texts at once
-    (inbound/group_commit.py). Every write of one text happens in this call."""
+    """`handle_inbound` without the commit, one text at a time (`lupus-sms chat`, `text`,
+    and the webhook's fallback when a batch fails: inbound/batch.py does the same for many).
+    Every write of one text happens in this call."""
     now = clock.now()
     # Before our first query: a due content refresh reads through its own session, and on
     # SQLite it would otherwise wait for the write lock this session is holding.
     content = get_content()
-    phone = _normalise_sender(sms.from_number, settings.default_country)
-    sender = _load_sender(db, phone, [s for s in (sms.messaging_service_sid, sms.to_number) if s])
-    patient_id, clinic_id = _only_enrolment(sender)
-    message = _insert_inbound(
-        db,
-        direction="inbound",
-        phone=phone,
-        sender=sms.messaging_service_sid or sms.to_number,
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        kind="inbound",
-        body=sms.body[:MAX_BODY_CHARS],
-        twilio_sid=sms.message_sid,
-        opt_out_type=(sms.opt_out_type or "").upper()[:8] or None,
-        status=MessageStatus.RECEIVED,
-        created_at=now,
+    phone = normalise_sender(sms.from_number, settings.default_country)
+    sender = load_sender_of(db, phone, our_numbers(sms))
+    message = messaging.insert_message(
+        db, inbound_values(sms, phone=phone, sender=sender, now=now), unless_sid_stored=True
     )
     if message is None:  # this MessageSid was stored before (a retry, or a concurrent copy)
-        stored = messaging.find_inbound_by_sid(db, message_sid=sms.message_sid)
-        if stored is not None and stored.phone != phone:
-            # Twilio's ids are unique: only a forged or mistaken request reuses one, and its
-            # text must not be answered with, or hidden behind, another number's.
-            raise ConflictError("this MessageSid was already used by another number")
-        return _replay(db, stored)
+        return replay_stored(db, sms=sms, phone=phone)
+    context, reply = decide_reply(
+        db, sms=sms, sender=sender, message=message, content=content, settings=settings, now=now
+    )
+    reply_row = None
+    if wants_reply(sms, context, reply):
+        reply_row = store_reply(
+            db, sms=sms, inbound=message, reply=reply, settings=settings, now=now
+        )
+    return InboundResult(
+        reply_row.body if reply_row else None, reply_row and reply_row.id, reply_kind=reply.kind
+    )
+
+
+def our_numbers(sms: InboundSms) -> list[str]:
+    """Our side of the text: the Messaging Service and the number it was sent to."""
+    return [s for s in (sms.messaging_service_sid, sms.to_number) if s]
+
+
+def inbound_values(sms: InboundSms, *, phone: str | None, sender: Sender, now: datetime) -> dict:
+    """The row of an inbound text, with the patient it belongs to where that is clear."""
+    patient_id, clinic_id = only_enrolment(sender)
+    return {
+        "direction": "inbound",
+        "phone": phone,
+        "sender": sms.messaging_service_sid or sms.to_number,
+        "clinic_id": clinic_id,
+        "patient_id": patient_id,
+        "kind": "inbound",
+        "body": sms.body[:MAX_BODY_CHARS],
+        "twilio_sid": sms.message_sid,
+        "opt_out_type": (sms.opt_out_type or "").upper()[:8] or None,
+        "status": MessageStatus.RECEIVED,
+        "created_at": now,
+    }
+
+
+def replay_stored(db: Session, *, sms: InboundSms, phone: str | None) -> InboundResult:
+    """A MessageSid stored before: the answer stored the first time, nothing new stored."""
+    stored = messaging.find_inbound_by_sid(db, message_sid=sms.message_sid)
+    if stored is not None and stored.phone != phone:
+        # Twilio's ids are unique: only a forged or mistaken request reuses one, and its
+        # text must not be answered with, or hidden behind, another number's.
+        raise ConflictError("this MessageSid was already used by another number")
+    return _replay(db, stored)
+
+
+def decide_reply(
+    db: Session,
+    *,
+    sms: InboundSms,
+    sender: Sender,
+    message: Message,
+    content,
+    settings: Settings,
+    now: datetime,
+) -> tuple[InboundContext, Reply]:
+    """Run the inbound order on a stored text: what it did, and the reply it decided."""
     normalised = normalise(message.body)
     # The number's language (the language its enrolments named, or its first keyword's, if
     # it has none yet): no query of its own.
@@ -111,18 +152,18 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
         sender=sender,
     )
     reply = run_pipeline(context, INBOUND_ORDER)
-    reply_row = None
-    if reply.body and (context.can_reply or reply.confirms_opt_out) and sms.reply_by != "none":
-        reply_row = _store_reply(
-            db, sms=sms, inbound=message, reply=reply, settings=settings, now=now
-        )
-    logger.info("inbound from %s handled as %s", mask_phone(phone), reply.kind)
-    return InboundResult(
-        reply_row.body if reply_row else None, reply_row and reply_row.id, reply_kind=reply.kind
-    )
+    logger.info("inbound from %s handled as %s", mask_phone(message.phone), reply.kind)
+    return context, reply
 
 
-def _store_reply(
+def wants_reply(sms: InboundSms, context: InboundContext, reply: Reply) -> bool:
+    """Whether the decided reply is to be sent (limits aside): an opted-out number gets only
+    its opt-out confirmation, and a replayed text that was answered gets nothing more."""
+    allowed = context.can_reply or reply.confirms_opt_out
+    return bool(reply.body) and allowed and sms.reply_by != "none"
+
+
+def store_reply(
     db: Session,
     *,
     sms: InboundSms,
@@ -157,9 +198,9 @@ def _replay(db: Session, inbound: Message | None) -> InboundResult:
     return InboundResult(reply.body if reply else None, reply and reply.id, duplicate=True)
 
 
-def _load_sender(db: Session, phone: str, senders: list[str]) -> Sender:
+def load_sender_of(db: Session, phone: str | None, senders: list[str]) -> Sender:
     """The sender's number and what the handlers need about it (conversation/sender.py)."""
-    if not phone.startswith("+"):  # not a phone number (a short code, an alphanumeric ID)
+    if not phone or not phone.startswith("+"):  # a short code, an alphanumeric ID
         return Sender(None, clinic_id=clinic_for_senders(db, senders))
     found = load_sender(db, e164=phone, senders=senders)
     if found is None:
@@ -169,14 +210,8 @@ def _load_sender(db: Session, phone: str, senders: list[str]) -> Sender:
     return found
 
 
-def _insert_inbound(db: Session, **values) -> Message | None:
-    """The stored message, or None when the MessageSid is already stored: one statement
-    instead of a lookup and a savepoint."""
-    return messaging.insert_message(db, values, unless_sid_stored=True)
-
-
 @lru_cache(maxsize=4096)
-def _normalise_sender(raw: str, default_country: str) -> str | None:
+def normalise_sender(raw: str, default_country: str) -> str | None:
     """`phonenumbers` parsing is a noticeable part of a text's cost, and senders repeat."""
     return try_normalise_phone(raw, default_country)
 
@@ -185,7 +220,7 @@ def _privacy_level(sender: Sender) -> str | None:
     return sender.phone_number.privacy_level if sender.phone_number is not None else None
 
 
-def _only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
+def only_enrolment(sender: Sender) -> tuple[int | None, int | None]:
     """The patient a text belongs to when the number has exactly one enrolment that could be
     meant (with that clinic, when the `To` named one), so the clinic sees it in the
     conversation view. Only a clinic the number consented to hears from it: an invitation

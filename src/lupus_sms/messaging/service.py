@@ -53,8 +53,14 @@ def record_reply(db: Session, *, inbound: Message, body: str, kind: str, now: da
     """Store the TwiML reply: Twilio sends it, so it is `sent` until a status callback says more.
 
     Inserted at once (`insert_message`), not at the unit of work's next flush."""
+    return insert_message(db, reply_values(inbound=inbound, body=body, kind=kind, now=now))
+
+
+def reply_values(*, inbound: Message, body: str, kind: str, now: datetime) -> dict:
+    """The row of the TwiML reply to `inbound` (`record_reply`, and the batched writer's
+    `insert_replies`)."""
     info = _analyze(body)
-    values = {
+    return {
         "direction": "outbound",
         "phone": inbound.phone,
         "sender": inbound.sender,
@@ -69,7 +75,6 @@ def record_reply(db: Session, *, inbound: Message, body: str, kind: str, now: da
         "sent_at": now,
         "created_at": now,
     }
-    return insert_message(db, values)
 
 
 def insert_message(db: Session, values: dict, *, unless_sid_stored: bool = False) -> Message | None:
@@ -82,12 +87,44 @@ def insert_message(db: Session, values: dict, *, unless_sid_stored: bool = False
     new_id = db.connection().execute(statement, values).scalar()
     if new_id is None:
         return None
+    return as_stored(db, values, new_id)
+
+
+def insert_inbound_rows(db: Session, rows: list[dict]) -> dict[str, int]:
+    """Many inbound texts in one INSERT ... ON CONFLICT (twilio_sid) DO NOTHING RETURNING
+    (SQLAlchemy sends an executemany with RETURNING as one multi-row statement). The ids by
+    MessageSid; a MessageSid stored before, or earlier in `rows`, is missing."""
+    dialect = db.get_bind().dialect.name
+    result = db.connection().execute(_INSERT_MANY_UNLESS_SID_STORED[dialect], rows)
+    return {sid: new_id for new_id, sid in result}
+
+
+def insert_replies(db: Session, rows: list[dict]) -> dict[int, int]:
+    """Many replies (`reply_values`) in one statement: their ids by the inbound id each answers."""
+    dialect = db.get_bind().dialect.name
+    result = db.connection().execute(_INSERT_MANY_REPLIES[dialect], rows)
+    return {in_reply_to: new_id for new_id, in_reply_to in result}
+
+
+def as_stored(db: Session, values: dict, new_id: int) -> Message:
+    """The row just inserted through Core, as a persistent ORM object, without a load."""
     message = Message(id=new_id, **values)
     make_transient_to_detached(message)
     db.add(message)
     return message
 
 
+_COLUMNS = Message.__table__.c
+_INSERT_MANY_UNLESS_SID_STORED = {
+    name: dialect_insert(Message.__table__)
+    .on_conflict_do_nothing(index_elements=["twilio_sid"])
+    .returning(_COLUMNS.id, _COLUMNS.twilio_sid)
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+_INSERT_MANY_REPLIES = {
+    name: dialect_insert(Message.__table__).returning(_COLUMNS.id, _COLUMNS.in_reply_to_id)
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
 _INSERT = {
     name: dialect_insert(Message.__table__).returning(Message.__table__.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
