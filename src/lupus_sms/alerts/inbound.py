@@ -74,8 +74,30 @@ def _reading(context: InboundContext) -> Reading:
     """The text's red-flag reading, read once (red-flag opt-out, safety and review ask)."""
     if context.safety_reading is None:
         rules = documents.safety_rules(context.content)
-        context.safety_reading = read_text(context.body, rules, meanings=context.meanings)
+        context.safety_reading = _read(context.body, rules, tuple(context.meanings))
     return context.safety_reading
+
+
+# Keywords and short answers ("AHSCT", "MORE", "1") come from every patient, and reading them
+# was a fifth of a keyword's cost: their reading is worked out once per set of rules. Only
+# short texts: longer ones rarely repeat, and patients' sentences are not kept in memory.
+CACHED_READING_CHARS = 24
+MAX_CACHED_READINGS = 4096
+_readings: dict[tuple, tuple[object, Reading]] = {}
+
+
+def _read(body: str, rules, meanings: tuple[str, ...]) -> Reading:
+    if len(body) > CACHED_READING_CHARS:
+        return read_text(body, rules, meanings=meanings)
+    key = (id(rules), body, meanings)
+    found = _readings.get(key)
+    if found is not None and found[0] is rules:  # not another rules object at the same id
+        return found[1]
+    reading = read_text(body, rules, meanings=meanings)
+    if len(_readings) >= MAX_CACHED_READINGS:
+        _readings.clear()
+    _readings[key] = (rules, reading)
+    return reading
 
 
 def _raise_red_flag(context: InboundContext, reading: Reading, record_answer: RecordAnswer) -> str:
