@@ -209,9 +209,7 @@ def test_a_batch_answers_and_stores_what_each_text_alone_would(engine, settings,
         assert together_rows[table] == rows, table
 
 
-def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(
-    engine, settings, clock
-):
+def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(engine, settings, clock):
     """The point of the batch: 30 plain texts from known numbers in a handful of statements."""
     connection = engine.connect()
     outer = connection.begin()
@@ -223,6 +221,7 @@ def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(
                 get_or_create_phone_number(db, e164=phone)
             db.commit()
             sent = [InboundSms(f"SM{uuid.uuid4().hex}", p, OUR_NUMBER, "AHSCT") for p in phones]
+
             def count(*args) -> None:
                 statements.append(args[2])
 
