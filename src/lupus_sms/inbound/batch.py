@@ -110,8 +110,9 @@ class _Batch:
         self.senders = load_senders(db, e164s=numbers) if numbers else {}
         self.clinics = clinics_by_sender(db, {s for sms in texts for s in our_numbers(sms)})
         known = sorted({p for p in phones if p})
-        recent = recent_replies_by_phone(db, phones=known, settings=settings, now=now)
-        self.recent: dict[str, list[RecentReply]] = recent if known else {}
+        self.recent: dict[str, list[RecentReply]] = (
+            recent_replies_by_phone(db, phones=known, settings=settings, now=now) if known else {}
+        )
         self.changed: set[str | None] = set()  # numbers whose state a text may have changed
         self.topics: dict[int, dict] = {}
         self.replies: list[dict] = []
