@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from lupus_sms.core.clock import FixedClock
 from lupus_sms.core.db import Base
 from lupus_sms.inbound.group_commit import handle_inbound_batch
 from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
@@ -236,3 +237,62 @@ def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(engine,
     # Senders, clinics, recent replies, the texts, the topics, the replies (savepoints aside).
     work = [s for s in statements if "SAVEPOINT" not in s.upper()]
     assert len(work) <= 8, work
+
+
+class TickingClock(FixedClock):
+    """One second later at every reading: each text of a batch has its own `now`."""
+
+    def now(self) -> datetime:
+        self.advance(seconds=1)
+        return self.at
+
+
+def test_reply_limits_in_a_batch_count_earlier_replies_and_each_texts_own_window(
+    engine, settings, clock
+):
+    """Three replies a minute: two were sent before the batch, one of them 58.5 seconds before
+    its first text, so it counts for the first two texts and not for the third."""
+    settings = settings.model_copy(
+        update={"reply_limit_per_window": 3, "reply_limit_window_seconds": 60}
+    )
+    start = clock.now()
+    first = start + timedelta(seconds=1)  # the first text's time
+    sent = seq((KNOWN, "AHSCT"), (KNOWN, "MSC"), (KNOWN, "RISKS"))
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as db:
+            build_world(db, start)
+            for ago in (58.5, 10):
+                at = first - timedelta(seconds=ago)
+                asked = Message(
+                    direction="inbound", phone=KNOWN, kind="inbound", body=f"earlier {ago}",
+                    status="received", created_at=at,
+                )  # fmt: skip
+                db.add(asked)
+                db.flush()
+                db.add(Message(
+                    direction="outbound", phone=KNOWN, kind="education", body="an answer",
+                    status="sent", in_reply_to_id=asked.id, sent_at=at, created_at=at,
+                ))  # fmt: skip
+            db.commit()
+        runs = []
+        for handle in (one_at_a_time, batched):
+            with rolled_back(connection) as db:
+                results = handle(db, sent, settings, TickingClock(start))
+                statuses = db.scalars(
+                    select(Message.status)
+                    .where(Message.twilio_sid.in_([s.message_sid for s in sent]))
+                    .order_by(Message.created_at)
+                ).all()
+                runs.append((answers(results), statuses, every_row(db)))
+    finally:
+        outer.rollback()
+        connection.close()
+
+    (alone, alone_statuses, alone_rows), (together, together_statuses, together_rows) = runs
+    assert together_statuses == ["received", "reply_limited", "received"]
+    assert alone_statuses == together_statuses
+    assert [body is not None for body, *_ in together] == [True, False, True]
+    assert together == alone
+    assert together_rows == alone_rows

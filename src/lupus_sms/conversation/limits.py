@@ -25,14 +25,16 @@ the pipeline itself still ran, so an answer to a check-in or an opt-out is never
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, null, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from lupus_sms.conversation.pipeline import Reply
 from lupus_sms.core.config import Settings
+from lupus_sms.core.db import UTCDateTime
 from lupus_sms.core.phones import mask_phone
 from lupus_sms.messaging.models import Message
 
@@ -77,31 +79,56 @@ class RecentReply:
     asked_body: str | None
 
 
+@dataclass
+class RecentReplies:
+    """A number's replies in the window, as the batched writer counts them: those certainly
+    inside every text's window as counts, the few near its start one by one."""
+
+    total: int = 0  # in every text's window
+    same: Counter = field(default_factory=Counter)  # of those, by (reply body, asked body)
+    edge: list[RecentReply] = field(default_factory=list)  # in some texts' windows only
+
+    def add(self, reply: RecentReply) -> None:
+        """A reply decided in the batch (its time is a text's `now`: kept one by one)."""
+        self.edge.append(reply)
+
+
 def recent_replies_by_phone(
-    db: Session, *, phones: list[str], settings: Settings, now: datetime
-) -> dict[str, list[RecentReply]]:
+    db: Session, *, phones: list[str], settings: Settings, earliest: datetime, latest: datetime
+) -> dict[str, RecentReplies]:
     """For the batched writer (inbound/batch.py): every reply to these numbers in the window
-    before `now` (the batch's earliest text), in one query, so that `held_back_reason_of`
-    decides each text's reply in memory."""
-    since = now - timedelta(seconds=settings.reply_limit_window_seconds)
-    found: dict[str, list[RecentReply]] = {phone: [] for phone in phones}
-    rows = db.connection().execute(_REPLIES_OF_PHONES, {"phones": phones, "since": since})
-    for phone, created_at, body, asked_body in rows:
-        found[phone].append(RecentReply(created_at, body, asked_body))
+    of any text of the batch (whose texts arrived between `earliest` and `latest`), counted in
+    one query, so that `held_back_reason_of` decides each text's reply in memory.
+
+    Grouped by number and by reply and asked text, so a busy number costs a row per distinct
+    answer, not per reply. Replies between the windows' starts (the batch's own span, a few
+    milliseconds) come back one by one, so each text counts exactly its own window."""
+    window = timedelta(seconds=settings.reply_limit_window_seconds)
+    found = {phone: RecentReplies() for phone in phones}
+    params = {"phones": phones, "since": earliest - window, "every_since": latest - window}
+    for phone, body, asked_body, edge, count in db.connection().execute(_REPLIES_OF_PHONES, params):
+        recent = found[phone]
+        if edge is None:
+            recent.total += count
+            recent.same[(body, asked_body)] += count
+        else:
+            recent.edge.extend([RecentReply(edge, body, asked_body)] * count)
     return found
 
 
 def held_back_reason_of(
-    recent: list[RecentReply], *, inbound: Message, reply: Reply, settings: Settings, now: datetime
+    recent: RecentReplies, *, inbound: Message, reply: Reply, settings: Settings, now: datetime
 ) -> str | None:
     """`held_back_reason`, counted in `recent` (the number's replies, kept up to date by the
     caller) instead of by a query."""
     if reply.exempt_from_limits or not inbound.phone or not reply.body:
         return None
     since = now - timedelta(seconds=settings.reply_limit_window_seconds)
-    in_window = [r for r in recent if r.created_at >= since]
-    same = sum(1 for r in in_window if r.body == reply.body and r.asked_body == inbound.body)
-    return _reason(len(in_window), same, settings)
+    edge = [r for r in recent.edge if r.created_at >= since]
+    same = recent.same[(reply.body, inbound.body)] + sum(
+        1 for r in edge if r.body == reply.body and r.asked_body == inbound.body
+    )
+    return _reason(recent.total + len(edge), same, settings)
 
 
 def _reason(replies: int, same_replies: int, settings: Settings) -> str | None:
@@ -141,14 +168,18 @@ def _recent_replies_statement():
 
 def _replies_of_phones_statement():
     asked = aliased(Message, name="asked")
+    # NULL for a reply inside every text's window: those group together.
+    edge = case((Message.created_at >= bindparam("every_since"), null()), else_=Message.created_at)
+    edge = type_coerce(edge, UTCDateTime).label("edge")
     return (
-        select(Message.phone, Message.created_at, Message.body, asked.body)
+        select(Message.phone, Message.body, asked.body, edge, func.count())
         .join(asked, Message.in_reply_to_id == asked.id)
         .where(
             Message.phone.in_(bindparam("phones", expanding=True)),
             Message.created_at >= bindparam("since"),
             Message.direction == "outbound",
         )
+        .group_by(Message.phone, Message.body, asked.body, edge)
     )
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.content.service import get_content
 from lupus_sms.conversation.limits import (
+    RecentReplies,
     RecentReply,
     held_back_reason_of,
     recent_replies_by_phone,
@@ -82,7 +83,7 @@ def process_inbound_batch(
     content = get_content()  # before the first query (see `process_inbound`)
     nows = [clock.now() for _ in texts]
     phones = [normalise_sender(sms.from_number, settings.default_country) for sms in texts]
-    batch = _Batch(db, texts=texts, phones=phones, settings=settings, now=min(nows))
+    batch = _Batch(db, texts=texts, phones=phones, settings=settings, nows=nows)
     with _writes_before_queries(db, batch):
         decided = batch.insert(texts, phones, nows)
         for index, sms in enumerate(texts):
@@ -102,7 +103,7 @@ class _Batch:
         texts: list[InboundSms],
         phones: list[str | None],
         settings: Settings,
-        now: datetime,
+        nows: list[datetime],
     ):
         self.db = db
         self.settings = settings
@@ -110,9 +111,11 @@ class _Batch:
         self.senders = load_senders(db, e164s=numbers) if numbers else {}
         self.clinics = clinics_by_sender(db, {s for sms in texts for s in our_numbers(sms)})
         known = sorted({p for p in phones if p})
-        self.recent: dict[str, list[RecentReply]] = (
-            recent_replies_by_phone(db, phones=known, settings=settings, now=now) if known else {}
-        )
+        self.recent: dict[str, RecentReplies] = {}
+        if known:
+            self.recent = recent_replies_by_phone(
+                db, phones=known, settings=settings, earliest=min(nows), latest=max(nows)
+            )
         self.changed: set[str | None] = set()  # numbers whose state a text may have changed
         self.topics: dict[int, dict] = {}
         self.replies: list[dict] = []
@@ -163,7 +166,7 @@ class _Batch:
             )
             decided.stored = InboundResult(row and row.body, row and row.id, reply_kind=reply.kind)
             return
-        recent = self.recent.setdefault(phone, [])
+        recent = self.recent.setdefault(phone, RecentReplies())
         reason = held_back_reason_of(
             recent, inbound=message, reply=reply, settings=self.settings, now=now
         )
@@ -173,7 +176,7 @@ class _Batch:
         self.replies.append(
             messaging.reply_values(inbound=message, body=reply.body, kind=reply.kind, now=now)
         )
-        recent.append(RecentReply(now, reply.body, message.body))
+        recent.add(RecentReply(now, reply.body, message.body))
         decided.body = reply.body
 
     def write(self) -> None:

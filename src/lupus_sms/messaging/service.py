@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -107,14 +107,20 @@ def insert_replies(db: Session, rows: list[dict]) -> dict[int, int]:
 
 
 def as_stored(db: Session, values: dict, new_id: int) -> Message:
-    """The row just inserted through Core, as a persistent ORM object, without a load."""
-    message = Message(id=new_id, **values)
+    """The row just inserted through Core, as a persistent ORM object, without a load.
+
+    The values go straight into the object's state, as a load would put them: the mapped
+    constructor records each one as a change, which costs twice as much and is undone by
+    `make_transient_to_detached` anyway. Changes made after this are tracked as usual."""
+    message = _NEW_MESSAGE()
+    message.__dict__.update(values, id=new_id)
     make_transient_to_detached(message)
     db.add(message)
     return message
 
 
 _COLUMNS = Message.__table__.c
+_NEW_MESSAGE = inspect(Message).class_manager.new_instance
 _INSERT_MANY_UNLESS_SID_STORED = {
     name: dialect_insert(Message.__table__)
     .on_conflict_do_nothing(index_elements=["twilio_sid"])
