@@ -14,7 +14,7 @@ import lupus_sms.models  # noqa: F401 - every mapper must be known before the fi
 from lupus_sms.api import include_routers
 from lupus_sms.api_docs import documented_app
 from lupus_sms.console.signin import BUSY, PASSWORD_PATHS
-from lupus_sms.content.service import read_only_session, use_database_content
+from lupus_sms.content.service import get_content, read_only_session, use_database_content
 from lupus_sms.core.body_limit import BodySizeLimit
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_engine
@@ -78,6 +78,7 @@ def _lifespan(settings: Settings):
         from lupus_sms.core.db import get_sessionmaker
         from lupus_sms.inbound.spool import replay_periodically
 
+        await _load_content()
         task = None
         if settings.spool_replay_seconds > 0:
             replay = replay_periodically(lambda: get_sessionmaker()(), settings=settings)
@@ -96,6 +97,16 @@ def _lifespan(settings: Settings):
                 await task
 
     return lifespan
+
+
+async def _load_content() -> None:
+    """Read and check the content before the first request: the first text after a start
+    would otherwise wait for it (about half a second). A failure here is not fatal: the first
+    request tries again, and says what is wrong."""
+    try:
+        await asyncio.to_thread(get_content)
+    except Exception:
+        logger.exception("content could not be loaded at start; the first request retries")
 
 
 def __getattr__(name: str):

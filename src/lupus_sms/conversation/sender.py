@@ -106,9 +106,9 @@ def write_topics(db: Session, topic_writes: dict[int, dict]) -> None:
     """The upserts `remember_topic` held back for a batch, in one statement."""
     if not topic_writes:
         return
-    stmt = _UPSERT_CONVERSATION[db.get_bind().dialect.name]
+    stmt = _UPSERT_CONVERSATIONS[db.get_bind().dialect.name]
     rows = [{"phone_number_id": key, **values} for key, values in topic_writes.items()]
-    db.connection().execute(stmt, rows)
+    db.connection().execute(stmt, rows).all()
     topic_writes.clear()
 
 
@@ -149,6 +149,12 @@ def _upsert_conversation(insert):
 _UPSERT_CONVERSATION = {
     "sqlite": _upsert_conversation(sqlite_insert),
     "postgresql": _upsert_conversation(pg_insert),
+}
+# With RETURNING, SQLAlchemy sends many rows as one multi-row statement ("insertmanyvalues")
+# where psycopg's executemany would send one statement per row.
+_UPSERT_CONVERSATIONS = {
+    name: upsert.returning(Conversation.phone_number_id)
+    for name, upsert in _UPSERT_CONVERSATION.items()
 }
 _CLINIC = (
     select(Clinic.id)
