@@ -78,7 +78,7 @@ def clinics_by_sender(db: Session, senders: set[str]) -> dict[str, int]:
     if not senders:
         return {}
     found: dict[str, int] = {}
-    for clinic_id, sender in db.execute(_CLINICS, {"senders": list(senders)}):
+    for clinic_id, sender in db.connection().execute(_CLINICS, {"senders": list(senders)}):
         found.setdefault(sender, clinic_id)
     return found
 
