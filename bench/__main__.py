@@ -19,6 +19,7 @@ BENCHMARKS = {
         "one transaction per request vs a session per dependency",
     ),
     "logins": ("bench.logins", "webhook latency during a login flood, against without it"),
+    "pg-pipeline": ("bench.pg_pipeline", "PostgreSQL statements one by one vs pipeline mode"),
 }
 
 

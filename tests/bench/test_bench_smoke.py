@@ -46,7 +46,8 @@ def test_help_lists_every_benchmark():
         [sys.executable, "-m", "bench", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0
-    for name in ("webhook", "tick", "burst", "import", "pages", "request-scope", "logins"):
+    names = ("webhook", "tick", "burst", "import", "pages", "request-scope", "logins")
+    for name in (*names, "pg-pipeline"):
         assert name in done.stdout
 
 
@@ -134,3 +135,15 @@ def test_logins_bench_answers_every_webhook_during_the_flood(tmp_path, kind):
         flood = run[name]["flood"]["statuses"]
         assert flood and set(flood) <= {"401", "429"}  # refused or slowed down, never a 500
     assert run["all_answered_stored"]
+
+
+@pytest.mark.skipif(
+    databases() != ["postgresql"], reason="pipeline mode is psycopg's, run with PostgreSQL"
+)
+def test_pg_pipeline_bench_measures_both_ways(tmp_path):
+    result = run_bench(
+        tmp_path, "pg-pipeline", "--statements", "2", "--batches", "20", "--rounds", "1"
+    )
+    (run,) = result["runs"]
+    assert run["statements"] == 2
+    assert run["sequential_wall_us"] > 0 and run["pipelined_wall_us"] > 0

@@ -18,6 +18,7 @@ only decides which texts answer.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
@@ -41,6 +42,21 @@ _ENGLISH_ONLY = frozenset({"MORE", "YES", "HELP"})
 
 def looks_spanish(normalised: str) -> bool:
     """Whether a text that is no keyword reads as Spanish ("hola", "ayuda por favor")."""
+    if len(normalised) <= SHORT_TEXT:  # short texts repeat ("AHSCT", "ok"): read once
+        return _short_looks_spanish(normalised)
+    return _looks_spanish(normalised)
+
+
+# Texts up to this long have their reading cached (at most 4,096 of them, a few hundred KB).
+SHORT_TEXT = 40
+
+
+@lru_cache(maxsize=4096)
+def _short_looks_spanish(normalised: str) -> bool:
+    return _looks_spanish(normalised)
+
+
+def _looks_spanish(normalised: str) -> bool:
     plain = unicodedata.normalize("NFKD", normalised.lower())
     words = "".join(ch for ch in plain if not unicodedata.combining(ch)).split()
     return text_language(words) == SPANISH

@@ -14,8 +14,9 @@ Replies marked `exempt_from_limits` (compliance words and red-flag safety replie
 held back; they still count towards the window.
 
 The counts come from the `messages` table through its (phone, created_at) index, so they hold
-across any number of web processes and cost one small indexed query per text, whatever
-another number is doing.
+across any number of web processes and cost one small indexed query per text (per batch of
+texts in the webhook's batched writer, counted by distinct answer), whatever another number
+is doing.
 
 What was held back is recorded on the inbound message: its status becomes `reply_limited` or
 `repeat_ignored` instead of `received`. No outbound row is stored, because nothing was sent;
