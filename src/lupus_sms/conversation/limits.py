@@ -37,6 +37,7 @@ from lupus_sms.conversation.pipeline import Reply
 from lupus_sms.core.config import Settings
 from lupus_sms.core.db import UTCDateTime
 from lupus_sms.core.phones import mask_phone
+from lupus_sms.core.rows import DIALECTS, one_of
 from lupus_sms.messaging.models import Message
 
 logger = logging.getLogger(__name__)
@@ -94,20 +95,27 @@ class RecentReplies:
         self.edge.append(reply)
 
 
-def recent_replies_by_phone(
-    db: Session, *, phones: list[str], settings: Settings, earliest: datetime, latest: datetime
-) -> dict[str, RecentReplies]:
-    """For the batched writer (inbound/batch.py): every reply to these numbers in the window
-    of any text of the batch (whose texts arrived between `earliest` and `latest`), counted in
-    one query, so that `held_back_reason_of` decides each text's reply in memory.
+def recent_replies_read(
+    phones: list[str], *, settings: Settings, earliest: datetime, latest: datetime, dialect: str
+) -> tuple:
+    """For the batched writer (inbound/batch.py): the statement and parameters that count
+    every reply to these numbers in the window of any text of the batch (whose texts arrived
+    between `earliest` and `latest`), for `read_together` (core/rows.py).
+    `recent_replies_of` makes its rows into counts, from which `held_back_reason_of`
+    decides each text's reply in memory.
 
     Grouped by number and by reply and asked text, so a busy number costs a row per distinct
     answer, not per reply. Replies between the windows' starts (the batch's own span, a few
     milliseconds) come back one by one, so each text counts exactly its own window."""
     window = timedelta(seconds=settings.reply_limit_window_seconds)
-    found = {phone: RecentReplies() for phone in phones}
     params = {"phones": phones, "since": earliest - window, "every_since": latest - window}
-    for phone, body, asked_body, edge, count in db.connection().execute(_REPLIES_OF_PHONES, params):
+    return _REPLIES_OF_PHONES[dialect], params
+
+
+def recent_replies_of(phones: list[str], rows) -> dict[str, RecentReplies]:
+    """Each number's `RecentReplies` from `recent_replies_read`'s rows."""
+    found = {phone: RecentReplies() for phone in phones}
+    for phone, body, asked_body, edge, count in rows:
         recent = found[phone]
         if edge is None:
             recent.total += count
@@ -167,7 +175,7 @@ def _recent_replies_statement():
     )
 
 
-def _replies_of_phones_statement():
+def _replies_of_phones_statement(dialect: str):
     asked = aliased(Message, name="asked")
     # NULL for a reply inside every text's window: those group together.
     edge = case((Message.created_at >= bindparam("every_since"), null()), else_=Message.created_at)
@@ -176,7 +184,7 @@ def _replies_of_phones_statement():
         select(Message.phone, Message.body, asked.body, edge, func.count())
         .join(asked, Message.in_reply_to_id == asked.id)
         .where(
-            Message.phone.in_(bindparam("phones", expanding=True)),
+            one_of(Message.phone, "phones", dialect),
             Message.created_at >= bindparam("since"),
             Message.direction == "outbound",
         )
@@ -185,4 +193,4 @@ def _replies_of_phones_statement():
 
 
 _RECENT_REPLIES = _recent_replies_statement()
-_REPLIES_OF_PHONES = _replies_of_phones_statement()
+_REPLIES_OF_PHONES = {dialect: _replies_of_phones_statement(dialect) for dialect in DIALECTS}

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.conversation.models import Conversation
+from lupus_sms.core.rows import DIALECTS, as_persistent, column_attributes, one_of
 from lupus_sms.enrollment.models import Patient, PendingConsentChoice
 from lupus_sms.messaging.models import PhoneNumber
 
@@ -59,26 +60,53 @@ def load_sender(db: Session, *, e164: str, senders: list[str]) -> Sender | None:
     return Sender(phone_number, conversation, choice, enrolments, rows[0][8])
 
 
-def load_senders(db: Session, *, e164s: list[str]) -> dict[str, Sender]:
-    """`load_sender` for many numbers in one query (without the clinic, which depends on each
-    text's `To`: `clinics_by_sender`); the numbers that are new are missing."""
+def senders_read(e164s: list[str], dialect: str) -> tuple:
+    """The statement and parameters of `load_sender` for many numbers at once (without the
+    clinic, which depends on each text's `To`: `clinics_read`), for `read_together`
+    (core/rows.py); `senders_of` makes its rows into Senders."""
+    return _SENDERS[dialect], {"e164s": e164s}
+
+
+def senders_of(db: Session, rows) -> dict[str, Sender]:
+    """The Senders of `senders_read`'s rows, by number; the numbers that are new are missing.
+    The objects are made by `as_persistent`, as the ORM would load them."""
     found: dict[str, Sender] = {}
-    for row in db.execute(_SENDERS, {"e164s": e164s}):
-        sender = found.get(row[0].e164)
+    for row in rows:
+        number, conversation, choice = (
+            _values(row, names, start) for names, start in _SENDER_PARTS
+        )
+        sender = found.get(number["e164"])
         if sender is None:
-            sender = found[row[0].e164] = Sender(row[0], row[1], row[2])
-        if row[3] is not None:
-            sender.enrolments.append(Enrolment(row[3], row[4], row[5], row[6] is not None, row[7]))
+            sender = found[number["e164"]] = Sender(
+                as_persistent(db, PhoneNumber, number),
+                conversation and as_persistent(db, Conversation, conversation),
+                choice and as_persistent(db, PendingConsentChoice, choice),
+            )
+        patient_id, clinic_id, status, consented_at, language = row[_ENROLMENT_START:]
+        if patient_id is not None:
+            sender.enrolments.append(
+                Enrolment(patient_id, clinic_id, status, consented_at is not None, language)
+            )
     return found
 
 
-def clinics_by_sender(db: Session, senders: set[str]) -> dict[str, int]:
-    """The clinic each of our numbers (or Messaging Services) belongs to; the lowest id where
-    two share one, as `clinic_for_senders` picks."""
-    if not senders:
-        return {}
+def _values(row, names: list[str], start: int) -> dict | None:
+    """One entity's columns of a `_SENDERS` row, by attribute; None for a missing row."""
+    values = dict(zip(names, row[start : start + len(names)], strict=True))
+    return values if values["id"] is not None else None
+
+
+def clinics_read(senders: set[str], dialect: str) -> tuple:
+    """The statement and parameters that find the clinic each of our numbers (or Messaging
+    Services) belongs to, for `read_together`; `clinics_of` reads its rows."""
+    return _CLINICS[dialect], {"senders": sorted(senders)}
+
+
+def clinics_of(rows) -> dict[str, int]:
+    """The clinic of each of our numbers in `clinics_read`'s rows; the lowest id where two
+    share one, as `clinic_for_senders` picks."""
     found: dict[str, int] = {}
-    for clinic_id, sender in db.connection().execute(_CLINICS, {"senders": list(senders)}):
+    for clinic_id, sender in rows:
         found.setdefault(sender, clinic_id)
     return found
 
@@ -117,13 +145,10 @@ def clinic_for_senders(db: Session, senders: list[str]) -> int | None:
     return db.scalar(_CLINIC, {"senders": senders}) if senders else None
 
 
-def _sender_statement(clinic, *, many: bool = False):
+def _sender_statement(clinic):
     """Built once with bound parameters: building it per text cost more than running it."""
     columns = [PhoneNumber, Conversation, PendingConsentChoice]
-    if many:
-        numbers = PhoneNumber.e164.in_(bindparam("e164s", expanding=True))
-    else:
-        numbers = PhoneNumber.e164 == bindparam("e164")
+    numbers = PhoneNumber.e164 == bindparam("e164")
     return (
         select(*columns, Patient.id, Patient.clinic_id, Patient.status)
         .add_columns(Patient.consented_at, Patient.language, clinic)
@@ -162,11 +187,36 @@ _CLINIC = (
     .order_by(Clinic.id)
     .limit(1)
 )
-_CLINICS = (
-    select(Clinic.id, Clinic.sender)
-    .where(Clinic.sender.in_(bindparam("senders", expanding=True)))
+_CLINICS = {
+    dialect: select(Clinic.id, Clinic.sender)
+    .where(one_of(Clinic.sender, "senders", dialect))
     .order_by(Clinic.id)
-)
+    for dialect in DIALECTS
+}
 _SENDER = _sender_statement(null())
-_SENDERS = _sender_statement(null(), many=True)
+_SENDER_ENTITIES = (PhoneNumber, Conversation, PendingConsentChoice)
+# Each entity's attribute names and where its columns start in a `_SENDERS` row; the
+# enrolment's columns follow them.
+_SENDER_PARTS: list[tuple[list[str], int]] = []
+_ENROLMENT_START = 0
+for _entity in _SENDER_ENTITIES:
+    _names = [name for name, _ in column_attributes(_entity)]
+    _SENDER_PARTS.append((_names, _ENROLMENT_START))
+    _ENROLMENT_START += len(_names)
+_SENDERS = {
+    dialect: select(
+        *[column for cls in _SENDER_ENTITIES for _, column in column_attributes(cls)],
+        Patient.id,
+        Patient.clinic_id,
+        Patient.status,
+        Patient.consented_at,
+        Patient.language,
+    )
+    .outerjoin(Conversation, Conversation.phone_number_id == PhoneNumber.id)
+    .outerjoin(PendingConsentChoice, PendingConsentChoice.phone_number_id == PhoneNumber.id)
+    .outerjoin(Patient, Patient.phone_number_id == PhoneNumber.id)
+    .where(one_of(PhoneNumber.e164, "e164s", dialect))
+    .order_by(PhoneNumber.id, Patient.id)
+    for dialect in DIALECTS
+}
 _SENDER_AND_CLINIC = _sender_statement(_CLINIC.scalar_subquery())

@@ -33,18 +33,22 @@ from lupus_sms.conversation.limits import (
     RecentReplies,
     RecentReply,
     held_back_reason_of,
-    recent_replies_by_phone,
+    recent_replies_of,
+    recent_replies_read,
     record_held_back,
 )
 from lupus_sms.conversation.sender import (
     Sender,
-    clinics_by_sender,
-    load_senders,
+    clinics_of,
+    clinics_read,
+    senders_of,
+    senders_read,
     write_topics,
 )
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.errors import ConflictError
+from lupus_sms.core.rows import read_together
 from lupus_sms.inbound.service import (
     InboundResult,
     InboundSms,
@@ -107,19 +111,34 @@ class _Batch:
     ):
         self.db = db
         self.settings = settings
-        numbers = sorted({p for p in phones if p and p.startswith("+")})
-        self.senders = load_senders(db, e164s=numbers) if numbers else {}
-        self.clinics = clinics_by_sender(db, {s for sms in texts for s in our_numbers(sms)})
-        known = sorted({p for p in phones if p})
-        self.recent: dict[str, RecentReplies] = {}
-        if known:
-            self.recent = recent_replies_by_phone(
-                db, phones=known, settings=settings, earliest=min(nows), latest=max(nows)
-            )
+        self._read(texts, phones, nows)
         self.changed: set[str | None] = set()  # numbers whose state a text may have changed
         self.topics: dict[int, dict] = {}
         self.replies: list[dict] = []
         self.reply_ids: dict[int, int] = {}  # inbound message id -> its reply's id
+
+    def _read(self, texts, phones, nows) -> None:
+        """Every sender's state, the clinics the texts name and the numbers' recent replies:
+        three statements, in one round trip on PostgreSQL (core/rows.py)."""
+        dialect = self.db.get_bind().dialect.name
+        numbers = sorted({p for p in phones if p and p.startswith("+")})
+        ours = {s for sms in texts for s in our_numbers(sms)}
+        known = sorted({p for p in phones if p})
+        reads = {}
+        if numbers:
+            reads["senders"] = senders_read(numbers, dialect)
+        if ours:
+            reads["clinics"] = clinics_read(ours, dialect)
+        if known:
+            reads["recent"] = recent_replies_read(
+                known, settings=self.settings, earliest=min(nows), latest=max(nows),
+                dialect=dialect,
+            )  # fmt: skip
+        self.db.flush()  # what the ORM's autoflush would write before a query
+        rows = dict(zip(reads, read_together(self.db, list(reads.values())), strict=True))
+        self.senders = senders_of(self.db, rows.get("senders", []))
+        self.clinics = clinics_of(rows.get("clinics", []))
+        self.recent: dict[str, RecentReplies] = recent_replies_of(known, rows.get("recent", []))
 
     def insert(self, texts, phones, nows) -> list[_Decided]:
         """Every text in one INSERT; a MessageSid stored before, or twice in the batch, is
