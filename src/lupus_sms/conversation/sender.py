@@ -135,7 +135,9 @@ def write_topics(db: Session, topic_writes: dict[int, dict]) -> None:
     if not topic_writes:
         return
     stmt = _UPSERT_CONVERSATIONS[db.get_bind().dialect.name]
-    rows = [{"phone_number_id": key, **values} for key, values in topic_writes.items()]
+    # In the numbers' order: two processes' batches that share numbers lock their rows in the
+    # same order, so they wait for each other instead of deadlocking.
+    rows = [{"phone_number_id": key, **topic_writes[key]} for key in sorted(topic_writes)]
     db.connection().execute(stmt, rows).all()
     topic_writes.clear()
 
