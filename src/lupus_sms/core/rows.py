@@ -11,7 +11,8 @@ Elsewhere they run one after another through Core.
 
 `as_persistent` turns a row into the session's persistent ORM object, as a load would: its
 changes are tracked and flushed, attributes not given load on first access, and an object
-the session already holds for the row is the one returned.
+the session already holds for the row is the one returned. `attach_row` does the same for
+a row the session cannot hold yet, such as one just inserted through Core.
 """
 
 from __future__ import annotations
@@ -93,9 +94,16 @@ def as_persistent(db: Session, cls: type, values: dict):
     held = db.identity_map.get(mapper.identity_key_from_primary_key((values["id"],)))
     if held is not None:
         return held
-    made = mapper.class_manager.new_instance()
+    return attach_row(db, cls, values)
+
+
+def attach_row(db: Session, cls: type, values: dict):
+    """A row the session does not hold yet (just read, or just inserted through Core) as a
+    persistent object of `cls`. The session refuses it if it holds one for the row."""
+    made = inspect(cls).class_manager.new_instance()
     # Straight into the object's state, as a load puts them: assigning through the mapped
-    # attributes would record each value as a change, only for it to be undone below.
+    # attributes would record each value as a change (costing twice as much), only for it
+    # to be undone below.
     made.__dict__.update(values)
     make_transient_to_detached(made)
     db.add(made)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from lupus_sms.content.segments import analyze
 from lupus_sms.core.phones import phone_hash
+from lupus_sms.core.rows import attach_row
 from lupus_sms.messaging.models import Message, PhoneNumber
 
 
@@ -107,20 +108,11 @@ def insert_replies(db: Session, rows: list[dict]) -> dict[int, int]:
 
 
 def as_stored(db: Session, values: dict, new_id: int) -> Message:
-    """The row just inserted through Core, as a persistent ORM object, without a load.
-
-    The values go straight into the object's state, as a load would put them: the mapped
-    constructor records each one as a change, which costs twice as much and is undone by
-    `make_transient_to_detached` anyway. Changes made after this are tracked as usual."""
-    message = _NEW_MESSAGE()
-    message.__dict__.update(values, id=new_id)
-    make_transient_to_detached(message)
-    db.add(message)
-    return message
+    """The row just inserted through Core, as a persistent ORM object, without a load."""
+    return attach_row(db, Message, {**values, "id": new_id})
 
 
 _COLUMNS = Message.__table__.c
-_NEW_MESSAGE = inspect(Message).class_manager.new_instance
 _INSERT_MANY_UNLESS_SID_STORED = {
     name: dialect_insert(Message.__table__)
     .on_conflict_do_nothing(index_elements=["twilio_sid"])
