@@ -7,7 +7,10 @@ while one batch is being written, the requests that arrive queue up and become t
 batch, so batches grow with the load and a lone text goes straight through.
 
 One text that fails (a bug, a constraint) must not cost the others: the batch is rolled
-back and each of its texts is then handled alone, in its own transaction.
+back and each of its texts is then handled alone, in its own transaction. So is a batch
+that lost a lock conflict to another process's (a deadlock: two batches creating the same
+new numbers in different orders), which PostgreSQL reports like a database that is down;
+the texts are not spooled for it, since the database is up.
 """
 
 from __future__ import annotations
@@ -108,27 +111,51 @@ def handle_inbound_batch(
             results = process_inbound_batch(db, texts=texts, settings=settings, clock=clock)
             db.commit()
             return results
-        except DATABASE_UNAVAILABLE:
-            raise
         except Exception as exc:
+            if isinstance(exc, DATABASE_UNAVAILABLE) and not lost_a_lock_conflict(exc):
+                raise
             _roll_back(db)
             if len(texts) == 1 and isinstance(exc, LupusSmsError):
                 logger.warning("an inbound text was refused: %s", exc.message)
                 return [exc]
-            logger.warning("a batch of %d inbound texts failed; retrying each alone", len(texts))
-    results: list[InboundResult | BaseException] = []
-    for sms in texts:
+            logger.warning(
+                "a batch of %d inbound texts failed (%s); retrying each alone",
+                len(texts),
+                type(exc).__name__,
+            )
+    return [_handle_alone(session_scope, sms, settings=settings, clock=clock) for sms in texts]
+
+
+def _handle_alone(
+    session_scope: Callable, sms: InboundSms, *, settings: Settings, clock: Clock
+) -> InboundResult | BaseException:
+    """One text in its own transaction; tried again once if it lost a lock conflict."""
+    tries = 2
+    while True:
+        tries -= 1
         with session_scope() as db:
             try:
-                results.append(handle_inbound(db, sms=sms, settings=settings, clock=clock))
+                return handle_inbound(db, sms=sms, settings=settings, clock=clock)
             except Exception as exc:  # the route answers it: spooled, or an error status
                 _roll_back(db)
+                if tries and lost_a_lock_conflict(exc):
+                    continue
                 if isinstance(exc, LupusSmsError):  # refused with a 4xx, nothing broken
                     logger.warning("an inbound text was refused: %s", exc.message)
                 elif not isinstance(exc, DATABASE_UNAVAILABLE):
                     logger.exception("an inbound text could not be handled")
-                results.append(exc)
-    return results
+                return exc
+
+
+# PostgreSQL's SQLSTATEs for a transaction that lost to another at once: deadlock_detected
+# and serialization_failure. A lock wait that timed out (lock_not_available) is not one: the
+# database may be held by a migration, and waiting again text by text would block the writer.
+LOCK_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def lost_a_lock_conflict(exc: BaseException) -> bool:
+    """Whether `exc` is another transaction winning a lock, not the database failing."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in LOCK_CONFLICTS
 
 
 def _roll_back(db: Session) -> None:
