@@ -4,7 +4,7 @@ PostgreSQL (psycopg's pipeline mode), giving exactly the rows SQLAlchemy gives."
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -96,15 +96,10 @@ def test_a_batch_reads_its_senders_clinics_and_replies_in_one_round_trip(
     ]
     with counting_pipelines(monkeypatch) as pipelines:
         results = handle_inbound_batch(
-            lambda: nullcontext_of(db), texts=texts, settings=settings, clock=clock
+            lambda: nullcontext(db), texts=texts, settings=settings, clock=clock
         )
     assert all(r.reply_body for r in results)
     assert [len(sent) for sent in pipelines] == [3]
-
-
-@contextmanager
-def nullcontext_of(db):
-    yield db
 
 
 def test_a_statement_failing_in_the_pipeline_raises_as_sqlalchemy_would_without_parameters(
