@@ -6,13 +6,15 @@ by row in every table."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 
+import psycopg
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.clock import FixedClock
@@ -210,11 +212,36 @@ def test_a_batch_answers_and_stores_what_each_text_alone_would(engine, settings,
         assert together_rows[table] == rows, table
 
 
-def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(engine, settings, clock):
+@contextmanager
+def statements_sent(connection, monkeypatch) -> Iterator[list[str]]:
+    """Every statement the driver is given on `connection` in the block, whether through
+    SQLAlchemy or straight on the driver's cursor (core/rows.py)."""
+    sent: list[str] = []
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        driver.set_trace_callback(sent.append)
+        try:
+            yield sent
+        finally:
+            driver.set_trace_callback(None)
+        return
+    real_execute = psycopg.Cursor.execute
+
+    def execute(self, query, *args, **kwargs):
+        if self.connection is driver:
+            sent.append(str(query))
+        return real_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    yield sent
+
+
+def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(
+    engine, settings, clock, monkeypatch
+):
     """The point of the batch: 30 plain texts from known numbers in a handful of statements."""
     connection = engine.connect()
     outer = connection.begin()
-    statements: list[str] = []
     try:
         with rolled_back(connection) as db:
             phones = [f"+1617555{4000 + index:04d}" for index in range(30)]
@@ -222,13 +249,8 @@ def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(engine,
                 get_or_create_phone_number(db, e164=phone)
             db.commit()
             sent = [InboundSms(f"SM{uuid.uuid4().hex}", p, OUR_NUMBER, "AHSCT") for p in phones]
-
-            def count(*args) -> None:
-                statements.append(args[2])
-
-            event.listen(connection, "before_cursor_execute", count)
-            results = batched(db, sent, settings, clock)
-            event.remove(connection, "before_cursor_execute", count)
+            with statements_sent(connection, monkeypatch) as statements:
+                results = batched(db, sent, settings, clock)
             assert all(r.reply_body and r.reply_message_id for r in results)
     finally:
         outer.rollback()
@@ -236,7 +258,7 @@ def test_a_batch_of_keywords_costs_a_few_statements_not_several_per_text(engine,
 
     # Senders, clinics, recent replies, the texts, the topics, the replies (savepoints aside).
     work = [s for s in statements if "SAVEPOINT" not in s.upper()]
-    assert len(work) <= 8, work
+    assert 6 <= len(work) <= 8, work
 
 
 class TickingClock(FixedClock):

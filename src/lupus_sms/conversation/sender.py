@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.conversation.models import Conversation
-from lupus_sms.core.rows import DIALECTS, as_persistent, column_attributes, one_of
+from lupus_sms.core.rows import DIALECTS, as_persistent, column_attributes, insert_rows, one_of
 from lupus_sms.enrollment.models import Patient, PendingConsentChoice
 from lupus_sms.messaging.models import PhoneNumber
 
@@ -138,7 +138,7 @@ def write_topics(db: Session, topic_writes: dict[int, dict]) -> None:
     # In the numbers' order: two processes' batches that share numbers lock their rows in the
     # same order, so they wait for each other instead of deadlocking.
     rows = [{"phone_number_id": key, **topic_writes[key]} for key in sorted(topic_writes)]
-    db.connection().execute(stmt, rows).all()
+    insert_rows(db, stmt, rows)
     topic_writes.clear()
 
 
@@ -162,26 +162,25 @@ def _sender_statement(clinic):
     )
 
 
-def _upsert_conversation(insert):
-    stmt = insert(Conversation).values(
+def _upsert_conversations(insert):
+    """The upsert of where numbers are in a topic, without its VALUES (`insert_rows`)."""
+    stmt = insert(Conversation)
+    changed = {name: stmt.excluded[name] for name in ("topic_key", "next_part", "updated_at")}
+    return stmt.on_conflict_do_update(index_elements=["phone_number_id"], set_=changed)
+
+
+_UPSERT_CONVERSATIONS = {
+    "sqlite": _upsert_conversations(sqlite_insert),
+    "postgresql": _upsert_conversations(pg_insert),
+}
+_UPSERT_CONVERSATION = {
+    name: upsert.values(
         phone_number_id=bindparam("phone_number_id"),
         topic_key=bindparam("topic_key"),
         next_part=bindparam("next_part"),
         updated_at=bindparam("updated_at"),
     )
-    changed = {name: stmt.excluded[name] for name in ("topic_key", "next_part", "updated_at")}
-    return stmt.on_conflict_do_update(index_elements=["phone_number_id"], set_=changed)
-
-
-_UPSERT_CONVERSATION = {
-    "sqlite": _upsert_conversation(sqlite_insert),
-    "postgresql": _upsert_conversation(pg_insert),
-}
-# With RETURNING, SQLAlchemy sends many rows as one multi-row statement ("insertmanyvalues")
-# where psycopg's executemany would send one statement per row.
-_UPSERT_CONVERSATIONS = {
-    name: upsert.returning(Conversation.phone_number_id)
-    for name, upsert in _UPSERT_CONVERSATION.items()
+    for name, upsert in _UPSERT_CONVERSATIONS.items()
 }
 _CLINIC = (
     select(Clinic.id)

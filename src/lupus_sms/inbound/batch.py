@@ -245,12 +245,20 @@ class _Batch:
 def _writes_before_queries(db: Session, batch: _Batch) -> Iterator[None]:
     """Any ORM query of the session (a handler's, a lazy load) first sends the writes the
     batch holds back, so that it reads what one-at-a-time handling would have written."""
-
-    def write_first(_state) -> None:
-        batch.write()
-
-    event.listen(db, "do_orm_execute", write_first)
+    db.info[_BATCH] = batch
     try:
         yield
     finally:
-        event.remove(db, "do_orm_execute", write_first)
+        del db.info[_BATCH]
+
+
+_BATCH = "lupus_sms.inbound_batch"
+
+
+# Listened to once for every session (a listener per batch's session cost more than the
+# rest of a lone text's setup): only a session writing a batch has one in its `info`.
+@event.listens_for(Session, "do_orm_execute")
+def _write_held_back_first(state) -> None:
+    batch = state.session.info.get(_BATCH)
+    if batch is not None:
+        batch.write()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.content.segments import analyze
 from lupus_sms.core.phones import phone_hash
-from lupus_sms.core.rows import attach_row
+from lupus_sms.core.rows import attach_row, insert_rows
 from lupus_sms.messaging.models import Message, PhoneNumber
 
 
@@ -93,18 +93,16 @@ def insert_message(db: Session, values: dict, *, unless_sid_stored: bool = False
 
 def insert_inbound_rows(db: Session, rows: list[dict]) -> dict[str, int]:
     """Many inbound texts in one INSERT ... ON CONFLICT (twilio_sid) DO NOTHING RETURNING
-    (SQLAlchemy sends an executemany with RETURNING as one multi-row statement). The ids by
-    MessageSid; a MessageSid stored before, or earlier in `rows`, is missing."""
-    dialect = db.get_bind().dialect.name
-    result = db.connection().execute(_INSERT_MANY_UNLESS_SID_STORED[dialect], rows)
-    return {sid: new_id for new_id, sid in result}
+    (core/rows.py). The ids by MessageSid; a MessageSid stored before, or earlier in `rows`,
+    is missing."""
+    statement = _INSERT_MANY_UNLESS_SID_STORED[db.get_bind().dialect.name]
+    return {sid: new_id for new_id, sid in insert_rows(db, statement, rows)}
 
 
 def insert_replies(db: Session, rows: list[dict]) -> dict[int, int]:
     """Many replies (`reply_values`) in one statement: their ids by the inbound id each answers."""
-    dialect = db.get_bind().dialect.name
-    result = db.connection().execute(_INSERT_MANY_REPLIES[dialect], rows)
-    return {in_reply_to: new_id for new_id, in_reply_to in result}
+    statement = _INSERT_MANY_REPLIES[db.get_bind().dialect.name]
+    return {in_reply_to: new_id for new_id, in_reply_to in insert_rows(db, statement, rows)}
 
 
 def as_stored(db: Session, values: dict, new_id: int) -> Message:
