@@ -85,6 +85,36 @@ def test_concurrent_texts_are_each_stored_and_answered_in_shared_batches(app, cl
     assert batches - batches_before < len(SENDERS)  # some texts shared a transaction
 
 
+async def post_staggered(app, forms: list[tuple[bytes, dict]]) -> list[httpx.Response]:
+    """Each request sent one loop turn after the one before, as requests read from their
+    sockets one after another reach the app."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+        async def after(turns: int, body: bytes, headers: dict) -> httpx.Response:
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            return await client.post("/twilio/sms", content=body, headers=headers)
+
+        return await asyncio.gather(
+            *(after(turn, body, headers) for turn, (body, headers) in enumerate(forms))
+        )
+
+
+def test_texts_arriving_a_loop_turn_apart_share_a_batch(app, client, db):
+    """The first text does not leave alone: the writer waits the few loop turns the texts
+    already arrived take to reach it (one batch each would pay six transactions)."""
+    texts_before, batches_before = batch_sizes(client)
+    forms = [signed_form("RISKS", from_=phone) for phone in SENDERS[:6]]
+
+    responses = asyncio.run(post_staggered(app, forms))
+
+    assert [response.status_code for response in responses] == [200] * 6
+    texts, batches = batch_sizes(client)
+    assert texts - texts_before == 6
+    assert batches - batches_before <= 2
+
+
 def test_the_same_message_sid_twice_in_one_batch_is_stored_once(app, db):
     sid = f"SM{uuid.uuid4().hex}"
     forms = [signed_form("MSC", from_=SENDERS[0], sid=sid) for _ in range(3)]

@@ -25,6 +25,10 @@ NAMING_CONVENTION = {
 }
 
 
+# How long a SQLite statement waits for another connection's write lock before "database
+# is locked".
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
 # Primary keys are INTEGER: 32-bit on PostgreSQL. Larger ids from clients are refused as 422
 # instead of reaching the database as "integer out of range".
 MAX_ID = 2**31 - 1
@@ -67,7 +71,8 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
     texts and numbers, and errors end up in logs."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
+        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        engine = create_engine(url, connect_args={"timeout": timeout}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -102,19 +107,31 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(connection) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
     # writes can fail with "database is locked" instead of waiting for the busy timeout.
-    if connection.get_execution_options().get("read_only"):
+    options = connection.get_execution_options()
+    if options.get("read_only"):
         # Read-only work (the live-content poll) takes no write lock: in WAL mode it never
         # waits for a writer, even one in the same thread.
         connection.exec_driver_sql("BEGIN")
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if not options.get("sqlite_lock_now"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    # The lock at once or "database is locked" (SQLITE_BUSY): for a caller that must not wait
+    # where it runs (the inbound writer on the event loop). In WAL mode the rest of the
+    # transaction never waits for a lock, so only the BEGIN does.
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def _is_memory(dbapi_connection) -> bool:

@@ -8,7 +8,8 @@ parameter and result objects, events): about 1 ms of a lone text's 1.7. `run` an
 `insert_rows` compile each statement once and hand it to the driver's cursor in the
 session's own transaction, with the same bind and result processing SQLAlchemy applies, and
 raise errors as SQLAlchemy would. So their SQL must not depend on the parameters: `one_of`
-binds a list as one parameter, and `insert_rows` has one statement per number of rows.
+binds a list as one parameter, and `insert_rows` binds one array per column on PostgreSQL
+(on SQLite, one statement per number of rows).
 
 On PostgreSQL each statement sent alone also waits for its answer before the next one goes;
 `read_together` sends the three reads in one round trip with psycopg's pipeline mode
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import ARRAY, JSON, any_, bindparam, func, inspect, select
+from sqlalchemy import ARRAY, JSON, any_, bindparam, cast, func, inspect, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import Session
@@ -57,19 +58,43 @@ def read_together(db: Session, reads: Sequence[tuple[Executable, dict]]) -> list
 
 def insert_rows(db: Session, statement: Insert, rows: list[dict]) -> list[tuple]:
     """`statement` (an INSERT built once, with its ON CONFLICT and RETURNING, without VALUES)
-    for every row in one multi-row statement run on the driver; its RETURNING rows. Every row has
-    the same keys; the columns' Python defaults fill the others, as SQLAlchemy's would."""
+    for every row in one statement run on the driver; its RETURNING rows. Every row has the
+    same keys; the columns' Python defaults fill the others, as SQLAlchemy's would.
+
+    On PostgreSQL the rows go as one array per column (`INSERT ... SELECT ... FROM
+    unnest(...)`): the statement is the same for any number of rows, so psycopg parses it
+    once (it re-parses any statement of more than 50 parameters) and the server can prepare
+    it. SQLite has no arrays: it gets one statement of VALUES per number of rows."""
     if not rows:
         return []
-    table = statement.table
     keys = tuple(rows[0])
-    defaults = _python_defaults(table, keys)
-    filled = [{**{key: default() for key, default in defaults}, **row} for row in rows]
-    many = _many_values(statement, keys + tuple(key for key, _ in defaults), len(rows))
-    params = {
-        f"{key}_{index}": value for index, row in enumerate(filled) for key, value in row.items()
-    }
-    return _run(db.connection(), many, params)
+    defaults = _python_defaults(statement.table, keys)
+    columns = keys + tuple(key for key, _ in defaults)
+    filled = [{**row, **{key: default() for key, default in defaults}} for row in rows]
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        params = {key: [row[key] for row in filled] for key in columns}
+        return _run(connection, _unnested(statement, columns), params)
+    many = _many_values(statement, columns, len(rows))
+    params = {f"{key}_{at}": value for at, row in enumerate(filled) for key, value in row.items()}
+    return _run(connection, many, params)
+
+
+@cache
+def _unnested(statement: Insert, keys: tuple[str, ...]) -> Insert:
+    """`statement` inserting the rows of `unnest` over one array parameter per column."""
+    types = [ARRAY(_type_of(statement.table.c[key])) for key in keys]
+    arrays = [cast(bindparam(key, type_=t), t) for key, t in zip(keys, types, strict=True)]
+    rows = func.unnest(*arrays).table_valued(*keys).render_derived()
+    chosen = select(*(rows.c[key] for key in keys))
+    return statement.from_select(list(keys), chosen, include_defaults=False)
+
+
+def _type_of(column):
+    """A column's type; a foreign key declared without one has the type it refers to."""
+    if column.type._isnull and column.foreign_keys:
+        return next(iter(column.foreign_keys)).column.type
+    return column.type
 
 
 @cache

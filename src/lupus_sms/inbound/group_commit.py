@@ -1,10 +1,11 @@
 """Group commit for inbound texts: texts that arrive together share one transaction.
 
 Each webhook request still waits until its own text is committed before it answers (the
-TwiML reply promises the text is stored), but the session, the BEGIN/COMMIT and the hop to a
-database thread are paid once per batch instead of once per text. Nothing waits on a timer:
+TwiML reply promises the text is stored), but the session, the BEGIN/COMMIT and the
+statements are paid once per batch instead of once per text. Nothing waits on a timer:
 while one batch is being written, the requests that arrive queue up and become the next
-batch, so batches grow with the load and a lone text goes straight through.
+batch (with the few loop turns that requests already read take to reach the queue), so
+batches grow with the load and a lone text goes straight through.
 
 One text that fails (a bug, a constraint) must not cost the others: the batch is rolled
 back and each of its texts is then handled alone, in its own transaction. So is a batch
@@ -18,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.clock import Clock, get_clock
@@ -48,8 +52,9 @@ class _Waiting:
 
 
 class InboundWriter:
-    """Per app: queues inbound texts and writes them in batches, one batch at a time, on one
-    database thread of the process.
+    """Per app: queues inbound texts and writes them in batches, one batch at a time: on
+    SQLite on the event loop while the write lock is free, otherwise on one database thread
+    of the process (`_write_batch`).
 
     One writer suits both databases. SQLite has one writer at a time anyway, and requests
     queue here instead of in its busy handler, which sleeps up to 100 ms a try. On
@@ -72,13 +77,13 @@ class InboundWriter:
         return await future
 
     async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
         while self.waiting:
+            await _let_arrived_requests_join(self.waiting)
             batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
             texts = [item.sms for item in batch]
             observe_inbound_batch(len(texts))
             try:
-                results = await loop.run_in_executor(_writer_thread, self._write, texts)
+                results = await self._write_batch(texts)
             except Exception as exc:  # the database is down: every text of it is spooled
                 results = [exc] * len(batch)
             for item, result in zip(batch, results, strict=True):
@@ -89,24 +94,77 @@ class InboundWriter:
                 else:
                     item.future.set_result(result)
 
+    async def _write_batch(self, texts: list[InboundSms]) -> list[InboundResult | BaseException]:
+        """On SQLite, on the event loop itself when the write lock is free at once; otherwise,
+        and on PostgreSQL, on the writer thread, where waiting blocks nothing.
+
+        Under the GIL a thread runs no Python in parallel with the loop anyway: what it buys
+        is the loop going on while the batch waits (for PostgreSQL's round trips and commit,
+        for a lock another process holds). A SQLite batch holding the lock waits for nothing
+        (WAL, synchronous=NORMAL: its commit does not wait for the disk), and handing it to a
+        thread cost a fifth of the process's CPU per text in GIL switches and futures
+        (BENCHMARKS.md). The loop is held for the batch's own CPU time, a few milliseconds."""
+        if self.settings().database_url.startswith("sqlite"):
+            try:
+                return self._write(texts, lock_now=True)
+            except WriteLockBusy:
+                pass  # another connection holds it: wait for it on the thread
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_writer_thread, self._write, texts)
+
     def settings(self) -> Settings:
         return _resolve(self.app, get_settings)
 
     def clock(self) -> Clock:
         return _resolve(self.app, get_clock)
 
-    def _write(self, texts: list[InboundSms]) -> list[InboundResult | BaseException]:
+    def _write(
+        self, texts: list[InboundSms], *, lock_now: bool = False
+    ) -> list[InboundResult | BaseException]:
         return handle_inbound_batch(
-            lambda: _session(self.app), texts=texts, settings=self.settings(), clock=self.clock()
+            lambda: _session(self.app),
+            texts=texts,
+            settings=self.settings(),
+            clock=self.clock(),
+            lock_now=lock_now,
         )
 
 
+# Loop turns a batch waits at most for requests that have already arrived to reach it.
+JOIN_TURNS = 4
+
+
+async def _let_arrived_requests_join(waiting: list[_Waiting]) -> None:
+    """Give the requests already read from their sockets the few loop turns they take to
+    reach `submit`, while each turn brings more. Without this, the first one or two requests
+    after a batch's answers go out form a batch of their own, and every other batch is a
+    tiny one paying a whole transaction. Not a timer: an idle loop turns in microseconds, so
+    a lone text goes straight through."""
+    for _ in range(JOIN_TURNS):
+        before = len(waiting)
+        await asyncio.sleep(0)
+        if len(waiting) == before:
+            return
+
+
+class WriteLockBusy(Exception):
+    """SQLite's write lock was held by another connection when the batch asked for it."""
+
+
 def handle_inbound_batch(
-    session_scope: Callable, *, texts: list[InboundSms], settings: Settings, clock: Clock
+    session_scope: Callable,
+    *,
+    texts: list[InboundSms],
+    settings: Settings,
+    clock: Clock,
+    lock_now: bool = False,
 ) -> list[InboundResult | BaseException]:
     """Every text of the batch in one transaction (inbound/batch.py); on any failure, each
-    text alone."""
+    text alone. With `lock_now`, on SQLite, WriteLockBusy at once rather than waiting for
+    the write lock (core/db.py)."""
     with session_scope() as db:
+        if lock_now:
+            _take_write_lock_now(db)
         try:
             results = process_inbound_batch(db, texts=texts, settings=settings, clock=clock)
             db.commit()
@@ -145,6 +203,18 @@ def _handle_alone(
                 elif not isinstance(exc, DATABASE_UNAVAILABLE):
                     logger.exception("an inbound text could not be handled")
                 return exc
+
+
+def _take_write_lock_now(db: Session) -> None:
+    if db.in_transaction() or not isinstance(db.get_bind(), Engine):
+        return  # on a connection its caller holds, the caller has arranged its locks
+    try:
+        db.connection(execution_options={"sqlite_lock_now": True})
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+            raise
+        _roll_back(db)
+        raise WriteLockBusy from exc
 
 
 # PostgreSQL's SQLSTATEs for a transaction that lost to another at once: deadlock_detected

@@ -1,0 +1,104 @@
+"""Where the inbound writer writes a batch (inbound/group_commit.py): on SQLite on the event
+loop itself while the write lock is free, and on the writer thread when another connection
+holds it, so the loop goes on answering; on PostgreSQL always on the writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import uuid
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from twilio.request_validator import RequestValidator
+
+from lupus_sms.inbound import group_commit
+from lupus_sms.messaging.models import Message
+from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN
+
+PHONE = "+16175550431"
+
+
+def signed_text(body: str) -> tuple[bytes, dict]:
+    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": "AC" + "0" * 32,
+              "From": PHONE, "To": "+12025550100", "Body": body}  # fmt: skip
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(
+        PUBLIC_BASE_URL + "/twilio/sms", params
+    )
+    headers = {"X-Twilio-Signature": signature,
+               "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+    return urlencode(params).encode(), headers
+
+
+@pytest.fixture
+def writing_threads(monkeypatch) -> list[str]:
+    """The name of the thread each batch was written on."""
+    threads: list[str] = []
+    real = group_commit.process_inbound_batch
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(group_commit, "process_inbound_batch", recording)
+    return threads
+
+
+def client_of(live) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=live.app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="https://testserver")
+
+
+def stored(live) -> int:
+    with live.session() as db:
+        return db.scalar(select(func.count()).where(Message.phone == PHONE))
+
+
+def test_a_batch_is_written_on_the_loop_on_sqlite_and_on_the_thread_on_postgresql(
+    live, writing_threads
+):
+    async def send() -> httpx.Response:
+        async with client_of(live) as client:
+            loop_thread = threading.current_thread().name
+            body, headers = signed_text("AHSCT")
+            return await client.post("/twilio/sms", content=body, headers=headers), loop_thread
+
+    response, loop_thread = asyncio.run(send())
+
+    assert response.status_code == 200 and "<Message" in response.text
+    expected = loop_thread if live.url.startswith("sqlite") else "inbound-writer_0"
+    assert writing_threads == [expected]
+    assert stored(live) == 2  # the text and its reply
+
+
+def test_a_batch_waits_for_a_lock_another_connection_holds_without_holding_up_the_loop(
+    live, writing_threads
+):
+    if not live.url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock; PostgreSQL batches always wait on the writer thread")
+    holder = sqlite3.connect(make_url(live.url).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's transaction, say the worker's
+
+    async def scenario() -> httpx.Response:
+        async with client_of(live) as client:
+            body, headers = signed_text("AHSCT")
+            text = asyncio.create_task(client.post("/twilio/sms", content=body, headers=headers))
+            await asyncio.sleep(0.3)
+            assert not text.done()  # waiting for the lock
+            page = await asyncio.wait_for(client.get("/openapi.json"), timeout=5)
+            assert page.status_code == 200  # the loop answers meanwhile
+            holder.execute("COMMIT")
+            return await asyncio.wait_for(text, timeout=15)
+
+    try:
+        response = asyncio.run(scenario())
+    finally:
+        holder.close()
+
+    assert response.status_code == 200 and "<Message" in response.text
+    assert writing_threads == ["inbound-writer_0"]  # tried on the loop, refused, then waited
+    assert stored(live) == 2
