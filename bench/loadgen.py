@@ -198,6 +198,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=64, help="open-loop connection pool")
     parser.add_argument("--max-requests", type=int, default=80_000, help="closed-loop cap")
     parser.add_argument("--no-warmup", action="store_true")
+    parser.add_argument("--warmup-only", action="store_true",
+                        help="send the warm-up requests and nothing else")  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -207,6 +209,8 @@ async def main_async(args: argparse.Namespace) -> dict:
     warm, measured = requests[: args.phones], requests[args.phones :]
     if not args.no_warmup:
         await warm_up(args.url, warm)
+    if args.warmup_only:
+        return {"warmed_up": len(warm)}
     if args.rate:
         return await open_loop(args.url, measured, args.rate, args.connections)
     return await closed_loop(args.url, measured, args.concurrency, args.duration)
