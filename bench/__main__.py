@@ -20,6 +20,7 @@ BENCHMARKS = {
     ),
     "logins": ("bench.logins", "webhook latency during a login flood, against without it"),
     "pg-pipeline": ("bench.pg_pipeline", "PostgreSQL statements one by one vs pipeline mode"),
+    "writer": ("bench.writer", "the inbound writer in process: CPU per text by batch size"),
 }
 
 

@@ -47,7 +47,7 @@ def test_help_lists_every_benchmark():
     )
     assert done.returncode == 0
     names = ("webhook", "tick", "burst", "import", "pages", "request-scope", "logins")
-    for name in (*names, "pg-pipeline"):
+    for name in (*names, "pg-pipeline", "writer"):
         assert name in done.stdout
 
 
@@ -147,3 +147,14 @@ def test_pg_pipeline_bench_measures_both_ways(tmp_path):
     (run,) = result["runs"]
     assert run["statements"] == 2
     assert run["sequential_wall_us"] > 0 and run["pipelined_wall_us"] > 0
+
+
+@pytest.mark.parametrize("kind", databases())
+def test_writer_bench_writes_every_batch_size(tmp_path, kind):
+    result = run_bench(
+        tmp_path, "writer", "--db", kind, "--sizes", "1", "4", "--texts", "8", "--rounds", "1",
+        "--phones", "4",
+    )  # fmt: skip
+    (run,) = result["runs"]
+    assert set(run["cpu_us_per_text"]) == {"1", "4"}
+    assert run["ratio_to_first_size"]["1"] == 1.0
