@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from lupus_sms.core.config import get_settings
 from lupus_sms.inbound import group_commit
 from lupus_sms.messaging.models import Message
 from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN
@@ -102,3 +103,34 @@ def test_a_batch_waits_for_a_lock_another_connection_holds_without_holding_up_th
     assert response.status_code == 200 and "<Message" in response.text
     assert writing_threads == ["inbound-writer_0"]  # tried on the loop, refused, then waited
     assert stored(live) == 2
+
+
+def test_a_lock_held_past_the_statement_timeout_spools_the_text_instead_of_outwaiting_twilio(
+    live, writing_threads
+):
+    """SQLite's busy timeout is 15 s, Twilio's webhook timeout too: a batch waits for the lock
+    only DATABASE_STATEMENT_TIMEOUT_MS, then its texts are spooled and answered at once."""
+    if not live.url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock; PostgreSQL has its statement and lock timeouts")
+    quick = live.settings.model_copy(update={"database_statement_timeout_ms": 200})
+    live.app.dependency_overrides[get_settings] = lambda: quick
+    holder = sqlite3.connect(make_url(live.url).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+
+    async def scenario() -> httpx.Response:
+        async with client_of(live) as client:
+            body, headers = signed_text("AHSCT")
+            # Answered while the lock is still held: long before SQLite's own 15 s.
+            return await asyncio.wait_for(
+                client.post("/twilio/sms", content=body, headers=headers), timeout=10
+            )
+
+    try:
+        response = asyncio.run(scenario())
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert response.status_code == 200
+    assert "we got your message" in response.text.lower()  # the spool's answer
+    assert list(quick.spool_dir.glob("*")) and stored(live) == 0

@@ -120,14 +120,16 @@ def _sqlite_begin(connection) -> None:
         # waits for a writer, even one in the same thread.
         connection.exec_driver_sql("BEGIN")
         return
-    if not options.get("sqlite_lock_now"):
+    wait_ms = options.get("sqlite_lock_wait_ms")
+    if wait_ms is None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
-    # The lock at once or "database is locked" (SQLITE_BUSY): for a caller that must not wait
-    # where it runs (the inbound writer on the event loop). In WAL mode the rest of the
-    # transaction never waits for a lock, so only the BEGIN does.
+    # A caller that must not wait the busy timeout (the inbound writer: on the event loop not
+    # at all, elsewhere no longer than a webhook may take) waits `wait_ms`, then gets
+    # "database is locked". In WAL mode the rest of a transaction never waits for a lock, so
+    # only the BEGIN does.
     driver = connection.connection.driver_connection
-    driver.execute("PRAGMA busy_timeout=0")
+    driver.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     finally:

@@ -17,6 +17,7 @@ the texts are not spooled for it, since the database is up.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import sqlite3
@@ -43,6 +44,10 @@ logger = logging.getLogger(__name__)
 # Enough to amortise a COMMIT, small enough that the first text of a batch does not wait
 # long for the last one.
 MAX_BATCH = 64
+# On the event loop, a batch holds every other request of the process for its CPU time:
+# 16 texts take about 4 ms, as long as the GIL lets a thread run before it must let go, and
+# cost a text little more than 64 would (`python -m bench writer`).
+MAX_BATCH_ON_LOOP = 16
 
 
 @dataclass
@@ -79,7 +84,8 @@ class InboundWriter:
     async def _drain(self) -> None:
         while self.waiting:
             await _let_arrived_requests_join(self.waiting)
-            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+            size = MAX_BATCH_ON_LOOP if self._on_sqlite() else MAX_BATCH
+            batch, self.waiting = self.waiting[:size], self.waiting[size:]
             texts = [item.sms for item in batch]
             observe_inbound_batch(len(texts))
             try:
@@ -104,13 +110,21 @@ class InboundWriter:
         (WAL, synchronous=NORMAL: its commit does not wait for the disk), and handing it to a
         thread cost a fifth of the process's CPU per text in GIL switches and futures
         (BENCHMARKS.md). The loop is held for the batch's own CPU time, a few milliseconds."""
-        if self.settings().database_url.startswith("sqlite"):
+        if self._on_sqlite():
             try:
-                return self._write(texts, lock_now=True)
+                return self._write(texts, lock_wait_ms=0)
             except WriteLockBusy:
                 pass  # another connection holds it: wait for it on the thread
+        # No longer than the database may take before a text is spooled (README), not
+        # SQLite's busy timeout: the batch's texts would outwait Twilio's 15 s.
+        wait_ms = self.settings().database_statement_timeout_ms or None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_writer_thread, self._write, texts)
+        return await loop.run_in_executor(
+            _writer_thread, functools.partial(self._write, texts, lock_wait_ms=wait_ms)
+        )
+
+    def _on_sqlite(self) -> bool:
+        return self.settings().database_url.startswith("sqlite")
 
     def settings(self) -> Settings:
         return _resolve(self.app, get_settings)
@@ -119,14 +133,14 @@ class InboundWriter:
         return _resolve(self.app, get_clock)
 
     def _write(
-        self, texts: list[InboundSms], *, lock_now: bool = False
+        self, texts: list[InboundSms], *, lock_wait_ms: int | None = None
     ) -> list[InboundResult | BaseException]:
         return handle_inbound_batch(
             lambda: _session(self.app),
             texts=texts,
             settings=self.settings(),
             clock=self.clock(),
-            lock_now=lock_now,
+            lock_wait_ms=lock_wait_ms,
         )
 
 
@@ -157,14 +171,15 @@ def handle_inbound_batch(
     texts: list[InboundSms],
     settings: Settings,
     clock: Clock,
-    lock_now: bool = False,
+    lock_wait_ms: int | None = None,
 ) -> list[InboundResult | BaseException]:
     """Every text of the batch in one transaction (inbound/batch.py); on any failure, each
-    text alone. With `lock_now`, on SQLite, WriteLockBusy at once rather than waiting for
-    the write lock (core/db.py)."""
+    text alone. With `lock_wait_ms`, on SQLite, the write lock is waited for that long
+    (core/db.py): 0 raises WriteLockBusy at once, more raises "database is locked" (the
+    database is unavailable: the texts are spooled)."""
     with session_scope() as db:
-        if lock_now:
-            _take_write_lock_now(db)
+        if lock_wait_ms is not None:
+            _take_write_lock(db, lock_wait_ms)
         try:
             results = process_inbound_batch(db, texts=texts, settings=settings, clock=clock)
             db.commit()
@@ -205,13 +220,14 @@ def _handle_alone(
                 return exc
 
 
-def _take_write_lock_now(db: Session) -> None:
-    if db.in_transaction() or not isinstance(db.get_bind(), Engine):
+def _take_write_lock(db: Session, wait_ms: int) -> None:
+    bind = db.get_bind()
+    if db.in_transaction() or not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
         return  # on a connection its caller holds, the caller has arranged its locks
     try:
-        db.connection(execution_options={"sqlite_lock_now": True})
+        db.connection(execution_options={"sqlite_lock_wait_ms": wait_ms})
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+        if wait_ms or getattr(exc.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
             raise
         _roll_back(db)
         raise WriteLockBusy from exc
