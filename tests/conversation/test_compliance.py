@@ -117,6 +117,10 @@ def test_help_is_always_answered_with_our_text(twilio):
         "take me off this list",
         "STOP PLEASE",
         "how do I stop getting these",
+        "S T O P",
+        "s.t.o.p",
+        "S-T-O-P",
+        "sto p",
     ],
 )
 def test_clear_wishes_to_stop_opt_out_with_one_confirmation(twilio, db, body):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from lupus_sms.conversation.text import compact
+
 ENGLISH_OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
@@ -77,8 +79,10 @@ def compliance_word(normalised: str, family: frozenset[str]) -> bool:
 
 
 def is_opt_out_wish(normalised: str) -> bool:
-    """A longer text that clearly asks to stop the messages."""
-    return bool(_OPT_OUT_RE.search(_plain(normalised)))
+    """A longer text that clearly asks to stop the messages, or an opt-out word spelt out
+    ("S T O P", "s.t.o.p": read as the topic STEPS otherwise, which spaces removed is one
+    letter away)."""
+    return compact(normalised) in OPT_OUT_WORDS or bool(_OPT_OUT_RE.search(_plain(normalised)))
 
 
 def _plain(normalised: str) -> str:
