@@ -4,8 +4,8 @@ session's ORM objects, without SQLAlchemy's per-statement and per-object cost.
 A batch (inbound/batch.py) costs six statements: its senders' state, the clinics its texts
 name, its numbers' recent replies, the texts, the topics, the replies. Through SQLAlchemy's
 execution each cost several times what SQLite takes to run it (its execution context,
-parameter and result objects, events): about 1 ms of a lone text's 1.7. `run` and
-`insert_rows` compile each statement once and hand it to the driver's cursor in the
+parameter and result objects, events): about 1 ms of a lone text's 1.7. `read_together`
+and `insert_rows` compile each statement once and hand it to the driver's cursor in the
 session's own transaction, with the same bind and result processing SQLAlchemy applies, and
 raise errors as SQLAlchemy would. So their SQL must not depend on the parameters: `one_of`
 binds a list as one parameter, and `insert_rows` binds one array per column on PostgreSQL
@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.sql import Insert, Select
+from sqlalchemy.sql import Insert
 from sqlalchemy.sql.expression import Executable
 
 DIALECTS = ("sqlite", "postgresql")
@@ -119,7 +119,7 @@ def _many_values(statement: Insert, keys: tuple[str, ...], count: int) -> Insert
     columns = statement.table.c
     return statement.values(
         [
-            {key: bindparam(f"{key}_{index}", type_=columns[key].type) for key in keys}
+            {key: bindparam(f"{key}_{index}", type_=_type_of(columns[key])) for key in keys}
             for index in range(count)
         ]
     )
@@ -206,19 +206,13 @@ def _compiled(dialect: Dialect, statement: Executable) -> _Compiled:
     )
     results = tuple(
         column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in _result_columns(statement)
+        for column in statement.exported_columns  # a SELECT's, or an INSERT's RETURNING
     )
     names = tuple(compiled.positiontup) if compiled.positiontup else None
     given = {
         name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
     }
     return _Compiled(compiled.string, given, names, binds, results)
-
-
-def _result_columns(statement: Executable):
-    if isinstance(statement, Select):
-        return statement.selected_columns
-    return statement._returning  # an INSERT's RETURNING columns
 
 
 def as_persistent(db: Session, cls: type, values: dict):
