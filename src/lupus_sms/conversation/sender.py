@@ -123,15 +123,15 @@ def remember_topic(db: Session, sender: Sender, *, topic_key: str | None, next_p
         for name, value in values.items():
             set_committed_value(sender.conversation, name, value)
         return
-    stmt = _UPSERT_CONVERSATION[db.get_bind().dialect.name]
-    db.connection().execute(stmt, {"phone_number_id": sender.phone_number.id, **values})
+    write_topics(db, {sender.phone_number.id: values})
     if sender.conversation is not None:
         for name, value in values.items():
             set_committed_value(sender.conversation, name, value)
 
 
 def write_topics(db: Session, topic_writes: dict[int, dict]) -> None:
-    """The upserts `remember_topic` held back for a batch, in one statement."""
+    """Where numbers are in a topic (the upserts `remember_topic` held back for a batch, or
+    one text's), in one statement."""
     if not topic_writes:
         return
     stmt = _UPSERT_CONVERSATIONS[db.get_bind().dialect.name]
@@ -172,15 +172,6 @@ def _upsert_conversations(insert):
 _UPSERT_CONVERSATIONS = {
     "sqlite": _upsert_conversations(sqlite_insert),
     "postgresql": _upsert_conversations(pg_insert),
-}
-_UPSERT_CONVERSATION = {
-    name: upsert.values(
-        phone_number_id=bindparam("phone_number_id"),
-        topic_key=bindparam("topic_key"),
-        next_part=bindparam("next_part"),
-        updated_at=bindparam("updated_at"),
-    )
-    for name, upsert in _UPSERT_CONVERSATIONS.items()
 }
 _CLINIC = (
     select(Clinic.id)
