@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lupus_sms.alerts.models import Alert
 from lupus_sms.core.db import get_db, make_engine
 from lupus_sms.inbound.degraded import RECEIVED_TEXT, SAFETY_TEXT, SELF_HARM_TEXT
 from lupus_sms.inbound.spool import pending, replay_spool
 from lupus_sms.messaging.models import Message, PhoneNumber
+from tests.factories import make_clinic, make_patient
 from tests.helpers import reply_text
 
 PATIENT = "+12025550171"
@@ -113,8 +115,27 @@ def test_red_flags_get_a_safety_reply_from_memory(
     assert reply_text(twilio.sms(body, from_=PATIENT, sid="SMflag")) == answer
     replay(db, settings)
     [inbound] = stored(db, "SMflag")
-    # The safety text went out already: the replay does not send a second one.
-    assert db.scalars(select(Message).where(Message.in_reply_to_id == inbound.id)).all() == []
+    # The answer from memory could not name the urgent line: the real safety reply follows.
+    [late] = db.scalars(select(Message).where(Message.in_reply_to_id == inbound.id)).all()
+    assert (late.status, late.kind) == ("queued", "safety")
+    assert "911" in late.body or "988" in late.body
+
+
+def test_a_spooled_red_flag_opens_an_alert_and_the_clinics_urgent_line_follows(
+    twilio, db, settings, database_down
+):
+    clinic = make_clinic(db)
+    make_patient(db, clinic, phone=PATIENT)
+    assert reply_text(twilio.sms("cant breathe", from_=PATIENT, sid="SMflag2")) == SAFETY_TEXT
+    assert "617" not in SAFETY_TEXT  # from memory: no clinic, no number
+
+    replay(db, settings)
+    [inbound] = stored(db, "SMflag2")
+    [late] = db.scalars(select(Message).where(Message.in_reply_to_id == inbound.id)).all()
+    assert late.status == "queued"
+    assert "(617) 555-0199" in late.body  # the clinic's urgent line
+    alert = db.scalar(select(Alert).where(Alert.message_id == inbound.id))
+    assert alert is not None and alert.clinic_id == clinic.id
 
 
 def test_stop_while_down_gets_no_holding_reply_and_is_applied_on_replay(

@@ -10,7 +10,8 @@ degraded reply policy (inbound/degraded.py).
 answers again (at start-up and every SPOOL_REPLAY_SECONDS in each web process), with the time
 the text arrived. Dedupe on MessageSid makes a replay that is interrupted and repeated, or
 run by two processes at once, store the text exactly once. The patient already had the
-degraded answer: the real one is queued in the outbox, unless a safety text went out already.
+degraded answer: the real one is queued in the outbox, a safety text's too (it names the
+clinic's urgent line, which the answer from memory cannot).
 
 The files hold phone numbers and message bodies: the directory is private to the service user.
 """
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session
 from lupus_sms.core.clock import Clock, FixedClock
 from lupus_sms.core.config import Settings
 from lupus_sms.core.phones import mask_phone
-from lupus_sms.inbound.degraded import SAFETY, degraded_reply
+from lupus_sms.inbound.degraded import degraded_reply
 from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
 
 logger = logging.getLogger(__name__)
@@ -130,9 +131,9 @@ async def replay_periodically(session_factory: SessionFactory, *, settings: Sett
 def _replay_one(session_factory: SessionFactory, path: Path, settings: Settings) -> None:
     entry = json.loads(path.read_text(encoding="utf-8"))
     received_at = datetime.fromisoformat(entry["received_at"])
-    # The degraded answer went out already; a safety text is not sent twice.
-    reply_by = "none" if entry["answered"] == SAFETY else "outbox"
-    sms = InboundSms(**(entry["sms"] | {"reply_by": reply_by}))
+    # The patient had the degraded answer; the real one follows through the outbox. After a
+    # safety text that matters most: only the real one names the clinic's urgent line.
+    sms = InboundSms(**(entry["sms"] | {"reply_by": "outbox"}))
     with session_factory() as db:
         handle_inbound(db, sms=sms, settings=settings, clock=FixedClock(received_at))
     path.unlink(missing_ok=True)  # another process may have replayed it a moment ago
