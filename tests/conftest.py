@@ -39,7 +39,7 @@ from lupus_sms.core import config as config_module
 from lupus_sms.core import db as db_module
 from lupus_sms.core.clock import FixedClock, get_clock
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import get_db, get_sign_in_db, make_engine
+from lupus_sms.core.db import get_db, get_read_only_db, get_sign_in_db, make_engine
 from lupus_sms.core.migrations import upgrade
 from lupus_sms.users import passwords
 
@@ -198,6 +198,7 @@ def app(db: Session, clock: FixedClock, settings: Settings):
     use_database_content(lambda: nullcontext(db))
     application.dependency_overrides[get_db] = lambda: db
     application.dependency_overrides[get_sign_in_db] = lambda: db
+    application.dependency_overrides[get_read_only_db] = lambda: db
     application.dependency_overrides[get_clock] = lambda: clock
     application.dependency_overrides[get_settings] = lambda: settings
     yield application
@@ -209,6 +210,29 @@ def app(db: Session, clock: FixedClock, settings: Settings):
 def client(app) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def unreachable_url(database_url: str, tmp_path) -> str:
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path}/no-such-folder/lupus.db"
+    return "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+
+
+@pytest.fixture
+def database_down(app, unreachable_url: str) -> Iterator[None]:
+    """Every session of a request points at a database that refuses connections (the test's
+    own `db` still works). A test that signs in first asks for it afterwards."""
+    broken = make_engine(unreachable_url)
+
+    def broken_session() -> Iterator[Session]:
+        with Session(broken) as session:
+            yield session
+
+    for dependency in (get_db, get_sign_in_db, get_read_only_db):
+        app.dependency_overrides[dependency] = broken_session
+    yield
+    broken.dispose()
 
 
 class TwilioWebhookClient:

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from lupus_sms.core.database_status import migration_problem
-from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
+from lupus_sms.core.dependencies import ClockDep, ReadOnlySession, SettingsDep
 from lupus_sms.scheduling.health import scheduler_check
 
 router = APIRouter(tags=["health"])
@@ -17,7 +17,8 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", summary="Application, database and scheduler health")
 def healthz(
     request: Request,
-    db: DbSession,
+    # Only reads: a load balancer must not take a check queued behind a writer for a dead process.
+    db: ReadOnlySession,
     settings: SettingsDep,
     clock: ClockDep,
 ) -> JSONResponse:

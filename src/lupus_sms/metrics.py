@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.db import UTCDateTime
-from lupus_sms.core.dependencies import ClockDep, DbSession
+from lupus_sms.core.dependencies import ClockDep, ReadOnlySession
 from lupus_sms.core.statuses import MessageStatus
 from lupus_sms.messaging.models import Message
 
@@ -180,7 +180,7 @@ router = APIRouter(tags=["metrics"])
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(db: DbSession, clock: ClockDep) -> Response:
+def metrics(db: ReadOnlySession, clock: ClockDep) -> Response:
     """Prometheus scrape endpoint (text format 0.0.4); not part of the API schema."""
     snapshot = outbox_snapshot(db, now=clock.now())
     return Response(render(snapshot), media_type=CONTENT_TYPE_LATEST)

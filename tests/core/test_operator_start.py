@@ -15,7 +15,7 @@ from lupus_sms.cli import app as cli
 from lupus_sms.core.clock import get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.database_status import describe, head_revision
-from lupus_sms.core.db import get_db, make_engine
+from lupus_sms.core.db import get_db, get_read_only_db, make_engine
 from lupus_sms.core.errors import ConfigurationError
 from lupus_sms.core.migrations import upgrade
 from lupus_sms.main import create_app
@@ -167,7 +167,12 @@ def _app_on(url: str, settings: Settings, clock):
             yield db
 
     application.dependency_overrides.update(
-        {get_db: session, get_clock: lambda: clock, get_settings: lambda: settings}
+        {
+            get_db: session,
+            get_read_only_db: session,
+            get_clock: lambda: clock,
+            get_settings: lambda: settings,
+        }
     )
     with TestClient(application, raise_server_exceptions=False) as client:
         yield client

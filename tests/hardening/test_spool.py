@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import stat
-from collections.abc import Iterator
 from contextlib import nullcontext
 
 import pytest
@@ -22,27 +21,6 @@ from tests.factories import make_clinic, make_patient
 from tests.helpers import reply_text
 
 PATIENT = "+12025550171"
-
-
-@pytest.fixture
-def unreachable_url(database_url: str, tmp_path) -> str:
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path}/no-such-folder/lupus.db"
-    return "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
-
-
-@pytest.fixture
-def database_down(app, unreachable_url: str) -> Iterator[None]:
-    """Every request's session points at a database that refuses connections."""
-    broken = make_engine(unreachable_url)
-
-    def broken_session() -> Iterator[Session]:
-        with Session(broken) as session:
-            yield session
-
-    app.dependency_overrides[get_db] = broken_session
-    yield
-    broken.dispose()
 
 
 def replay(db, settings):

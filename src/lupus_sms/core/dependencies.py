@@ -13,9 +13,9 @@ from fastapi import Depends
 
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import DbSession, SignInSession
+from lupus_sms.core.db import DbSession, ReadOnlySession, SignInSession
 
-__all__ = ["ClockDep", "DbSession", "SettingsDep", "SignInSession"]
+__all__ = ["ClockDep", "DbSession", "ReadOnlySession", "SettingsDep", "SignInSession"]
 
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -7,6 +7,9 @@ LupusSmsError
  +-- ConflictError           409
  +-- AuthenticationError     401
  +-- PermissionDenied        403
+
+DATABASE_UNAVAILABLE (refused or dropped connections, lock and statement timeouts, a full
+pool) is 503 with Retry-After: nothing was changed, and trying again later will work.
 """
 
 from __future__ import annotations
@@ -16,11 +19,23 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
+
+# What "the database is unavailable" looks like: refused or dropped connections, statement
+# and lock timeouts (psycopg and sqlite3 raise them as OperationalError), an exhausted pool.
+DATABASE_UNAVAILABLE = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+)
+UNAVAILABLE_MESSAGE = "The database is busy or unavailable; nothing was changed. Try again shortly."
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 class LupusSmsError(Exception):
@@ -86,13 +101,31 @@ def add_error_page(app: FastAPI, *, prefix: str, page: ErrorPage) -> None:
     app.state.error_pages = {**getattr(app.state, "error_pages", {}), prefix: page}
 
 
-async def _console_page(request: Request, status: int, title: str, message: str):
-    pages = getattr(request.app.state, "error_pages", {})
-    for prefix, page in pages.items():
+def _console_prefix(request: Request) -> str | None:
+    for prefix in getattr(request.app.state, "error_pages", {}):
         if request.url.path == prefix or request.url.path.startswith(prefix + "/"):
-            # Pages read the database (the layout's open alert count): not on the event loop.
-            return await run_in_threadpool(page, request, status, title, message)
+            return prefix
     return None
+
+
+def _under_console(request: Request) -> bool:
+    return _console_prefix(request) is not None
+
+
+async def _console_page(request: Request, status: int, title: str, message: str):
+    prefix = _console_prefix(request)
+    if prefix is None:
+        return None
+    page = request.app.state.error_pages[prefix]
+    # Pages read the database (the layout's open alert count): not on the event loop.
+    return await run_in_threadpool(page, request, status, title, message)
+
+
+_UNAVAILABLE_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Try again shortly'
+    '</title><meta http-equiv="refresh" content="10"></head><body><h1>Try again shortly</h1>'
+    f"<p>{UNAVAILABLE_MESSAGE}</p><p>This page reloads by itself.</p></body></html>"
+)
 
 
 def _field_message(error: dict) -> str:
@@ -148,6 +181,22 @@ def install_error_handlers(app: FastAPI) -> None:
             page.headers.update(exc.headers or {})
             return page
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        logger.warning(
+            "database unavailable on %s %s (%s)",
+            request.method,
+            request.url.path,
+            type(exc.__cause__ or exc).__name__,
+        )
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}
+        if _under_console(request):  # the console's own page reads the database: not now
+            return HTMLResponse(_UNAVAILABLE_PAGE, 503, headers=headers)
+        body = error_body("database_unavailable", UNAVAILABLE_MESSAGE)
+        return JSONResponse(body, 503, headers=headers)
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

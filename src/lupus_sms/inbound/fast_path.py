@@ -34,10 +34,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lupus_sms.core.body_limit import WEBHOOK_MAX_BYTES
 from lupus_sms.core.config import Settings
-from lupus_sms.core.errors import error_body
+from lupus_sms.core.errors import DATABASE_UNAVAILABLE, error_body
 from lupus_sms.inbound.group_commit import inbound_writer
 from lupus_sms.inbound.router import inbound_from_form
-from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE, accept_while_database_down
+from lupus_sms.inbound.spool import accept_while_database_down
 from lupus_sms.inbound.twiml import twiml_reply
 from lupus_sms.messaging.signatures import MAX_WEBHOOK_BYTES, WebhookSignature, verified_form
 from lupus_sms.metrics import count_inbound, observe_webhook

@@ -34,10 +34,9 @@ from sqlalchemy.orm import Session
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_db, get_sessionmaker
-from lupus_sms.core.errors import LupusSmsError
+from lupus_sms.core.errors import DATABASE_UNAVAILABLE, LupusSmsError
 from lupus_sms.inbound.batch import process_inbound_batch
 from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
-from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE
 from lupus_sms.metrics import observe_inbound_batch
 
 logger = logging.getLogger(__name__)

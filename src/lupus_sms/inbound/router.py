@@ -20,9 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
+from lupus_sms.core.errors import DATABASE_UNAVAILABLE
 from lupus_sms.inbound.group_commit import inbound_writer
 from lupus_sms.inbound.service import InboundSms
-from lupus_sms.inbound.spool import DATABASE_UNAVAILABLE, accept_while_database_down
+from lupus_sms.inbound.spool import accept_while_database_down
 from lupus_sms.inbound.twiml import twiml_reply
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.signatures import read_signed_form

@@ -32,25 +32,17 @@ from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.clock import Clock, FixedClock
 from lupus_sms.core.config import Settings
+from lupus_sms.core.errors import DATABASE_UNAVAILABLE
 from lupus_sms.core.phones import mask_phone
 from lupus_sms.inbound.degraded import degraded_reply
 from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
 
 logger = logging.getLogger(__name__)
 
-# What "the database is unavailable" looks like: refused or dropped connections, statement
-# and lock timeouts (psycopg raises them as OperationalError), an exhausted pool.
-DATABASE_UNAVAILABLE = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.TimeoutError,
-    sa_exc.DisconnectionError,
-)
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
