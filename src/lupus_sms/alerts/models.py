@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lupus_sms.core.db import Base, UTCDateTime
+from lupus_sms.core.db import PERSONAL, Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
 from lupus_sms.core.statuses import AlertStatus
 
@@ -50,11 +50,11 @@ class Alert(Base, TimestampMixin):
     # The most dangerous red-flag category found (it decides how the alert looks), and all.
     category: Mapped[str | None] = mapped_column(String(32))
     categories: Mapped[str | None] = mapped_column(String(200))  # "fever,breathing"
-    text: Mapped[str | None] = mapped_column(Text)  # the patient's words
+    text: Mapped[str | None] = mapped_column(Text, info=PERSONAL)  # the patient's words
     checkin_key: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
-    acknowledge_note: Mapped[str | None] = mapped_column(Text)
+    acknowledge_note: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notify_count: Mapped[int] = mapped_column(default=0)
     next_notify_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

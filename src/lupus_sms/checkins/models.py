@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lupus_sms.core.db import Base
+from lupus_sms.core.db import PERSONAL, Base
 from lupus_sms.core.models import TimestampMixin
 
 
@@ -28,4 +28,4 @@ class CheckinAnswer(Base, TimestampMixin):
     meaning: Mapped[str | None] = mapped_column(String(32))
     temperature_c: Mapped[float | None]
     red_flag: Mapped[bool] = mapped_column(default=False)
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text, info=PERSONAL)

@@ -1,18 +1,26 @@
 """Erasure on a clinic's request: personal data goes, anonymous counts and STOP stay.
 
 What remains: the patient row (status, program, dates: the clinic's counts), message rows
-without body or phone (delivery statistics), consent events without notes, and the phone
-number's hash, so an earlier STOP still blocks the number if it is enrolled again.
+without body or phone (delivery statistics), alerts and check-in answers without the
+patient's words or the clinic's notes, consent events without notes, and the phone number's
+hash, so an earlier STOP still blocks the number if it is enrolled again.
+
+Which columns are personal is said where they are declared (`info=PERSONAL`, core/db.py):
+every such column of a table with a `patient_id` is cleared for the patient; when the number
+itself is forgotten, also in the rows of texts no enrolment was tied to (a keyword before
+consent, a red flag from an unknown number) and in the rows about those texts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from lupus_sms.enrollment.models import Anchor, ConsentEvent, Patient
+from lupus_sms.core.db import Base
+from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import Message
 
 
@@ -20,11 +28,8 @@ def erase_patient(db: Session, patient: Patient, *, now: datetime) -> None:
     patient.name = None
     patient.external_id = None
     patient.erased_at = now
-    db.execute(
-        update(Message).where(Message.patient_id == patient.id).values(body=None, phone=None)
-    )
-    db.execute(update(Anchor).where(Anchor.patient_id == patient.id).values(location=None))
-    db.execute(update(ConsentEvent).where(ConsentEvent.patient_id == patient.id).values(note=None))
+    for table, cleared in _personal_columns("patient_id"):
+        db.execute(update(table).where(table.c.patient_id == patient.id).values(cleared))
     _forget_number_unless_shared(db, patient)
     db.flush()
 
@@ -39,10 +44,24 @@ def _forget_number_unless_shared(db: Session, patient: Patient) -> None:
         )
     )
     if others is None and patient.phone_number.e164:
-        # Texts not tied to an enrolment (a keyword before consent) carry the number too.
+        texts = select(Message.id).where(Message.phone == patient.phone_number.e164)
+        # Rows about those texts first: the texts lose the number that finds them.
+        for table, cleared in _personal_columns("message_id"):
+            db.execute(update(table).where(table.c.message_id.in_(texts)).values(cleared))
+        cleared = {column.name: None for column in Message.__table__.c if _personal(column)}
         db.execute(
-            update(Message)
-            .where(Message.phone == patient.phone_number.e164)
-            .values(body=None, phone=None)
+            update(Message).where(Message.phone == patient.phone_number.e164).values(cleared)
         )
         patient.phone_number.e164 = None
+
+
+def _personal_columns(key: str) -> Iterator[tuple[Table, dict[str, None]]]:
+    """Each table that has a `key` column and personal ones, with those cleared."""
+    for table in Base.metadata.sorted_tables:
+        cleared = {column.name: None for column in table.c if _personal(column)}
+        if key in table.c and cleared:
+            yield table, cleared
+
+
+def _personal(column) -> bool:
+    return bool(column.info.get("personal"))

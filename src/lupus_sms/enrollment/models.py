@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lupus_sms.core.db import Base, UTCDateTime
+from lupus_sms.core.db import PERSONAL, Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
 from lupus_sms.core.statuses import PatientStatus
 from lupus_sms.messaging.models import PhoneNumber
@@ -104,7 +104,7 @@ class ConsentEvent(Base, TimestampMixin):
     kind: Mapped[str] = mapped_column(String(24))  # invited|confirmed|opted_out|opted_in
     source: Mapped[str] = mapped_column(String(24))  # sms|api|front_desk|phone|twilio
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -125,7 +125,7 @@ class Anchor(Base, TimestampMixin):
     kind: Mapped[str] = mapped_column(String(32))  # evaluation, consultation, ..., infusion
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     all_day: Mapped[bool] = mapped_column(default=False)
-    location: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     revision: Mapped[int] = mapped_column(default=1)
 

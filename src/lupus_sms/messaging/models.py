@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lupus_sms.core.db import Base, UTCDateTime
+from lupus_sms.core.db import PERSONAL, Base, UTCDateTime
 from lupus_sms.core.models import TimestampMixin
 
 
@@ -60,14 +60,14 @@ class Message(Base, TimestampMixin):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(8))  # inbound | outbound
-    phone: Mapped[str | None] = mapped_column(String(32))  # the patient's side, E.164
+    phone: Mapped[str | None] = mapped_column(String(32), info=PERSONAL)  # the patient's, E.164
     sender: Mapped[str | None] = mapped_column(String(64))  # our side: number or service SID
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="SET NULL"))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(24), default="reply")
     # Set on a check-in question (content/checkins.yaml key): replies are read as its answer.
     checkin_key: Mapped[str | None] = mapped_column(String(64))
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16))
