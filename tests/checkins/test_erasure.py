@@ -35,9 +35,9 @@ def test_erasure_clears_the_patients_words_in_alerts_and_checkin_answers(
         headers=headers,
     )
     assert acknowledged.status_code == 200, acknowledged.text
-    [answer] = client.get(
-        f"/api/v1/patients/{patient.id}/checkin-answers", headers=headers
-    ).json()["items"]
+    [answer] = client.get(f"/api/v1/patients/{patient.id}/checkin-answers", headers=headers).json()[
+        "items"
+    ]
     assert answer["text"] == WORDS
 
     erased = client.delete(f"/api/v1/patients/{patient.id}?erase=true", headers=headers)
@@ -46,9 +46,9 @@ def test_erasure_clears_the_patients_words_in_alerts_and_checkin_answers(
     alerts = client.get("/api/v1/alerts", headers=headers).json()["items"]
     assert len(alerts) == 2  # the clinic's counts stay
     assert [(a["text"], a["acknowledge_note"]) for a in alerts] == [(None, None), (None, None)]
-    [answer] = client.get(
-        f"/api/v1/patients/{patient.id}/checkin-answers", headers=headers
-    ).json()["items"]
+    [answer] = client.get(f"/api/v1/patients/{patient.id}/checkin-answers", headers=headers).json()[
+        "items"
+    ]
     assert answer["text"] is None and answer["checkin_key"] == "symptoms"  # the words go
     db.expire_all()
     assert db.scalars(select(Alert.text)).all() == [None, None]
