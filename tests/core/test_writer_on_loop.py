@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 import uuid
 from urllib.parse import urlencode
 
@@ -22,11 +23,13 @@ from lupus_sms.messaging.models import Message
 from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN
 
 PHONE = "+16175550431"
+OTHER_PHONE = "+16175550432"
+WARM_UP_PHONE = "+16175550433"
 
 
-def signed_text(body: str) -> tuple[bytes, dict]:
+def signed_text(body: str, phone: str = PHONE) -> tuple[bytes, dict]:
     params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": "AC" + "0" * 32,
-              "From": PHONE, "To": "+12025550100", "Body": body}  # fmt: skip
+              "From": phone, "To": "+12025550100", "Body": body}  # fmt: skip
     signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(
         PUBLIC_BASE_URL + "/twilio/sms", params
     )
@@ -134,3 +137,54 @@ def test_a_lock_held_past_the_statement_timeout_spools_the_text_instead_of_outwa
     assert response.status_code == 200
     assert "we got your message" in response.text.lower()  # the spool's answer
     assert list(quick.spool_dir.glob("*")) and stored(live) == 0
+
+
+def test_on_postgresql_a_second_batch_is_written_while_the_first_waits_but_not_its_numbers(
+    live, monkeypatch
+):
+    """Two writers on PostgreSQL: a text of another number is written while the first batch
+    is still in its transaction; the same number's next text waits for that batch to commit,
+    so it is decided on the number's new state. On SQLite there is one writer: both wait."""
+    batches: list[tuple[list[str], float, float]] = []
+    real = group_commit.process_inbound_batch
+
+    def slow_first(db, *, texts, settings, clock):
+        started = time.monotonic()
+        if texts[0].from_number == PHONE and not started_one.is_set():
+            started_one.set()
+            time.sleep(1)  # the first batch waits (for the server, say)
+        results = real(db, texts=texts, settings=settings, clock=clock)
+        batches.append(([sms.from_number for sms in texts], started, time.monotonic()))
+        return results
+
+    started_one = threading.Event()
+    monkeypatch.setattr(group_commit, "process_inbound_batch", slow_first)
+
+    async def scenario() -> list[httpx.Response]:
+        async with client_of(live) as client:
+            await post(client, WARM_UP_PHONE, "MENU")  # first-use work is not what is timed
+            first = asyncio.create_task(post(client, PHONE, "AHSCT"))
+            while not started_one.is_set():
+                await asyncio.sleep(0.01)
+            # While the first batch is in its transaction: another number, answered (on
+            # PostgreSQL) before the first batch commits, then MORE from the first number.
+            other = await post(client, OTHER_PHONE, "MSC")
+            more = await post(client, PHONE, "MORE")
+            return [await first, other, more]
+
+    responses = asyncio.run(scenario())
+
+    assert all(r.status_code == 200 and "<Message" in r.text for r in responses)
+    first, more = sorted((start, end) for numbers, start, end in batches if PHONE in numbers)
+    [(other_start, _)] = [(start, end) for numbers, start, end in batches if OTHER_PHONE in numbers]
+    if live.url.startswith("sqlite"):
+        assert other_start >= first[1]  # one writer: after the first batch
+    else:
+        assert other_start < first[1]  # written while the first batch waited
+    assert more[0] >= first[1]  # the same number: after its text was committed
+    assert "(2/" in responses[2].text  # so MORE paged on from the text before it
+
+
+async def post(client: httpx.AsyncClient, phone: str, body: str) -> httpx.Response:
+    content, headers = signed_text(body, phone)
+    return await client.post("/twilio/sms", content=content, headers=headers)

@@ -55,42 +55,55 @@ class _Waiting:
     future: asyncio.Future
 
 
-class InboundWriter:
-    """Per app: queues inbound texts and writes them in batches, one batch at a time: on
-    SQLite on the event loop while the write lock is free, otherwise on one database thread
-    of the process (`_write_batch`).
+# Batches written at once, each on its own connection. On PostgreSQL a batch spends much of
+# its time waiting for the server (its round trips, its COMMIT): with one writer the process
+# idled through those waits, and the texts that arrived meanwhile formed a batch of one or
+# two that paid a whole transaction. A second writer decides its batch while the first one
+# waits (BENCHMARKS.md). On SQLite there is one write lock: one writer.
+WRITERS_ON_POSTGRESQL = 2
 
-    One writer suits both databases. SQLite has one writer at a time anyway, and requests
-    queue here instead of in its busy handler, which sleeps up to 100 ms a try. On
-    PostgreSQL, the texts that arrive while a batch waits for its COMMIT form the next batch,
-    and more throughput comes from more processes (README, "Scaling out").
+
+class InboundWriter:
+    """Per app: queues inbound texts and writes them in batches: on SQLite one batch at a
+    time, on the event loop while the write lock is free, otherwise on a database thread of
+    the process (`_write_batch`); on PostgreSQL up to WRITERS_ON_POSTGRESQL batches at once,
+    each on a database thread.
+
+    A number's texts are written in the order they came: a text whose number is in a batch
+    being written waits for that batch to commit, and then goes in the next one, so it is
+    decided on its number's new state (a MORE after AHSCT pages on). Texts of different
+    numbers are independent, as they are across processes (README, "Scaling out").
     """
 
     def __init__(self, app: FastAPI):
         self.app = app
         self.waiting: list[_Waiting] = []
-        self.drain: asyncio.Task | None = None
+        self.writing: set[str] = set()  # the numbers in a batch being written
+        self.lanes: list[asyncio.Task] = []  # the tasks writing batches, one per writer
 
     async def submit(self, sms: InboundSms) -> InboundResult:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.waiting.append(_Waiting(sms, future))
-        # A drain of a loop that has since closed (a test's client) counts as finished.
-        if self.drain is None or self.drain.done() or self.drain.get_loop() is not loop:
-            self.drain = loop.create_task(self._drain())
+        # A lane of a loop that has since closed (a test's client) counts as finished.
+        self.lanes = [lane for lane in self.lanes if not lane.done() and lane.get_loop() is loop]
+        if len(self.lanes) < self._writers():
+            self.lanes.append(loop.create_task(self._drain()))
         return await future
 
     async def _drain(self) -> None:
-        while self.waiting:
-            await _let_arrived_requests_join(self.waiting)
-            size = MAX_BATCH_ON_LOOP if self._on_sqlite() else MAX_BATCH
-            batch, self.waiting = self.waiting[:size], self.waiting[size:]
+        """One writer: batch after batch while texts it may take are waiting."""
+        while batch := await self._take_batch():
+            numbers = {item.sms.from_number for item in batch}
+            self.writing |= numbers
             texts = [item.sms for item in batch]
             observe_inbound_batch(len(texts))
             try:
                 results = await self._write_batch(texts)
             except Exception as exc:  # the database is down: every text of it is spooled
                 results = [exc] * len(batch)
+            finally:
+                self.writing -= numbers
             for item, result in zip(batch, results, strict=True):
                 if item.future.done():  # the client went away; its text is stored all the same
                     continue
@@ -98,6 +111,26 @@ class InboundWriter:
                     item.future.set_exception(result)
                 else:
                     item.future.set_result(result)
+
+    async def _take_batch(self) -> list[_Waiting]:
+        """The waiting texts of numbers no other batch is writing, oldest first, at most a
+        batch; the rest keep their places."""
+        if not self.waiting:
+            return []
+        await _let_arrived_requests_join(self.waiting)
+        size = MAX_BATCH_ON_LOOP if self._on_sqlite() else MAX_BATCH
+        batch: list[_Waiting] = []
+        kept: list[_Waiting] = []
+        for item in self.waiting:
+            takes = len(batch) < size and item.sms.from_number not in self.writing
+            (batch if takes else kept).append(item)
+        self.waiting = kept
+        return batch
+
+    def _writers(self) -> int:
+        # A session put in place of `get_db` (a test's) may be one for all: one writer then.
+        shared = get_db in self.app.dependency_overrides
+        return 1 if self._on_sqlite() or shared else WRITERS_ON_POSTGRESQL
 
     async def _write_batch(self, texts: list[InboundSms]) -> list[InboundResult | BaseException]:
         """On SQLite, on the event loop itself when the write lock is free at once; otherwise,
@@ -251,7 +284,9 @@ def _roll_back(db: Session) -> None:
 
 
 # Shared by every app of the process (tests build many apps, and threads are not freed).
-_writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-writer")
+_writer_thread = ThreadPoolExecutor(
+    max_workers=WRITERS_ON_POSTGRESQL, thread_name_prefix="inbound-writer"
+)
 
 
 def inbound_writer(app: FastAPI) -> InboundWriter:
