@@ -108,10 +108,6 @@ def _console_prefix(request: Request) -> str | None:
     return None
 
 
-def _under_console(request: Request) -> bool:
-    return _console_prefix(request) is not None
-
-
 async def _console_page(request: Request, status: int, title: str, message: str):
     prefix = _console_prefix(request)
     if prefix is None:
@@ -190,7 +186,7 @@ def install_error_handlers(app: FastAPI) -> None:
             type(exc.__cause__ or exc).__name__,
         )
         headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}
-        if _under_console(request):  # the console's own page reads the database: not now
+        if _console_prefix(request):  # the console's own page reads the database: not now
             return HTMLResponse(_UNAVAILABLE_PAGE, 503, headers=headers)
         body = error_body("database_unavailable", UNAVAILABLE_MESSAGE)
         return JSONResponse(body, 503, headers=headers)
