@@ -307,6 +307,9 @@ def cli_env(fresh_database_url: str, monkeypatch) -> Iterator[dict[str, str]]:
 def _clear_caches() -> None:
     if db_module.get_engine.cache_info().currsize:
         db_module.get_engine().dispose()
+    if db_module.get_writer_sessionmaker.cache_info().currsize:
+        db_module.get_writer_sessionmaker().kw["bind"].dispose()
+    db_module.get_writer_sessionmaker.cache_clear()
     get_settings.cache_clear()
     db_module.get_engine.cache_clear()
     db_module.get_sessionmaker.cache_clear()

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from lupus_sms.core import db as db_module
+from lupus_sms.core.config import get_settings
 from lupus_sms.core.errors import UNAVAILABLE_MESSAGE
+from tests.core.test_writer_on_loop import signed_text
 from tests.factories import auth_headers, make_clinic
 
 
@@ -59,3 +63,60 @@ def test_health_and_metrics_do_not_wait_for_a_writer_holding_sqlites_lock(live, 
         assert response.json()["checks"]["database"] == "ok"
     else:
         assert "lupus_sms" in response.text
+
+
+def test_a_red_flag_is_answered_at_once_while_requests_queue_behind_another_process_lock(
+    live, monkeypatch
+):
+    """Another process holds SQLite's write lock, and clinic requests pile up behind it: each
+    waits DATABASE_STATEMENT_TIMEOUT_MS, not SQLite's 15 s, and then answers 503; the red flag
+    that arrives meanwhile does not wait for their connections (the writer has its own), and
+    is spooled and answered with the safety text at once."""
+    if not live.url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock; PostgreSQL has its statement and lock timeouts")
+    with live.session() as db:
+        headers = auth_headers(db, make_clinic(db))
+        db.commit()
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_MS", "300")
+    _use_new_engines()
+    quick = live.settings.model_copy(update={"database_statement_timeout_ms": 300})
+    live.app.dependency_overrides[get_settings] = lambda: quick
+    holder = sqlite3.connect(make_url(live.url).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the worker's long transaction, say
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=live.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+            pages = [asyncio.create_task(c.get("/api/v1/alerts", headers=headers))
+                     for _ in range(40)]  # fmt: skip
+            await asyncio.sleep(0.05)
+            body, signed = signed_text("I cant breathe and my chest hurts")
+            started = time.monotonic()
+            text = await asyncio.wait_for(
+                c.post("/twilio/sms", content=body, headers=signed), timeout=10
+            )
+            answered_in = time.monotonic() - started
+            pages = await asyncio.gather(*pages)
+            return text, answered_in, pages, time.monotonic() - started
+
+    try:
+        text, answered_in, pages, pages_in = asyncio.run(scenario())
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        _use_new_engines()
+
+    assert text.status_code == 200 and "911" in text.text
+    assert answered_in < 5, answered_in  # long before Twilio's 15 s
+    assert list(quick.spool_dir.glob("*.json"))  # stored once the database is back
+    assert {page.status_code for page in pages} == {503}
+    assert pages_in < 5, pages_in  # each waited the statement timeout, not SQLite's 15 s
+    assert all(page.headers["retry-after"] == "5" for page in pages)
+
+
+def _use_new_engines() -> None:
+    """Engines made from the settings as they are now (the statement timeout changed)."""
+    for cached in (db_module.get_engine, db_module.get_writer_sessionmaker):
+        cached.cache_clear()
+    db_module.get_sessionmaker.cache_clear()
+    get_settings.cache_clear()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.alerts.models import Alert
 from lupus_sms.core.db import get_db, make_engine
-from lupus_sms.inbound.degraded import RECEIVED_TEXT, SAFETY_TEXT, SELF_HARM_TEXT
+from lupus_sms.inbound.degraded import IN_SPANISH, RECEIVED_TEXT, SAFETY_TEXT, SELF_HARM_TEXT
 from lupus_sms.inbound.spool import pending, replay_spool
 from lupus_sms.messaging.models import Message, PhoneNumber
 from tests.factories import make_clinic, make_patient
@@ -97,6 +97,22 @@ def test_red_flags_get_a_safety_reply_from_memory(
     [late] = db.scalars(select(Message).where(Message.in_reply_to_id == inbound.id)).all()
     assert (late.status, late.kind) == ("queued", "safety")
     assert "911" in late.body or "988" in late.body
+
+
+@pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        ("no puedo respirar", IN_SPANISH[SAFETY_TEXT]),
+        ("tengo fiebre de 39.5 y escalofrios", IN_SPANISH[SAFETY_TEXT]),
+        ("quiero matarme", IN_SPANISH[SELF_HARM_TEXT]),
+        ("hola, tengo una pregunta sobre el trasplante", IN_SPANISH[RECEIVED_TEXT]),
+    ],
+)
+def test_a_text_written_in_spanish_is_answered_in_spanish_from_memory(
+    twilio, settings, database_down, body, answer
+):
+    assert reply_text(twilio.sms(body, from_=PATIENT, sid="SMes")) == answer
+    assert "911" in answer
 
 
 def test_a_spooled_red_flag_opens_an_alert_and_the_clinics_urgent_line_follows(

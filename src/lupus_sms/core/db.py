@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -9,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -77,9 +79,14 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
     texts and numbers, and errors end up in logs."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
-        engine = create_engine(url, connect_args={"timeout": timeout}, **kwargs)
-        event.listen(engine, "connect", _sqlite_on_connect)
+        # A lock is waited for no longer than a statement may take on PostgreSQL: a request
+        # behind another process's write lock answers 503 instead of holding its connection
+        # and thread for SQLite's default, and so does one waiting for a pooled connection.
+        busy_ms = statement_timeout_ms or SQLITE_BUSY_TIMEOUT_MS
+        if "poolclass" not in kwargs and make_url(url).database not in (None, "", ":memory:"):
+            kwargs.setdefault("pool_timeout", busy_ms / 1000)
+        engine = create_engine(url, connect_args={"timeout": busy_ms / 1000}, **kwargs)
+        event.listen(engine, "connect", functools.partial(_sqlite_on_connect, busy_ms=busy_ms))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -104,7 +111,7 @@ def _postgres_connect_args(given: dict | None, statement_timeout_ms: int) -> dic
     return connect_args
 
 
-def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+def _sqlite_on_connect(dbapi_connection, connection_record, *, busy_ms: int) -> None:
     # SQLAlchemy's documented pysqlite workaround: let SQLAlchemy emit BEGIN itself, or
     # SAVEPOINTs (begin_nested, the per-test rollback) silently do nothing.
     dbapi_connection.isolation_level = None
@@ -113,8 +120,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
+    connection_record.info["busy_timeout_ms"] = busy_ms  # restored after a shorter wait
 
 
 def _sqlite_begin(connection) -> None:
@@ -139,7 +147,8 @@ def _sqlite_begin(connection) -> None:
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
-        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        usual = connection.connection.info.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS)
+        driver.execute(f"PRAGMA busy_timeout={usual}")
 
 
 def _is_memory(dbapi_connection) -> bool:
@@ -158,6 +167,25 @@ def get_engine() -> Engine:
 @lru_cache
 def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+# The inbound writer's batches at once (inbound/group_commit.py), each on one connection.
+WRITER_CONNECTIONS = 2
+
+
+@lru_cache
+def get_writer_sessionmaker() -> sessionmaker[Session]:
+    """Sessions on the inbound writer's own connections. A text must never wait for a pooled
+    connection that page and API requests hold while they wait for a lock: it would be
+    answered late, or not at all, instead of spooled at once."""
+    settings = get_settings()
+    pool = {}
+    if make_url(settings.database_url).database not in (None, "", ":memory:"):
+        pool = {"pool_size": WRITER_CONNECTIONS, "max_overflow": WRITER_CONNECTIONS}
+    engine = make_engine(
+        settings.database_url, statement_timeout_ms=settings.database_statement_timeout_ms, **pool
+    )
+    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 def get_db(request: Request) -> Session:

@@ -9,6 +9,9 @@ order once the database is back; that run opens any alert and queues the real an
                              (also inside a wish to stop; a bare STOP is only a STOP)
   opt-out words and wishes   nothing now (Twilio confirms STOP; our confirmation follows)
   anything else              "we got your message", with 911 for emergencies
+
+A text written in Spanish is answered in Spanish, as the red-flag replies are (the wording
+of content/es/safety.yaml's replies for a number of no known clinic).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 from functools import lru_cache
 
 from lupus_sms.conversation.compliance import OPT_OUT_WORDS, is_opt_out_wish
+from lupus_sms.conversation.language import text_language
 from lupus_sms.conversation.pipeline import Reply
 from lupus_sms.conversation.text import normalise
 
@@ -35,6 +39,20 @@ SELF_HARM_TEXT = (
     "If you are thinking about hurting yourself, call or text 988 now (Suicide & Crisis "
     "Lifeline), or call 911. You are not alone."
 )
+IN_SPANISH = {
+    RECEIVED_TEXT: (
+        "Recibimos su mensaje pero no podemos responder ahora; le responderemos lo antes "
+        "posible. En una emergencia llame al 911. Responda STOP para no recibir mensajes."
+    ),
+    SAFETY_TEXT: (
+        "URGENTE: Su mensaje puede describir un problema urgente. Llame ya a la linea "
+        "urgente de su equipo de atencion medica. En una emergencia llame al 911."
+    ),
+    SELF_HARM_TEXT: (
+        "Usted importa. Llame al 988 y marque 2 para hablar en español, o envie AYUDA por "
+        "texto al 988 (Linea de Prevencion del Suicidio y Crisis). Emergencia: 911."
+    ),
+}
 
 
 def degraded_reply(body: str, opt_out_type: str | None = None) -> Reply:
@@ -44,12 +62,24 @@ def degraded_reply(body: str, opt_out_type: str | None = None) -> Reply:
     # A red flag wins over a wish to stop ("stop texting me, I want to die"), not over STOP.
     categories = () if twilio_stop or word in OPT_OUT_WORDS else red_flag_categories(body)
     if "self_harm" in categories:
-        return Reply(SELF_HARM_TEXT, SAFETY, exempt_from_limits=True)
+        return Reply(_written_as(body, SELF_HARM_TEXT), SAFETY, exempt_from_limits=True)
     if categories:
-        return Reply(SAFETY_TEXT, SAFETY, exempt_from_limits=True)
+        return Reply(_written_as(body, SAFETY_TEXT), SAFETY, exempt_from_limits=True)
     if twilio_stop or word in OPT_OUT_WORDS or is_opt_out_wish(word):
         return Reply(None, "opt_out", exempt_from_limits=True)
-    return Reply(RECEIVED_TEXT, "degraded")
+    return Reply(_written_as(body, RECEIVED_TEXT), "degraded")
+
+
+def _written_as(body: str, text: str) -> str:
+    """`text` in the language `body` is written in (English when unclear)."""
+    try:
+        from lupus_sms.alerts.rules import plain_words
+
+        spanish = text_language(plain_words(body)) == "es"
+    except Exception:  # the answer must go out, in English if need be
+        logger.exception("the language of a spooled text could not be told")
+        spanish = False
+    return IN_SPANISH[text] if spanish else text
 
 
 def red_flag_categories(body: str) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
-from lupus_sms.core.db import get_db, get_sessionmaker
+from lupus_sms.core.db import WRITER_CONNECTIONS, get_db, get_writer_sessionmaker
 from lupus_sms.core.errors import DATABASE_UNAVAILABLE, LupusSmsError
 from lupus_sms.inbound.batch import process_inbound_batch
 from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
@@ -60,7 +60,7 @@ class _Waiting:
 # idled through those waits, and the texts that arrived meanwhile formed a batch of one or
 # two that paid a whole transaction. A second writer decides its batch while the first one
 # waits (BENCHMARKS.md). On SQLite there is one write lock: one writer.
-WRITERS_ON_POSTGRESQL = 2
+WRITERS_ON_POSTGRESQL = WRITER_CONNECTIONS
 
 
 class InboundWriter:
@@ -309,7 +309,7 @@ def _session(app: FastAPI) -> Iterator[Session]:
     or the one a test put in place of `get_db`."""
     override = app.dependency_overrides.get(get_db)
     if override is None:
-        with get_sessionmaker()() as db:
+        with get_writer_sessionmaker()() as db:
             yield db
         return
     provided = override()
