@@ -197,6 +197,9 @@ def test_erase_removes_personal_data_but_stop_survives(api, db):
     assert db.scalar(select(PhoneNumber.id).where(PhoneNumber.e164 == "+12025550123")) is None
     again = enrol(api)
     assert again["status"] == "opted_out"
+    # A new patient: the erased record stays apart from the number enrolled again.
+    assert again["id"] != patient["id"]
+    assert api.get(f"/api/v1/patients/{patient['id']}").json()["phone"] is None
 
 
 def test_clinic_records_an_opt_out_that_blocks_the_number(api, db, other_clinic, twilio):

@@ -1,6 +1,7 @@
 """Erasure on a clinic's request: personal data goes, anonymous counts and STOP stay.
 
-What remains: the patient row (status, program, dates: the clinic's counts), message rows
+What remains: the patient row (status, program, dates: the clinic's counts), tied to no
+number any more (enrolling the number again makes a new patient), message rows
 without body or phone (delivery statistics), alerts and check-in answers without the
 patient's words or the clinic's notes, consent events without notes, and the phone number's
 hash, so an earlier STOP still blocks the number if it is enrolled again.
@@ -13,6 +14,7 @@ consent, a red flag from an unknown number) and in the rows about those texts.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.core.db import Base
 from lupus_sms.enrollment.models import Patient
-from lupus_sms.messaging.models import Message
+from lupus_sms.messaging.models import Message, PhoneNumber
 
 
 def erase_patient(db: Session, patient: Patient, *, now: datetime) -> None:
@@ -31,7 +33,18 @@ def erase_patient(db: Session, patient: Patient, *, now: datetime) -> None:
     for table, cleared in _personal_columns("patient_id"):
         db.execute(update(table).where(table.c.patient_id == patient.id).values(cleared))
     _forget_number_unless_shared(db, patient)
+    _detach_from_number(db, patient)
     db.flush()
+
+
+def _detach_from_number(db: Session, patient: Patient) -> None:
+    """The erased record belongs to no number any more: the number enrolled again is a new
+    patient, and nothing the clinic sees ties the old record to it. The number's own row
+    keeps its hash and its STOP. The placeholder is a number no text can reach."""
+    placeholder = PhoneNumber(e164=None, phone_hash=f"erased-{uuid.uuid4().hex}", opted_out=True)
+    db.add(placeholder)
+    db.flush()
+    patient.phone_number_id = placeholder.id
 
 
 def _forget_number_unless_shared(db: Session, patient: Patient) -> None:
