@@ -20,6 +20,7 @@ cheap (a lock and an addition) and never touch the database.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -41,8 +42,11 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.core.db import UTCDateTime
 from lupus_sms.core.dependencies import ClockDep, ReadOnlySession
+from lupus_sms.core.errors import DATABASE_UNAVAILABLE
 from lupus_sms.core.statuses import MessageStatus
 from lupus_sms.messaging.models import Message
+
+logger = logging.getLogger(__name__)
 
 INBOUND = Counter(
     "lupus_sms_inbound_messages",
@@ -115,8 +119,9 @@ def outbox_snapshot(db: Session, *, now: datetime) -> OutboxSnapshot:
     return OutboxSnapshot(queued=queued, due=due, oldest_due_age_seconds=age)
 
 
-def render(snapshot: OutboxSnapshot) -> bytes:
-    """The exposition text: this process's (or the host's) counters, then the outbox gauges."""
+def render(snapshot: OutboxSnapshot | None) -> bytes:
+    """The exposition text: this process's (or the host's) counters, then the outbox gauges
+    (`lupus_sms_database_up` 0 and no outbox gauges while the database cannot be read)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -128,10 +133,17 @@ def render(snapshot: OutboxSnapshot) -> bytes:
 
 
 class _OutboxCollector:
-    def __init__(self, snapshot: OutboxSnapshot):
+    def __init__(self, snapshot: OutboxSnapshot | None):
         self.snapshot = snapshot
 
     def collect(self):
+        yield GaugeMetricFamily(
+            "lupus_sms_database_up",
+            "1 when this scrape could read the database, 0 when it could not.",
+            value=0 if self.snapshot is None else 1,
+        )
+        if self.snapshot is None:
+            return
         yield GaugeMetricFamily(
             "lupus_sms_outbox_queued", "Outbound messages queued.", value=self.snapshot.queued
         )
@@ -182,5 +194,9 @@ router = APIRouter(tags=["metrics"])
 @router.get("/metrics", include_in_schema=False)
 def metrics(db: ReadOnlySession, clock: ClockDep) -> Response:
     """Prometheus scrape endpoint (text format 0.0.4); not part of the API schema."""
-    snapshot = outbox_snapshot(db, now=clock.now())
+    try:
+        snapshot = outbox_snapshot(db, now=clock.now())
+    except DATABASE_UNAVAILABLE:  # an outage is when the spool's and webhook's figures matter
+        logger.warning("metrics: the database could not be read")
+        snapshot = None
     return Response(render(snapshot), media_type=CONTENT_TYPE_LATEST)

@@ -120,3 +120,25 @@ def _use_new_engines() -> None:
         cached.cache_clear()
     db_module.get_sessionmaker.cache_clear()
     get_settings.cache_clear()
+
+
+def test_health_and_metrics_report_a_database_that_is_down_in_their_own_shape(
+    live, monkeypatch, unreachable_url
+):
+    """Not the API's 503: the health check names the database as its failed check, and the
+    scrape still gives the process's counters (an outage is when they matter), with
+    lupus_sms_database_up 0."""
+    monkeypatch.setenv("DATABASE_URL", unreachable_url)
+    _use_new_engines()
+    try:
+        client = live.browser()
+        health = client.get("/healthz")
+        metrics = client.get("/metrics")
+    finally:
+        monkeypatch.undo()
+        _use_new_engines()
+    assert health.status_code == 503
+    assert health.json()["checks"]["database"] == "unavailable"
+    assert metrics.status_code == 200
+    assert "lupus_sms_database_up 0.0" in metrics.text
+    assert "lupus_sms_webhook_seconds" in metrics.text and "outbox_queued" not in metrics.text

@@ -4,6 +4,7 @@ replay stores it exactly once when the database is back."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import stat
 from contextlib import nullcontext
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lupus_sms.alerts.models import Alert
 from lupus_sms.core.db import get_db, make_engine
+from lupus_sms.inbound import spool
 from lupus_sms.inbound.degraded import IN_SPANISH, RECEIVED_TEXT, SAFETY_TEXT, SELF_HARM_TEXT
 from lupus_sms.inbound.spool import pending, replay_spool
 from lupus_sms.messaging.models import Message, PhoneNumber
@@ -155,3 +157,20 @@ def test_strange_message_sids_stay_inside_the_spool(twilio, db, settings, databa
     assert path.parent == settings.spool_dir
     replay(db, settings)
     assert len(stored(db, "../../escape")) == 1
+
+
+def test_a_file_another_process_replayed_first_is_skipped_without_an_error(
+    twilio, db, settings, database_down, caplog, monkeypatch
+):
+    twilio.sms("MENU", from_=PATIENT, sid="SMraced")
+    listed = pending(settings.spool_dir)
+
+    def listed_then_taken(spool_dir):
+        for path in listed:  # the other web process took them between listing and reading
+            path.unlink(missing_ok=True)
+        return listed
+
+    monkeypatch.setattr(spool, "pending", listed_then_taken)
+    result = replay(db, settings)
+    assert result.replayed == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -212,10 +212,10 @@ def get_read_only_db(request: Request) -> Iterator[Session]:
     """A session that only reads, outside the request's transaction: on SQLite it takes no
     write lock, so a health check or a metrics scrape never queues behind a busy writer
     (the request's session begins IMMEDIATE, core/db._sqlite_begin)."""
-    with request_engine(request).connect() as connection:
-        connection.execution_options(read_only=True)
-        with Session(bind=connection) as session:
-            yield session
+    # Connected at the first query, not here: a database that is down is then the health
+    # check's own finding, not an error before it runs.
+    with Session(bind=request_engine(request).execution_options(read_only=True)) as session:
+        yield session
 
 
 ReadOnlySession = Annotated[Session, Depends(get_read_only_db)]

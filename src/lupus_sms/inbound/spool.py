@@ -99,6 +99,8 @@ def replay_spool(session_factory: SessionFactory, *, settings: Settings) -> Spoo
         except DATABASE_UNAVAILABLE:
             logger.warning("spool replay paused: the database is still unavailable")
             break
+        except FileNotFoundError:  # another process replayed and removed it a moment ago
+            continue
         except Exception:  # one bad file must not block the others; it stays for a later try
             logger.exception("spooled text %s could not be replayed", path.name)
             continue
