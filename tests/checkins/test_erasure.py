@@ -17,7 +17,7 @@ WORDS = "fever 39.4 since last night and my chest hurts"
 
 
 def test_erasure_clears_the_patients_words_in_alerts_and_checkin_answers(
-    twilio, client, db, clinic, headers, clock
+    twilio, client, db, clinic, headers, clock, tick
 ):
     # Before enrolment: a red flag to the clinic's own number opens an alert without a patient.
     clinic.sender = "+12025550100"
@@ -40,16 +40,27 @@ def test_erasure_clears_the_patients_words_in_alerts_and_checkin_answers(
     ]
     assert answer["text"] == WORDS
 
+    twilio.sms("can I drive after the transplant? please call me", from_=PATIENT_PHONE)
     erased = client.delete(f"/api/v1/patients/{patient.id}?erase=true", headers=headers)
     assert erased.status_code == 204, erased.text
 
     alerts = client.get("/api/v1/alerts", headers=headers).json()["items"]
-    assert len(alerts) == 2  # the clinic's counts stay
-    assert [(a["text"], a["acknowledge_note"]) for a in alerts] == [(None, None), (None, None)]
+    assert len(alerts) == 3  # the clinic's counts stay
+    assert {(a["text"], a["acknowledge_note"]) for a in alerts} == {(None, None)}
     [answer] = client.get(f"/api/v1/patients/{patient.id}/checkin-answers", headers=headers).json()[
         "items"
     ]
     assert answer["text"] is None and answer["checkin_key"] == "symptoms"  # the words go
     db.expire_all()
-    assert db.scalars(select(Alert.text)).all() == [None, None]
+    assert db.scalars(select(Alert.text)).all() == [None, None, None]
     assert db.scalars(select(CheckinAnswer.text)).all() == [None]
+
+    # Nobody can act on the patient's open alerts any more: the next tick ends them, and
+    # nobody is notified of them again.
+    handled = tick(clock.now() + timedelta(minutes=1))
+    assert handled["alerts_of_erased_patients"] == 1
+    db.expire_all()
+    statuses = db.execute(select(Alert.kind, Alert.status).where(Alert.patient_id == patient.id))
+    assert sorted(statuses) == [("needs_review", "expired"), ("red_flag", "acknowledged")]
+    later = tick(clock.now() + timedelta(hours=2))
+    assert later["alerts_renotify"] <= 1  # at most the alert of the text before enrolment

@@ -17,8 +17,23 @@ from lupus_sms.alerts.models import Alert
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.content.service import get_content
 from lupus_sms.core.statuses import AlertStatus
+from lupus_sms.enrollment.models import Patient
 
 BATCH = 100
+
+
+def expire_alerts_of_erased_patients(session_factory: sessionmaker[Session], now: datetime) -> int:
+    """The open alerts of a patient whose data was erased expire: nobody can act on them any
+    more (the words and the number are gone), and they would be notified again forever."""
+    erased = select(Patient.id).where(Patient.erased_at.is_not(None))
+    with session_factory() as db:
+        result = db.execute(
+            update(Alert)
+            .where(Alert.status == AlertStatus.OPEN, Alert.patient_id.in_(erased))
+            .values(status=AlertStatus.EXPIRED, next_notify_at=None, updated_at=now)
+        )
+        db.commit()
+    return result.rowcount
 
 
 def renotify_unacknowledged(session_factory: sessionmaker[Session], now: datetime) -> int:

@@ -14,7 +14,11 @@ from functools import partial
 import httpx
 
 from lupus_sms.alerts.clinic_webhook import deliver_due
-from lupus_sms.alerts.jobs import expire_low_priority, renotify_unacknowledged
+from lupus_sms.alerts.jobs import (
+    expire_alerts_of_erased_patients,
+    expire_low_priority,
+    renotify_unacknowledged,
+)
 from lupus_sms.checkins.jobs import detect_no_response
 from lupus_sms.enrollment.jobs import resume_expired_pauses
 from lupus_sms.messaging.transport import SmsTransport
@@ -45,6 +49,7 @@ def tick_steps(
         ("recover_unknown_sends", partial(recover_expired_leases, transport=senders.sms)),
         # Alerts: re-notifications and new alerts queue webhook rows and on-call SMS, which
         # the webhook step and the outbox dispatcher then send in the same tick.
+        ("alerts_of_erased_patients", expire_alerts_of_erased_patients),
         ("alerts_renotify", renotify_unacknowledged),
         ("alerts_no_response", detect_no_response),  # check-ins left unanswered (checkins/jobs.py)
         ("alerts_expire", expire_low_priority),
