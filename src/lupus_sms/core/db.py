@@ -96,7 +96,7 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-        kwargs.setdefault("pool_timeout", 5)
+        kwargs.setdefault("pool_timeout", (statement_timeout_ms or 5000) / 1000)
     return create_engine(url, **kwargs)
 
 
