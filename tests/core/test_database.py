@@ -9,11 +9,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
 from lupus_sms.core.db import make_engine
 from lupus_sms.core.migrations import alembic_config, upgrade
+from lupus_sms.enrollment.models import Patient
 from lupus_sms.messaging.models import PhoneNumber
 from lupus_sms.models import Base
+from tests.factories import make_clinic, make_patient
+
+NUMBER = "+12025550150"
 
 
 def test_migrations_upgrade_an_empty_database_to_every_table(fresh_database_url):
@@ -102,3 +107,22 @@ def test_a_naive_datetime_is_refused(db):
     with pytest.raises(Exception, match="naive datetime"):
         db.flush()
     db.rollback()
+
+
+def test_patients_erased_before_0012_are_detached_from_their_numbers(fresh_database_url):
+    upgrade(fresh_database_url, "0011_partial_message_indexes")
+    engine = make_engine(fresh_database_url)
+    try:
+        with Session(engine) as db:
+            erased_at = datetime(2026, 5, 1, tzinfo=UTC)
+            erased = make_patient(db, make_clinic(db), phone=NUMBER, erased_at=erased_at)
+            kept = make_patient(db, make_clinic(db, name="Lakeside Clinic"), phone=NUMBER)
+            db.commit()
+            erased_id, kept_id = erased.id, kept.id
+        upgrade(fresh_database_url)
+        with Session(engine) as db:
+            placeholder = db.get(Patient, erased_id).phone_number
+            assert placeholder.e164 is None and placeholder.phone_hash.startswith("erased-")
+            assert db.get(Patient, kept_id).phone_number.e164 == NUMBER  # the number stays
+    finally:
+        engine.dispose()
