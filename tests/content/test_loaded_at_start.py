@@ -4,6 +4,9 @@ arrives (that text would wait about half a second for it)."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 
 from fastapi.testclient import TestClient
 
@@ -36,3 +39,15 @@ def test_content_that_cannot_be_read_at_start_does_not_stop_the_service(app, cap
     with caplog.at_level(logging.ERROR), TestClient(app) as client:
         assert client.get("/healthz").status_code in (200, 503)
     assert "content could not be loaded at start" in caplog.text
+
+
+def test_the_first_command_on_a_new_sqlite_file_logs_no_content_error(tmp_path):
+    """The command reads content before it migrates the new file: that is no error."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/new.db", "SMS_TRANSPORT": "console"}
+    command = [sys.executable, "-c", "from lupus_sms.cli import main; main()", "clinic", "create",
+               "Riverside Clinic", "--phone", "+16175550100", "--urgent-phone", "+16175550199",
+               "--timezone", "America/New_York"]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "clinic 1 created" in done.stdout
+    assert "content unavailable" not in done.stdout + done.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -262,10 +262,22 @@ class DatabaseSource:
                     return self._fallback(current, revision)
                 return parse_texts(live_texts(db), version=revision)
         except (SQLAlchemyError, ContentError) as exc:
+            if current is None and self._no_schema_yet():
+                # A command run on a database it is about to migrate: content/ is what the
+                # database will start with, nothing is wrong.
+                logger.info("no live content yet (the database has no schema): serving content/")
+                return self._fallback(current, None)
             # The driver's own message only: a statement's parameters never reach the log.
             reason = _short(getattr(exc, "orig", None) or exc)
             logger.error("live content unavailable, keeping what is served: %s", reason)
             return self._fallback(current, None)
+
+    def _no_schema_yet(self) -> bool:
+        try:
+            with self.session_factory() as db:
+                return not inspect(db.connection()).has_table(ContentState.__tablename__)
+        except SQLAlchemyError:  # unreachable: that is not "no schema"
+            return False
 
     def _fallback(self, current: ContentSnapshot | None, revision: int | None):
         if current is not None:
