@@ -87,6 +87,14 @@ def test_replay_waits_while_the_database_is_still_down(
         ("cant breathe", SAFETY_TEXT),
         ("i want to kill myself", SELF_HARM_TEXT),
         ("stop texting me, I want to kill myself", SELF_HARM_TEXT),
+        # Beyond the floor kept in code: the rules being served are read, not the floor alone.
+        ("I want to die", SELF_HARM_TEXT),
+        ("stop texting me, I want to die", SELF_HARM_TEXT),
+        ("whats the point of going on", SELF_HARM_TEXT),
+        ("my lips are swelling", SAFETY_TEXT),
+        ("nosebleed that wont stop", SAFETY_TEXT),
+        ("dolor en el pecho", IN_SPANISH[SAFETY_TEXT]),
+        ("ya no quiero vivir", IN_SPANISH[SELF_HARM_TEXT]),
     ],
 )
 def test_red_flags_get_a_safety_reply_from_memory(

@@ -54,6 +54,12 @@ def get_content() -> ContentSnapshot:
     return _snapshot
 
 
+def served_content() -> ContentSnapshot | None:
+    """The snapshot being served, without asking its source (which may be the database)
+    whether it changed; None before the first `get_content()`."""
+    return _snapshot
+
+
 def set_content_source(source: ContentSource) -> None:
     """Replace where content comes from (the database once the admin exists) and reload."""
     global _source

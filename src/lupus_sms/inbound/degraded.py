@@ -1,9 +1,10 @@
 """The answer to a text that could not be stored because the database is down or too slow.
 
-Nothing here touches the database or the content cache (the content may live in the
-database too): the answer comes from the red-flag rules' floor held in code and from fixed
-texts. The text itself is spooled (inbound/spool.py) and goes through the full inbound
-order once the database is back; that run opens any alert and queues the real answer.
+Nothing here touches the database: the answer comes from the red-flag rules being served
+(held in memory; those of the shipped content/ files before any were served, the floor kept
+in code if even those fail) and from fixed texts. The text itself is spooled
+(inbound/spool.py) and goes through the full inbound order once the database is back; that
+run opens any alert and queues the real answer.
 
   a red flag                 a safety text at once: urgent line, 911, and 988 for self-harm
                              (also inside a wish to stop; a bare STOP is only a STOP)
@@ -83,8 +84,8 @@ def _written_as(body: str, text: str) -> str:
 
 
 def red_flag_categories(body: str) -> tuple[str, ...]:
-    """The red-flag categories the rules' in-code floor finds in `body` (none if unavailable)."""
-    rules = _floor_rules()
+    """The red-flag categories the rules find in `body` (none if no rules can be had)."""
+    rules = _rules()
     if rules is None:
         return ()
     from lupus_sms.alerts.rules import read_text
@@ -94,6 +95,36 @@ def red_flag_categories(body: str) -> tuple[str, ...]:
     except Exception:  # the safety net must not take the webhook down with it
         logger.exception("red-flag rules failed on a spooled text; answering without them")
         return ()
+
+
+def _rules():
+    """The red-flag rules being served (kept in memory, the database is not asked), else
+    those of content/ on disk, else the floor kept in code; None if none compiles. The floor
+    alone misses most of what patients write ("I want to die", "dolor en el pecho")."""
+    try:
+        from lupus_sms.alerts.documents import safety_rules
+        from lupus_sms.content.service import served_content
+
+        served = served_content()
+        if served is not None:
+            return safety_rules(served)
+    except Exception:
+        logger.exception("the served red-flag rules are unavailable for the degraded reply")
+    return _shipped_rules() or _floor_rules()
+
+
+@lru_cache(maxsize=1)
+def _shipped_rules():
+    """The rules of the content/ files shipped with the service (read once), or None."""
+    try:
+        from lupus_sms.alerts.documents import safety_rules
+        from lupus_sms.content.loader import load_content_dir
+        from lupus_sms.core.config import get_settings
+
+        return safety_rules(load_content_dir(get_settings().content_dir))
+    except Exception:  # the floor still reads the commonest red flags
+        logger.exception("content/'s red-flag rules unavailable for the degraded reply")
+        return None
 
 
 @lru_cache(maxsize=1)
