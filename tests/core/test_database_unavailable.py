@@ -12,9 +12,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from lupus_sms.core import db as db_module
 from lupus_sms.core.config import get_settings
 from lupus_sms.core.errors import UNAVAILABLE_MESSAGE
+from tests.conftest import _clear_caches
 from tests.core.test_writer_on_loop import signed_text
 from tests.factories import auth_headers, make_clinic
 
@@ -78,7 +78,7 @@ def test_a_red_flag_is_answered_at_once_while_requests_queue_behind_another_proc
         headers = auth_headers(db, make_clinic(db))
         db.commit()
     monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_MS", "300")
-    _use_new_engines()
+    _clear_caches()
     quick = live.settings.model_copy(update={"database_statement_timeout_ms": 300})
     live.app.dependency_overrides[get_settings] = lambda: quick
     holder = sqlite3.connect(make_url(live.url).database, isolation_level=None)
@@ -104,7 +104,7 @@ def test_a_red_flag_is_answered_at_once_while_requests_queue_behind_another_proc
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-        _use_new_engines()
+        _clear_caches()
 
     assert text.status_code == 200 and "911" in text.text
     assert answered_in < 5, answered_in  # long before Twilio's 15 s
@@ -114,14 +114,6 @@ def test_a_red_flag_is_answered_at_once_while_requests_queue_behind_another_proc
     assert all(page.headers["retry-after"] == "5" for page in pages)
 
 
-def _use_new_engines() -> None:
-    """Engines made from the settings as they are now (the statement timeout changed)."""
-    for cached in (db_module.get_engine, db_module.get_writer_sessionmaker):
-        cached.cache_clear()
-    db_module.get_sessionmaker.cache_clear()
-    get_settings.cache_clear()
-
-
 def test_health_and_metrics_report_a_database_that_is_down_in_their_own_shape(
     live, monkeypatch, unreachable_url
 ):
@@ -129,14 +121,14 @@ def test_health_and_metrics_report_a_database_that_is_down_in_their_own_shape(
     scrape still gives the process's counters (an outage is when they matter), with
     lupus_sms_database_up 0."""
     monkeypatch.setenv("DATABASE_URL", unreachable_url)
-    _use_new_engines()
+    _clear_caches()
     try:
         client = live.browser()
         health = client.get("/healthz")
         metrics = client.get("/metrics")
     finally:
         monkeypatch.undo()
-        _use_new_engines()
+        _clear_caches()
     assert health.status_code == 503
     assert health.json()["checks"]["database"] == "unavailable"
     assert metrics.status_code == 200

@@ -83,7 +83,7 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
         # behind another process's write lock answers 503 instead of holding its connection
         # and thread for SQLite's default, and so does one waiting for a pooled connection.
         busy_ms = statement_timeout_ms or SQLITE_BUSY_TIMEOUT_MS
-        if "poolclass" not in kwargs and make_url(url).database not in (None, "", ":memory:"):
+        if "poolclass" not in kwargs and _queue_pooled(url):
             kwargs.setdefault("pool_timeout", busy_ms / 1000)
         engine = create_engine(url, connect_args={"timeout": busy_ms / 1000}, **kwargs)
         event.listen(engine, "connect", functools.partial(_sqlite_on_connect, busy_ms=busy_ms))
@@ -98,6 +98,12 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs) -> Engine:
         kwargs.setdefault("max_overflow", 10)
         kwargs.setdefault("pool_timeout", (statement_timeout_ms or 5000) / 1000)
     return create_engine(url, **kwargs)
+
+
+def _queue_pooled(url: str) -> bool:
+    """Whether SQLAlchemy pools the URL's connections in a QueuePool (sized, with a wait):
+    every database but an in-memory SQLite one."""
+    return make_url(url).database not in (None, "", ":memory:")
 
 
 def _postgres_connect_args(given: dict | None, statement_timeout_ms: int) -> dict:
@@ -180,7 +186,7 @@ def get_writer_sessionmaker() -> sessionmaker[Session]:
     answered late, or not at all, instead of spooled at once."""
     settings = get_settings()
     pool = {}
-    if make_url(settings.database_url).database not in (None, "", ":memory:"):
+    if _queue_pooled(settings.database_url):
         pool = {"pool_size": WRITER_CONNECTIONS, "max_overflow": WRITER_CONNECTIONS}
     engine = make_engine(
         settings.database_url, statement_timeout_ms=settings.database_statement_timeout_ms, **pool

@@ -61,9 +61,10 @@ def _forget_number_unless_shared(db: Session, patient: Patient) -> None:
         # Rows about those texts first: the texts lose the number that finds them.
         for table, cleared in _personal_columns("message_id"):
             db.execute(update(table).where(table.c.message_id.in_(texts)).values(cleared))
-        cleared = {column.name: None for column in Message.__table__.c if _personal(column)}
         db.execute(
-            update(Message).where(Message.phone == patient.phone_number.e164).values(cleared)
+            update(Message)
+            .where(Message.phone == patient.phone_number.e164)
+            .values(_cleared(Message.__table__))
         )
         patient.phone_number.e164 = None
 
@@ -71,10 +72,11 @@ def _forget_number_unless_shared(db: Session, patient: Patient) -> None:
 def _personal_columns(key: str) -> Iterator[tuple[Table, dict[str, None]]]:
     """Each table that has a `key` column and personal ones, with those cleared."""
     for table in Base.metadata.sorted_tables:
-        cleared = {column.name: None for column in table.c if _personal(column)}
+        cleared = _cleared(table)
         if key in table.c and cleared:
             yield table, cleared
 
 
-def _personal(column) -> bool:
-    return bool(column.info.get("personal"))
+def _cleared(table: Table) -> dict[str, None]:
+    """The personal columns of `table`, each set to NULL."""
+    return {column.name: None for column in table.c if column.info.get("personal")}
