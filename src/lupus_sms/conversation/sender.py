@@ -8,9 +8,10 @@ of them; the rows repeat the phone number once per enrolment (a number has a han
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, null, select
+from sqlalchemy import ARRAY, Integer, bindparam, func, null, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,7 +19,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lupus_sms.clinics.models import Clinic
 from lupus_sms.conversation.models import Conversation
-from lupus_sms.core.rows import DIALECTS, as_persistent, column_attributes, insert_rows, one_of
+from lupus_sms.core.rows import (
+    DIALECTS,
+    as_persistent,
+    column_attributes,
+    insert_rows,
+    one_of,
+    read_together,
+)
 from lupus_sms.enrollment.models import Patient, PendingConsentChoice
 from lupus_sms.messaging.models import PhoneNumber
 
@@ -65,6 +73,36 @@ def senders_read(e164s: list[str], dialect: str) -> tuple:
     clinic, which depends on each text's `To`: `clinics_read`), for `read_together`
     (core/rows.py); `senders_of` makes its rows into Senders."""
     return _SENDERS[dialect], {"e164s": e164s}
+
+
+def numbers_held_read(e164s: list[str], dialect: str) -> tuple | None:
+    """The statement and parameters that hold these numbers until the transaction ends, for
+    `read_together` (core/rows.py), to run before the senders are read; None where nothing
+    needs to be taken.
+
+    Two web processes must not decide texts of one number at once. Each would read the same
+    place in a topic and send the same page twice (a phone back in signal delivers its queued
+    texts milliseconds apart, and Twilio may post them to different processes). On
+    PostgreSQL a transaction takes an advisory lock per number first, so the second one
+    reads the number's state after the first commits. The locks are taken in one statement,
+    in the order of their keys, so two batches sharing numbers wait for each other and never
+    deadlock. On SQLite a writing transaction already holds the whole database."""
+    if dialect != "postgresql" or not e164s:
+        return None
+    return _HOLD_NUMBERS, {"keys": sorted({_number_key(e164) for e164 in e164s})}
+
+
+def hold_numbers(db: Session, e164s: list[str]) -> None:
+    """`numbers_held_read` run on its own (one text at a time)."""
+    read = numbers_held_read(e164s, db.get_bind().dialect.name)
+    if read is not None:
+        read_together(db, [read])
+
+
+def _number_key(e164: str) -> int:
+    """A number's advisory lock key: 32 bits of its hash (two numbers sharing one only wait
+    for each other)."""
+    return int.from_bytes(hashlib.blake2b(e164.encode(), digest_size=4).digest(), signed=True)
 
 
 def senders_of(db: Session, rows) -> dict[str, Sender]:
@@ -212,3 +250,13 @@ _SENDERS = {
     for dialect in DIALECTS
 }
 _SENDER_AND_CLINIC = _sender_statement(_CLINIC.scalar_subquery())
+# The two-key form of the advisory locks, with the first key naming what is held: no other
+# advisory lock of this or another application on the database can be a number's.
+_NUMBER_LOCKS = 0x6C75_736D  # "lusm"
+_LOCK_KEYS = (
+    func.unnest(bindparam("keys", type_=ARRAY(Integer))).table_valued("key").render_derived()
+)
+# The keys are unnested in the order given (sorted), and the locks taken row by row.
+_HOLD_NUMBERS = select(
+    func.count(func.pg_advisory_xact_lock(_NUMBER_LOCKS, _LOCK_KEYS.c.key))
+).select_from(_LOCK_KEYS)

@@ -41,6 +41,7 @@ from lupus_sms.conversation.sender import (
     Sender,
     clinics_of,
     clinics_read,
+    numbers_held_read,
     senders_of,
     senders_read,
     write_topics,
@@ -119,12 +120,16 @@ class _Batch:
 
     def _read(self, texts, phones, nows) -> None:
         """Every sender's state, the clinics the texts name and the numbers' recent replies:
-        three statements, in one round trip on PostgreSQL (core/rows.py)."""
+        three statements, in one round trip on PostgreSQL (core/rows.py), after the one that
+        holds the numbers against other processes' texts (`numbers_held_read`)."""
         dialect = self.db.get_bind().dialect.name
         numbers = sorted({p for p in phones if p and p.startswith("+")})
         ours = {s for sms in texts for s in our_numbers(sms)}
         known = sorted({p for p in phones if p})
         reads = {}
+        held = numbers_held_read(numbers, dialect)
+        if held is not None:  # first: the numbers' state is read once no one else writes it
+            reads["held"] = held
         if numbers:
             reads["senders"] = senders_read(numbers, dialect)
         if ours:

@@ -14,7 +14,7 @@ from lupus_sms.content.service import get_content
 from lupus_sms.conversation.language import choose_language
 from lupus_sms.conversation.limits import hold_back_reply
 from lupus_sms.conversation.pipeline import InboundContext, Reply, run_pipeline
-from lupus_sms.conversation.sender import Sender, clinic_for_senders, load_sender
+from lupus_sms.conversation.sender import Sender, clinic_for_senders, hold_numbers, load_sender
 from lupus_sms.conversation.text import normalise
 from lupus_sms.core.clock import Clock
 from lupus_sms.core.config import Settings
@@ -68,6 +68,8 @@ def process_inbound(db: Session, *, sms: InboundSms, settings: Settings, clock: 
     # SQLite it would otherwise wait for the write lock this session is holding.
     content = get_content()
     phone = normalise_sender(sms.from_number, settings.default_country)
+    if phone and phone.startswith("+"):
+        hold_numbers(db, [phone])  # no other process decides this number's texts meanwhile
     sender = load_sender_of(db, phone, our_numbers(sms))
     message = messaging.insert_message(
         db, inbound_values(sms, phone=phone, sender=sender, now=now), unless_sid_stored=True
