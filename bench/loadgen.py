@@ -132,12 +132,15 @@ async def send_recorded(
     return connection
 
 
-async def warm_up(url: str, requests: list[bytes]) -> None:
-    """One request per sender, in order, so phone numbers and conversations exist first."""
+async def warm_up(url: str, requests: list[bytes]) -> int:
+    """One request per sender, in order, so phone numbers and conversations exist first;
+    how many were answered 200."""
     connection = await Connection.open(url)
+    ok = 0
     for request in requests:
-        await connection.send(request)
+        ok += await connection.send(request) == 200
     connection.close()
+    return ok
 
 
 async def closed_loop(url: str, requests: list[bytes], concurrency: int, duration: float):
@@ -207,10 +210,9 @@ async def main_async(args: argparse.Namespace) -> dict:
     count = int(args.rate * args.duration) if args.rate else args.max_requests
     requests = build_requests(args, count + args.phones)
     warm, measured = requests[: args.phones], requests[args.phones :]
-    if not args.no_warmup:
-        await warm_up(args.url, warm)
+    warmed = await warm_up(args.url, warm) if not args.no_warmup else 0
     if args.warmup_only:
-        return {"warmed_up": len(warm)}
+        return {"warmed_up": len(warm), "ok": warmed}
     if args.rate:
         return await open_loop(args.url, measured, args.rate, args.connections)
     return await closed_loop(args.url, measured, args.concurrency, args.duration)
