@@ -16,7 +16,7 @@ import yaml
 
 SETS = Path(__file__).resolve().parents[2] / "src" / "lupus_sms" / "alerts" / "eval_sets"
 FROZEN = {
-    "heldout": "99dd234eaf10b46147fdd2a1f85c86b3ddbd7ea476f5ea8e4ea432d2e227efe1",
+    "heldout": "3ba17bb31a34741de5bc4b77435a0f37a507fbe1261ed80d20edd6020a973731",
     "heldout_b": "13c2bbda230885ca758b2f4b673cb9ddd6975f5c11ddac154f39c06419c29d8f",
 }
 CATEGORIES = {
