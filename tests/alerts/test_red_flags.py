@@ -55,6 +55,10 @@ ALERTS = [
     ("help me", {"emergency"}),
     ("no puedo dejar de vomitar", {"dehydration"}),
     ("my son keeps saying the tv is talking to him", {"neurological"}),
+    # A part of the body that cannot be felt, an eye that cannot see (an outside tester's).
+    ("cant feel my arm", {"neurological"}),
+    ("i can barely see out of one eye", {"neurological"}),
+    ("de repente no siento el brazo izquierdo", {"neurological"}),
 ]
 
 
@@ -90,6 +94,13 @@ SAFE = [
     "dying of boredom in this waiting room",
     "i fainted once when i was a teenager",
     "la enfermera pregunto si mi mama tenia la pierna hinchada. estan iguales, normalitas",
+    # A dose, a count under ten, a reading after the medicine, an empty bottle for a refill.
+    "i took 20 mg of prednisone this morning like they said",
+    "took 2 tylenol for my headache, is that ok",
+    "took tylenol at 6 and it went down to 99",
+    "my pill bottle is empty, i need a refill of my prednisone",
+    "took all my pills this morning like the doc said",
+    "ninguna vision borrosa, la presion 120/80",
 ]
 
 
@@ -114,6 +125,14 @@ def test_what_is_plainly_not_about_the_patient_now_opens_no_red_flag(twilio, db,
         "gave my jewelry to my niece yesterday. wont be needing any of it",
         "been thinking about unaliving myself ngl",
         "i dont see the point anymore",
+        # Pills swallowed, without the word "overdose" (an outside tester's texts).
+        "i took all my pills",
+        "took like 30 tylenol",
+        "i took 20 of my prednisone",
+        "swallowed all my sleeping pills",
+        "me tome todas las pastillas",
+        "found him passed out, the tylenol bottle was full yesterday and now its empty",
+        "nobody would miss me",
     ],
 )
 def test_self_harm_said_indirectly_gets_988_and_a_critical_alert(twilio, db, patient, text):

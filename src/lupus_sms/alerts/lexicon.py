@@ -7,6 +7,7 @@ apostrophes, and a few marks say how they match:
   fever        the word itself; a word of 6+ letters also matches with one typo ("feverr")
   bleed*       any word that starts with "bleed" (bleeds, bleeding); 6+ letters: one typo too
   =sat         exactly this word, never a typo of it (short or easily confused words)
+  #10          any whole number of at least 10 written in digits ("took 30 of my pills")
   @CHEST       any word of the group CHEST (`groups:` at the top of the document)
   ...          in a phrase: up to three other words may stand here ("cant ... breathe")
 
@@ -31,7 +32,7 @@ FUZZY_MIN_LENGTH = 6
 WORD_CACHE_SIZE = 50_000
 COMMON_ZIPF = 3.0  # wordfreq's Zipf scale: 3 is once per million words
 DEFAULT_WITHIN = 4
-_WORD = re.compile(r"^=?[a-z0-9]+\*?$")
+_WORD = re.compile(r"^(=?[a-z0-9]+\*?|#[0-9]+)$")
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,16 @@ class WordPattern:
     stem: str
     prefix: bool = False  # "bleed*"
     exact: bool = False  # "=sat": no typo tolerance
+    at_least: int | None = None  # "#10": a number in digits, this or more
 
     def matches_exactly(self, word: str) -> bool:
+        if self.at_least is not None:
+            return word.isdigit() and int(word) >= self.at_least
         return word.startswith(self.stem) if self.prefix else word == self.stem
 
     def matches(self, word: str) -> bool:
+        if self.at_least is not None:
+            return self.matches_exactly(word)
         if self.prefix:
             if word.startswith(self.stem):
                 return True
@@ -207,6 +213,8 @@ def _slot(token: str, groups: dict[str, frozenset[int]], lexicon: Lexicon) -> fr
 def parse_word(token: str) -> WordPattern | None:
     if not _WORD.match(token):
         return None
+    if token.startswith("#"):
+        return WordPattern(token, at_least=int(token[1:]))
     exact = token.startswith("=")
     prefix = token.endswith("*")
     stem = token.strip("=*")
