@@ -59,7 +59,7 @@ def serve(
     import uvicorn
 
     from lupus_sms.core.cli_database import ready_database
-    from lupus_sms.core.logging import configure_logging
+    from lupus_sms.core.logging import configure_logging, logging_config
     from lupus_sms.home import place_lines
 
     # The app (and each --workers process) reads its settings afresh: the address served
@@ -85,7 +85,8 @@ def serve(
         # The client's address is the socket's peer; X-Forwarded-For counts only from
         # TRUSTED_PROXIES, which the app checks itself (core/client_address.py).
         proxy_headers=False,
-        log_config=None,
+        # Applied again in each --workers process, which starts with no logging set up.
+        log_config=logging_config(),
     )
 
 

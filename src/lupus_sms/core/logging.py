@@ -9,6 +9,7 @@ and engines never print statement parameters (core/db.py, `hide_parameters`).
 from __future__ import annotations
 
 import logging
+import logging.config
 import re
 
 # Phone numbers, not any run of digits: a "+" and 8 to 15 digits (separators allowed), the
@@ -65,24 +66,60 @@ def _mask_exception(record: logging.LogRecord) -> None:
         record.stack_info = mask_text(record.stack_info)
 
 
+class AccessPathFilter(logging.Filter):
+    """uvicorn's access lines without the query string: a webhook misconfigured as GET would
+    put the sender's number and the text into every line ("?From=%2B1617...&Body=...")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
 def install_phone_masking() -> None:
     """Mask phone numbers in whatever handlers exist (the app run by a bare `uvicorn`, too)."""
     for name in (None, "uvicorn", "uvicorn.access", "uvicorn.error", "apscheduler"):
         for handler in logging.getLogger(name).handlers:
             if not any(isinstance(f, PhoneMaskingFilter) for f in handler.filters):
                 handler.addFilter(PhoneMaskingFilter())
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, AccessPathFilter) for f in access.filters):
+        access.addFilter(AccessPathFilter())
+
+
+def logging_config(level: str = "INFO") -> dict:
+    """The logging set-up as a `dictConfig`: what `configure_logging` applies, and what
+    `serve` gives uvicorn, which applies it in each --workers process (they start with
+    nothing configured, and would print bare warnings and no access lines)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"phones": {"()": PhoneMaskingFilter}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        },
+        "handlers": {
+            "stream": {
+                "class": "logging.StreamHandler",
+                "formatter": "plain",
+                "filters": ["phones"],
+            },
+        },
+        "root": {"handlers": ["stream"], "level": level},
+        "loggers": {
+            # uvicorn's own loggers go to the root's handler, masked like the rest (the app
+            # adds AccessPathFilter to the access lines: install_phone_masking).
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": True},
+            # Migration plumbing and the scheduler's per-run lines drown what an operator
+            # needs.
+            "alembic": {"level": "WARNING"},
+            "apscheduler.executors": {"level": "WARNING"},
+        },
+    }
 
 
 def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(PhoneMaskingFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "apscheduler"):
-        for existing in logging.getLogger(name).handlers:
-            existing.addFilter(PhoneMaskingFilter())
-    # Migration plumbing and the scheduler's per-run lines drown what an operator needs.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.config.dictConfig(logging_config(level))
