@@ -21,6 +21,7 @@ import functools
 import inspect
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ MAX_BATCH_ON_LOOP = 16
 class _Waiting:
     sms: InboundSms
     future: asyncio.Future
+    arrived: float  # time.monotonic()
 
 
 # Batches written at once, each on its own connection. On PostgreSQL a batch spends much of
@@ -84,7 +86,7 @@ class InboundWriter:
     async def submit(self, sms: InboundSms) -> InboundResult:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self.waiting.append(_Waiting(sms, future))
+        self.waiting.append(_Waiting(sms, future, time.monotonic()))
         # A lane of a loop that has since closed (a test's client) counts as finished.
         self.lanes = [lane for lane in self.lanes if not lane.done() and lane.get_loop() is loop]
         if len(self.lanes) < self._writers():
@@ -99,7 +101,8 @@ class InboundWriter:
             texts = [item.sms for item in batch]
             observe_inbound_batch(len(texts))
             try:
-                results = await self._write_batch(texts)
+                oldest = min(item.arrived for item in batch)
+                results = await self._write_batch(texts, since=oldest)
             except Exception as exc:  # the database is down: every text of it is spooled
                 results = [exc] * len(batch)
             finally:
@@ -132,7 +135,9 @@ class InboundWriter:
         shared = get_db in self.app.dependency_overrides
         return 1 if self._on_sqlite() or shared else WRITERS_ON_POSTGRESQL
 
-    async def _write_batch(self, texts: list[InboundSms]) -> list[InboundResult | BaseException]:
+    async def _write_batch(
+        self, texts: list[InboundSms], *, since: float
+    ) -> list[InboundResult | BaseException]:
         """On SQLite, on the event loop itself when the write lock is free at once; otherwise,
         and on PostgreSQL, on the writer thread, where waiting blocks nothing.
 
@@ -148,8 +153,12 @@ class InboundWriter:
             except WriteLockBusy:
                 pass  # another connection holds it: wait for it on the thread
         # No longer than the database may take before a text is spooled (README), not
-        # SQLite's busy timeout: the batch's texts would outwait Twilio's 15 s.
+        # SQLite's busy timeout: the batch's texts would outwait Twilio's 15 s. Counted from
+        # when its oldest text came (`since`): a text that queued behind a batch waiting for
+        # the lock has waited part of it already.
         wait_ms = self.settings().database_statement_timeout_ms or None
+        if wait_ms is not None:
+            wait_ms = max(1, wait_ms - int((time.monotonic() - since) * 1000))
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             _writer_thread, functools.partial(self._write, texts, lock_wait_ms=wait_ms)
