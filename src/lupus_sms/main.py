@@ -20,6 +20,7 @@ from lupus_sms.core.config import Settings, get_settings
 from lupus_sms.core.db import get_engine
 from lupus_sms.core.errors import install_error_handlers
 from lupus_sms.core.logging import install_phone_masking
+from lupus_sms.core.relative_redirects import RelativeRedirects
 from lupus_sms.core.request_scope import DatabaseRequestScope, roll_back_handled_errors
 from lupus_sms.core.work_slots import TurnAwayWhenFull, WorkSlots
 from lupus_sms.inbound.fast_path import InboundFastPath
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None, *, senders: Senders | None = No
     # answered before anything else runs when even the queue is full (the outermost layer).
     slots = app.state.password_slots = WorkSlots(settings.login_max_concurrent_hashes)
     app.add_middleware(TurnAwayWhenFull, slots=slots, paths=PASSWORD_PATHS, body=BUSY)
+    # The router's trailing-slash redirects name the request's Host: made paths instead.
+    app.add_middleware(RelativeRedirects)
     # Inbound texts skip the layers above, which have nothing to do for them, and the
     # routing: the same answers, less work per text (inbound/fast_path.py).
     app.add_middleware(InboundFastPath, owner=app)

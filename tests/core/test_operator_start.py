@@ -141,6 +141,17 @@ def test_links_never_come_from_the_host_header(twilio, client):
     assert "evil.example" not in response.text
 
 
+SLASHED = ["/portal/", "/admin/", "/twilio/sms/", "/api/v1/patients/?limit=2"]
+
+
+@pytest.mark.parametrize("path", SLASHED)
+def test_trailing_slash_redirects_never_name_the_host_header(client, path):
+    answer = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+    assert answer.status_code == 307
+    assert answer.headers["location"] == path.replace("/?", "?").rstrip("/")
+    assert "evil.example" not in answer.text
+
+
 def _sms(body: str) -> dict[str, str]:
     return {"MessageSid": "SMhost0001", "AccountSid": "AC" + "0" * 32, "From": "+12025550123",
             "To": "+12025550100", "Body": body, "NumMedia": "0"}  # fmt: skip
