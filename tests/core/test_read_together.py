@@ -82,7 +82,7 @@ def counting_pipelines(monkeypatch):
     yield pipelines
 
 
-def test_a_batch_reads_its_senders_clinics_and_replies_in_one_round_trip(
+def test_a_batch_holds_its_numbers_and_reads_their_state_in_one_round_trip(
     db, settings, clock, monkeypatch
 ):
     if not is_postgresql(db):
@@ -99,7 +99,10 @@ def test_a_batch_reads_its_senders_clinics_and_replies_in_one_round_trip(
             lambda: nullcontext(db), texts=texts, settings=settings, clock=clock
         )
     assert all(r.reply_body for r in results)
-    assert [len(sent) for sent in pipelines] == [3]
+    # The numbers' locks first (conversation/sender.numbers_held_read), then the senders,
+    # the clinics and the recent replies.
+    [sent] = pipelines
+    assert len(sent) == 4 and "pg_advisory_xact_lock" in sent[0]
 
 
 def test_a_statement_failing_in_the_pipeline_raises_as_sqlalchemy_would_without_parameters(

@@ -2,7 +2,8 @@
 session's ORM objects, without SQLAlchemy's per-statement and per-object cost.
 
 A batch (inbound/batch.py) costs six statements: its senders' state, the clinics its texts
-name, its numbers' recent replies, the texts, the topics, the replies. Through SQLAlchemy's
+name, its numbers' recent replies, the texts, the topics, the replies (and on PostgreSQL,
+first, the locks that hold its numbers against other processes). Through SQLAlchemy's
 execution each cost several times what SQLite takes to run it (its execution context,
 parameter and result objects, events): about 1 ms of a lone text's 1.7. `read_together`
 and `insert_rows` compile each statement once and hand it to the driver's cursor in the
@@ -12,7 +13,8 @@ binds a list as one parameter, and `insert_rows` binds one array per column on P
 (on SQLite, one statement per number of rows).
 
 On PostgreSQL each statement sent alone also waits for its answer before the next one goes;
-`read_together` sends the three reads in one round trip with psycopg's pipeline mode
+`read_together` sends the locks and the three reads in one round trip with psycopg's
+pipeline mode
 (`python -m bench pg-pipeline` measures what that saves).
 
 `as_persistent` turns a row into the session's persistent ORM object, as a load would: its
