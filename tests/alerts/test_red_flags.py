@@ -59,6 +59,11 @@ ALERTS = [
     ("cant feel my arm", {"neurological"}),
     ("i can barely see out of one eye", {"neurological"}),
     ("de repente no siento el brazo izquierdo", {"neurological"}),
+    # A show named first does not make the patient's own words about the show.
+    ("was watching tv and suddenly my chest got tight", {"chest_pain"}),
+    ("during the show i passed out", {"neurological"}),
+    ("estaba viendo la novela y me empezo un dolor de pecho fuerte", {"chest_pain"}),
+    ("i lost sight in one eye", {"neurological"}),
 ]
 
 
@@ -101,6 +106,10 @@ SAFE = [
     "my pill bottle is empty, i need a refill of my prednisone",
     "took all my pills this morning like the doc said",
     "ninguna vision borrosa, la presion 120/80",
+    "watching a show where a guy overdoses on pain pills and now im paranoid about mixing mine",
+    "took all 3 of my morning pills",
+    "stop my pills before the biopsy?",
+    "i gave away my old clothes to goodwill",
 ]
 
 
@@ -133,6 +142,12 @@ def test_what_is_plainly_not_about_the_patient_now_opens_no_red_flag(twilio, db,
         "me tome todas las pastillas",
         "found him passed out, the tylenol bottle was full yesterday and now its empty",
         "nobody would miss me",
+        "im watching tv and i want to die",
+        "watching tv. i took all my pills",
+        "viendo la tele y me quiero morir",
+        "took 60 advil",
+        "i od'd on my meds",
+        "you wont hear from me again",
     ],
 )
 def test_self_harm_said_indirectly_gets_988_and_a_critical_alert(twilio, db, patient, text):

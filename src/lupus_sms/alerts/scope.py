@@ -444,6 +444,21 @@ _FIRST_PERSON = frozenset(
 )
 
 
+# Someone in a show or a story: "someone had a seizure", "a guy overdoses", "la muchacha".
+_THIRD_PERSON = frozenset(
+    [
+        *("someone", "somebody", "guy", "man", "woman", "girl", "boy", "lady", "character"),
+        *("he", "she", "they", "him", "her", "his", "actor", "actress", "people", "patient"),
+        *("alguien", "el", "ella", "ellos", "muchacha", "muchacho", "chica", "chico"),
+        *("hombre", "mujer", "senor", "senora", "personaje", "actriz", "gente"),
+        *("villain", "hero", "heroine", "protagonist", "mum", "mother", "wife", "husband"),
+        *("villana", "villano", "protagonista", "heroina", "heroe", "paciente", "pacientes"),
+        *("patients", "youtuber", "streamer", "influencer", "singer", "celebrity"),
+    ]
+)
+_ARTICLES = frozenset(["the", "a", "an", "el", "la", "los", "las", "un", "una"])
+
+
 def _possessive(word: str) -> bool:
     """ "husbands", "moms" (apostrophes are gone): whose something is, not who."""
     return len(word) > 3 and word.endswith("s") and word not in ("his", "hers", "mis", "sus")
@@ -571,7 +586,11 @@ def set_aside(
     inherently_negative = sentence.words[start] in NEGATORS  # "ni el suero", "no puede respirar"
     if not numeric and any(s <= p < e for s, e in context.routine for p in positions):
         return "routine"
-    after_media = context.media_from is not None and start >= context.media_from
+    after_media = (
+        context.media_from is not None
+        and start >= context.media_from
+        and not _own_after_media(sentence, start, end)
+    )
     actor = _actor_of(context, start, numeric)
     if actor == "pets" and category in HUMAN_ONLY:
         actor = None  # "the cat pulled my line", "gave my dog away": the patient's
@@ -604,6 +623,26 @@ def set_aside(
     if not _is_run(positions) and any(negated(sentence, p, p + 1, terms, own) for p in positions):
         return "negated"  # "the line looks clean, no redness": its own word is negated
     return None
+
+
+def _own_after_media(sentence: Sentence, start: int, end: int) -> bool:
+    """A term after a show is named is still the patient's when the patient is its subject:
+    "im watching tv and i want to die", "during the show my chest got tight", "watching tv.
+    i took all my pills", "nobody would miss me". The nearest person named before it
+    decides ("watching greys, someone had a seizure" is the show's; so is "the husband" of
+    a soap, where "my husband" would be the patient's); nobody named, the show's ("a podcast
+    about the overdose crisis")."""
+    words = sentence.words
+    if _THIRD_PERSON & set(words[end : end + 2]):  # "so many chest pain patients"
+        return False
+    if _FIRST_PERSON & set(words[start:end]) or {"me", "mi"} & set(words[end : end + 1]):
+        return True  # "cant feel my arm", "nobody would miss me"
+    for index in range(start - 1, -1, -1):
+        if words[index] in _THIRD_PERSON:
+            return False
+        if words[index] in _FIRST_PERSON:
+            return index == 0 or words[index - 1] not in _ARTICLES
+    return False
 
 
 def _owned(sentence: Sentence, start: int) -> bool:
