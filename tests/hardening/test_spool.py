@@ -159,6 +159,28 @@ def test_replay_keeps_the_order_texts_arrived_in(twilio, db, settings, database_
     assert not phone_number.opted_out
 
 
+def test_replay_follows_arrival_even_when_a_later_text_was_spooled_first(db, settings, clock):
+    """Two processes: MORE came a second after RISKS but waited less for the database, so
+    it was spooled first. Replay goes by arrival: RISKS opens the topic, MORE pages on."""
+    from datetime import timedelta
+
+    from lupus_sms.inbound.service import InboundSms
+    from lupus_sms.inbound.spool import accept_while_database_down
+
+    came = clock.now()
+    texts = {body: InboundSms(f"SM{body}0000", PATIENT, "+12025550100", body)
+             for body in ("RISKS", "MORE")}  # fmt: skip
+    accept_while_database_down(
+        texts["MORE"], settings=settings, clock=clock, received_at=came + timedelta(seconds=1)
+    )
+    accept_while_database_down(texts["RISKS"], settings=settings, clock=clock, received_at=came)
+
+    assert replay(db, settings).replayed == 2
+    more = stored(db, "SMMORE0000")[0]
+    reply = db.scalar(select(Message).where(Message.in_reply_to_id == more.id))
+    assert reply is not None and "(2/" in reply.body  # page 2, not "nothing more"
+
+
 def test_strange_message_sids_stay_inside_the_spool(twilio, db, settings, database_down):
     twilio.sms("MENU", from_=PATIENT, sid="../../escape")
     [path] = pending(settings.spool_dir)

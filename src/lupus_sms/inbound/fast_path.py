@@ -105,12 +105,17 @@ class InboundFastPath:
             signature=headers.get(b"x-twilio-signature", b"").decode("latin-1"),
         )
         sms = inbound_from_form(form)
+        received_at = writer.clock().now()  # before any wait for the database
         try:
             result = await writer.submit(sms)
         except DATABASE_UNAVAILABLE:
             # Twilio will not send this text again: keep it on disk and answer from memory.
             result = await run_in_threadpool(
-                accept_while_database_down, sms, settings=settings, clock=writer.clock()
+                accept_while_database_down,
+                sms,
+                settings=settings,
+                clock=writer.clock(),
+                received_at=received_at,
             )
         body = twiml_reply(result, settings).encode("utf-8", "xmlcharrefreplace")
         return await _send(send, 200, body, b"application/xml")

@@ -48,12 +48,17 @@ async def inbound_sms(request: Request) -> Response:
     settings = writer.settings()
     form = await read_signed_form(request, settings)
     sms = inbound_from_form(form)
+    received_at = writer.clock().now()  # before any wait for the database
     try:
         result = await writer.submit(sms)
     except DATABASE_UNAVAILABLE:
         # Twilio will not send this text again: keep it on disk and answer from memory.
         result = await run_in_threadpool(
-            accept_while_database_down, sms, settings=settings, clock=writer.clock()
+            accept_while_database_down,
+            sms,
+            settings=settings,
+            clock=writer.clock(),
+            received_at=received_at,
         )
     return Response(twiml_reply(result, settings), media_type="application/xml")
 

@@ -54,11 +54,13 @@ class SpoolReplay:
 
 
 def accept_while_database_down(
-    sms: InboundSms, *, settings: Settings, clock: Clock
+    sms: InboundSms, *, settings: Settings, clock: Clock, received_at: datetime | None = None
 ) -> InboundResult:
-    """Spool the text durably and answer it from memory; raises OSError if even that fails."""
+    """Spool the text durably and answer it from memory; raises OSError if even that fails.
+    `received_at`: when the text came, before it waited for the database (now if not given)."""
     reply = degraded_reply(sms.body, sms.opt_out_type)
-    spool_inbound(sms, spool_dir=settings.spool_dir, received_at=clock.now(), answered=reply.kind)
+    received_at = received_at or clock.now()
+    spool_inbound(sms, spool_dir=settings.spool_dir, received_at=received_at, answered=reply.kind)
     logger.warning("database unavailable: text from %s spooled", mask_phone(sms.from_number))
     return InboundResult(reply.body, None)
 
@@ -77,8 +79,11 @@ def spool_inbound(
     already = sorted(spool_dir.glob(f"*-{stem}.json")) if spool_dir.is_dir() else []
     if already:  # Twilio sent it again while the database was still down
         return already[0]
-    # The name starts with the write time so that replay keeps the order texts came in.
-    path = spool_dir / f"{time.time_ns():020d}-{stem}.json"
+    # The name starts with the arrival time so that replay keeps the order texts came in,
+    # even when a later text waited less for the database (another process) and was spooled
+    # first; the write time breaks ties.
+    arrived_ns = int(received_at.timestamp() * 1_000_000) * 1000
+    path = spool_dir / f"{arrived_ns:020d}-{time.time_ns():020d}-{stem}.json"
     _write_durably(path, json.dumps(entry).encode())
     return path
 
