@@ -59,7 +59,8 @@ def test_replay_is_idempotent_even_if_a_file_comes_back(twilio, db, settings, da
     shutil.copy(path, copy)
     replay(db, settings)
     copy.rename(path)  # as if the process died after storing but before removing the file
-    assert replay(db, settings).replayed == 1
+    # Nothing new stored, and said so (two processes replaying one file both said "stored").
+    assert replay(db, settings) == spool.SpoolReplay(replayed=0, remaining=0)
     assert len(stored(db, "SMdown2")) == 1
     assert db.scalar(select(func.count()).select_from(Message)) == 2  # the text and one reply
 
@@ -179,6 +180,22 @@ def test_replay_follows_arrival_even_when_a_later_text_was_spooled_first(db, set
     more = stored(db, "SMMORE0000")[0]
     reply = db.scalar(select(Message).where(Message.in_reply_to_id == more.id))
     assert reply is not None and "(2/" in reply.body  # page 2, not "nothing more"
+
+
+def test_a_text_spooled_for_another_database_is_left_alone(
+    twilio, db, settings, database_down, caplog
+):
+    """Two deployments sharing one spool folder: neither stores the other's texts."""
+    twilio.sms("RISKS", from_=PATIENT, sid="SMelsewhere")
+    [path] = pending(settings.spool_dir)
+    entry = json.loads(path.read_text())
+    assert entry["database"] == spool.database_of(settings)
+    path.write_text(json.dumps(entry | {"database": "another-database"}))
+
+    with caplog.at_level(logging.WARNING):
+        assert replay(db, settings) == spool.SpoolReplay(replayed=0, remaining=1)
+    assert stored(db, "SMelsewhere") == [] and path.exists()
+    assert "belongs to another database" in caplog.text
 
 
 def test_strange_message_sids_stay_inside_the_spool(twilio, db, settings, database_down):

@@ -32,6 +32,7 @@ from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from lupus_sms.core.clock import Clock, FixedClock
@@ -60,17 +61,30 @@ def accept_while_database_down(
     `received_at`: when the text came, before it waited for the database (now if not given)."""
     reply = degraded_reply(sms.body, sms.opt_out_type)
     received_at = received_at or clock.now()
-    spool_inbound(sms, spool_dir=settings.spool_dir, received_at=received_at, answered=reply.kind)
+    spool_inbound(
+        sms,
+        spool_dir=settings.spool_dir,
+        received_at=received_at,
+        answered=reply.kind,
+        database=database_of(settings),
+    )
     logger.warning("database unavailable: text from %s spooled", mask_phone(sms.from_number))
     return InboundResult(reply.body, None)
 
 
 def spool_inbound(
-    sms: InboundSms, *, spool_dir: Path, received_at: datetime, answered: str
+    sms: InboundSms,
+    *,
+    spool_dir: Path,
+    received_at: datetime,
+    answered: str,
+    database: str | None = None,
 ) -> Path:
-    """Write one text to the spool durably, once per MessageSid."""
+    """Write one text to the spool durably, once per MessageSid; `database` says which
+    database it belongs to (`database_of`)."""
     entry = {
         "version": 1,
+        "database": database,
         "received_at": received_at.isoformat(),
         "answered": answered,
         "sms": asdict(sms),
@@ -95,12 +109,23 @@ def pending(spool_dir: Path) -> list[Path]:
     return sorted(spool_dir.glob("*.json"))
 
 
+def database_of(settings: Settings) -> str:
+    """Which database a spooled text belongs to: a hash of its URL without the password.
+    Two deployments sharing a spool folder (the default `./spool` of one working copy) must
+    not store each other's texts."""
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    return sha256(url.encode()).hexdigest()[:16]
+
+
 def replay_spool(session_factory: SessionFactory, *, settings: Settings) -> SpoolReplay:
-    """Store every spooled text through the normal pipeline; stop while the database is down."""
+    """Store every spooled text through the normal pipeline; stop while the database is down.
+    A text of another database stays where it is, and is named in the log."""
     replayed = 0
+    ours = database_of(settings)
     for path in pending(settings.spool_dir):
         try:
-            _replay_one(session_factory, path, settings)
+            if not _replay_one(session_factory, path, settings, ours):
+                continue
         except DATABASE_UNAVAILABLE:
             logger.warning("spool replay paused: the database is still unavailable")
             break
@@ -127,16 +152,29 @@ async def replay_periodically(session_factory: SessionFactory, *, settings: Sett
         await asyncio.sleep(settings.spool_replay_seconds)
 
 
-def _replay_one(session_factory: SessionFactory, path: Path, settings: Settings) -> None:
+def _replay_one(
+    session_factory: SessionFactory, path: Path, settings: Settings, database: str
+) -> bool:
+    """Store one spooled text; whether it was stored now (not another database's, not one
+    another process stored a moment ago)."""
     entry = json.loads(path.read_text(encoding="utf-8"))
+    if entry.get("database") not in (None, database):
+        logger.warning(
+            "spooled text %s belongs to another database; left in %s (set SPOOL_DIR per "
+            "deployment)",
+            path.name,
+            path.parent,
+        )
+        return False
     received_at = datetime.fromisoformat(entry["received_at"])
     # The patient had the degraded answer; the real one follows through the outbox. After a
     # safety text that matters most: only the real one names the clinic's urgent line.
     sms = InboundSms(**(entry["sms"] | {"reply_by": "outbox"}))
     with session_factory() as db:
-        handle_inbound(db, sms=sms, settings=settings, clock=FixedClock(received_at))
+        result = handle_inbound(db, sms=sms, settings=settings, clock=FixedClock(received_at))
     path.unlink(missing_ok=True)  # another process may have replayed it a moment ago
     _fsync_directory(path.parent)
+    return not result.duplicate
 
 
 def _file_stem(message_sid: str) -> str:
