@@ -63,6 +63,7 @@ ALERTS = [
     ("was watching tv and suddenly my chest got tight", {"chest_pain"}),
     ("during the show i passed out", {"neurological"}),
     ("estaba viendo la novela y me empezo un dolor de pecho fuerte", {"chest_pain"}),
+    ("my husband was watching tv and now he cant breathe", {"breathing"}),
     ("i lost sight in one eye", {"neurological"}),
 ]
 

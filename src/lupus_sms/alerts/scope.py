@@ -445,18 +445,22 @@ _FIRST_PERSON = frozenset(
 
 
 # Someone in a show or a story: "someone had a seizure", "a guy overdoses", "la muchacha".
+# Not "he" or "she" (the patient's husband, as often as the show's), nor a household word,
+# which is the show's only after an article ("el esposo" of a soap, not "my husband").
 _THIRD_PERSON = frozenset(
     [
         *("someone", "somebody", "guy", "man", "woman", "girl", "boy", "lady", "character"),
-        *("he", "she", "they", "him", "her", "his", "actor", "actress", "people", "patient"),
+        *("actor", "actress", "people", "patient"),
         *("alguien", "el", "ella", "ellos", "muchacha", "muchacho", "chica", "chico"),
         *("hombre", "mujer", "senor", "senora", "personaje", "actriz", "gente"),
-        *("villain", "hero", "heroine", "protagonist", "mum", "mother", "wife", "husband"),
+        *("villain", "hero", "heroine", "protagonist"),
         *("villana", "villano", "protagonista", "heroina", "heroe", "paciente", "pacientes"),
         *("patients", "youtuber", "streamer", "influencer", "singer", "celebrity"),
+        *("everyone", "everybody"),
     ]
 )
 _ARTICLES = frozenset(["the", "a", "an", "el", "la", "los", "las", "un", "una"])
+_SHOWS = frozenset(["show", "shows", "reruns", "episode", "episodes", "series", "drama", "movie"])
 
 
 def _possessive(word: str) -> bool:
@@ -633,8 +637,8 @@ def _own_after_media(sentence: Sentence, start: int, end: int) -> bool:
     a soap, where "my husband" would be the patient's); nobody named, the show's ("a podcast
     about the overdose crisis")."""
     words = sentence.words
-    if _THIRD_PERSON & set(words[end : end + 2]):  # "so many chest pain patients"
-        return False
+    if (_THIRD_PERSON | _SHOWS) & set(words[end : end + 2]):  # "chest pain patients"
+        return False  # "watching ER reruns"
     if _FIRST_PERSON & set(words[start:end]) or {"me", "mi"} & set(words[end : end + 1]):
         return True  # "cant feel my arm", "nobody would miss me"
     for index in range(start - 1, -1, -1):
