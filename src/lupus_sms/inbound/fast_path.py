@@ -28,16 +28,14 @@ import time
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lupus_sms.core.body_limit import WEBHOOK_MAX_BYTES
 from lupus_sms.core.config import Settings
-from lupus_sms.core.errors import DATABASE_UNAVAILABLE, error_body
+from lupus_sms.core.errors import error_body
 from lupus_sms.inbound.group_commit import inbound_writer
 from lupus_sms.inbound.router import inbound_from_form
-from lupus_sms.inbound.spool import accept_while_database_down
 from lupus_sms.inbound.twiml import twiml_reply
 from lupus_sms.messaging.signatures import MAX_WEBHOOK_BYTES, WebhookSignature, verified_form
 from lupus_sms.metrics import count_inbound, observe_webhook
@@ -105,18 +103,7 @@ class InboundFastPath:
             signature=headers.get(b"x-twilio-signature", b"").decode("latin-1"),
         )
         sms = inbound_from_form(form)
-        received_at = writer.clock().now()  # before any wait for the database
-        try:
-            result = await writer.submit(sms)
-        except DATABASE_UNAVAILABLE:
-            # Twilio will not send this text again: keep it on disk and answer from memory.
-            result = await run_in_threadpool(
-                accept_while_database_down,
-                sms,
-                settings=settings,
-                clock=writer.clock(),
-                received_at=received_at,
-            )
+        result = await writer.answer(sms)  # or spooled, while the database is down
         body = twiml_reply(result, settings).encode("utf-8", "xmlcharrefreplace")
         return await _send(send, 200, body, b"application/xml")
 

@@ -31,6 +31,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.core.clock import Clock, get_clock
 from lupus_sms.core.config import Settings, get_settings
@@ -38,6 +39,7 @@ from lupus_sms.core.db import WRITER_CONNECTIONS, get_db, get_writer_sessionmake
 from lupus_sms.core.errors import DATABASE_UNAVAILABLE, LupusSmsError
 from lupus_sms.inbound.batch import process_inbound_batch
 from lupus_sms.inbound.service import InboundResult, InboundSms, handle_inbound
+from lupus_sms.inbound.spool import accept_while_database_down
 from lupus_sms.metrics import observe_inbound_batch
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,21 @@ class InboundWriter:
         self.waiting: list[_Waiting] = []
         self.writing: set[str] = set()  # the numbers in a batch being written
         self.lanes: list[asyncio.Task] = []  # the tasks writing batches, one per writer
+
+    async def answer(self, sms: InboundSms) -> InboundResult:
+        """The text written (`submit`); while the database is unavailable, spooled and
+        answered from memory instead: Twilio will not send it again."""
+        received_at = self.clock().now()  # before any wait for the database
+        try:
+            return await self.submit(sms)
+        except DATABASE_UNAVAILABLE:
+            return await run_in_threadpool(
+                accept_while_database_down,
+                sms,
+                settings=self.settings(),
+                clock=self.clock(),
+                received_at=received_at,
+            )
 
     async def submit(self, sms: InboundSms) -> InboundResult:
         loop = asyncio.get_running_loop()

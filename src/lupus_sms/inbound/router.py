@@ -20,10 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from lupus_sms.core.db import MAX_ID
 from lupus_sms.core.dependencies import ClockDep, DbSession, SettingsDep
-from lupus_sms.core.errors import DATABASE_UNAVAILABLE
 from lupus_sms.inbound.group_commit import inbound_writer
 from lupus_sms.inbound.service import InboundSms
-from lupus_sms.inbound.spool import accept_while_database_down
 from lupus_sms.inbound.twiml import twiml_reply
 from lupus_sms.messaging.models import Message
 from lupus_sms.messaging.signatures import read_signed_form
@@ -48,18 +46,7 @@ async def inbound_sms(request: Request) -> Response:
     settings = writer.settings()
     form = await read_signed_form(request, settings)
     sms = inbound_from_form(form)
-    received_at = writer.clock().now()  # before any wait for the database
-    try:
-        result = await writer.submit(sms)
-    except DATABASE_UNAVAILABLE:
-        # Twilio will not send this text again: keep it on disk and answer from memory.
-        result = await run_in_threadpool(
-            accept_while_database_down,
-            sms,
-            settings=settings,
-            clock=writer.clock(),
-            received_at=received_at,
-        )
+    result = await writer.answer(sms)  # or spooled, while the database is down
     return Response(twiml_reply(result, settings), media_type="application/xml")
 
 
