@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 
 
 def discreet_content():
@@ -57,3 +58,10 @@ class ConsoleBrowser:
     def get(self, path: str, **kwargs):
         kwargs.setdefault("follow_redirects", self.console == "/admin")
         return self.client.get(path, **kwargs)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, free_port, serving
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, serving
+from tests.helpers import free_port
 
 PASSWORD = "correct horse battery staple"
 

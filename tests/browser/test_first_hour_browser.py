@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, free_port, serving
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, serving
+from tests.helpers import free_port
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"

@@ -16,8 +16,9 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, free_port, serving
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, serving
 from tests.conftest import TEST_AUTH_TOKEN
+from tests.helpers import free_port
 
 SCREENSHOTS = ARTIFACTS.parent / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"

@@ -5,7 +5,6 @@ query string, where a webhook misconfigured as GET would put the number and the 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,9 @@ import urllib.request
 from pathlib import Path
 
 from lupus_sms.core.migrations import upgrade
+from tests.helpers import free_port
 
 NUMBER = "16175550152"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def status_of(request: urllib.request.Request) -> int:
