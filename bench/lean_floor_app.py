@@ -27,7 +27,7 @@ class StoresNothing:
     def clock(self) -> Clock:
         return system_clock
 
-    async def submit(self, sms: InboundSms) -> InboundResult:
+    async def answer(self, sms: InboundSms) -> InboundResult:
         return InboundResult(f"You said: {sms.body}", None)
 
 
